@@ -1,0 +1,1 @@
+//! `galley fmt`: canonical formatting of HCL, byte-identical to `terraform fmt`.

@@ -1,0 +1,3 @@
+//! Expression evaluation against a scope, and the standard function library.
+
+pub mod funcs;
