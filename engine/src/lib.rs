@@ -4,6 +4,7 @@
 //! `lang`, `graph` and `plan`; only `apply`, `state` and providers touch the world.
 
 pub mod addr;
+pub mod config;
 pub mod diag;
 pub mod fmt;
 pub mod lang;

@@ -1,0 +1,945 @@
+//! Reads the `.tf` files of a directory (and its local child modules) into the model.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Block, Structure};
+use hcl_edit::Span as _;
+
+use super::*;
+use crate::addr::Mode;
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+
+/// Most nesting of module calls accepted, to stop runaway recursion.
+const MAX_MODULE_DEPTH: usize = 32;
+
+/// Loads the module in `dir` and, recursively, every local module it calls.
+/// Returns whatever could be loaded plus every problem found.
+pub fn load_config(dir: &Path, sources: &SourceMap) -> (Config, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut stack = Vec::new();
+    let config = load_tree(dir, sources, &mut diags, &mut stack);
+    (config, diags)
+}
+
+fn load_tree(
+    dir: &Path,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+    stack: &mut Vec<PathBuf>,
+) -> Config {
+    let (module, d) = load_module(dir, sources);
+    diags.extend(d);
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    stack.push(canonical);
+    let mut children = BTreeMap::new();
+    for call in module.module_calls.values() {
+        if !is_local_source(&call.source) {
+            diags.push(
+                Diagnostic::error("Module not installed")
+                    .with_span(call.source_span)
+                    .with_detail(format!(
+                        "Module \"{}\" has source {:?}; only local paths (\"./dir\", \"../dir\") are supported so far.",
+                        call.name, call.source
+                    )),
+            );
+            continue;
+        }
+        let child_dir = dir.join(&call.source);
+        let canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
+        if !child_dir.is_dir() {
+            diags.push(
+                Diagnostic::error("Unreadable module directory")
+                    .with_span(call.source_span)
+                    .with_detail(format!(
+                        "The directory {} does not exist.",
+                        crate::diag::display_path(&child_dir)
+                    )),
+            );
+            continue;
+        }
+        if stack.contains(&canonical) || stack.len() > MAX_MODULE_DEPTH {
+            diags.push(
+                Diagnostic::error("Module call cycle")
+                    .with_span(call.span)
+                    .with_detail(format!(
+                        "Module \"{}\" calls {}, which is already being loaded by one of its callers.",
+                        call.name, call.source
+                    )),
+            );
+            continue;
+        }
+        children.insert(call.name.clone(), load_tree(&child_dir, sources, diags, stack));
+    }
+    stack.pop();
+    Config { module, children }
+}
+
+fn is_local_source(s: &str) -> bool {
+    s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
+}
+
+/// Loads the `.tf` files of one directory, without its children.
+pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .collect(),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!(
+                "Cannot read directory {}: {e}",
+                crate::diag::display_path(dir)
+            )));
+            return (module, diags);
+        }
+    };
+    paths.sort();
+    for path in paths {
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                diags.push(Diagnostic::error(format!(
+                    "Cannot read {}: {e}",
+                    crate::diag::display_path(&path)
+                )));
+                continue;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let file = sources.add_path(&path, String::from_utf8_lossy(e.as_bytes()).to_string());
+                let at = e.utf8_error().valid_up_to();
+                diags.push(
+                    Diagnostic::error("Invalid UTF-8")
+                        .with_span(Some(Span::new(file, at..at + 1)))
+                        .with_detail("Configuration files must be UTF-8 encoded."),
+                );
+                continue;
+            }
+        };
+        let file = sources.add_path(&path, text.as_str());
+        module.files.push(file);
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => {
+                let mut l = Loader {
+                    file,
+                    text: &text,
+                    diags: &mut diags,
+                };
+                l.top_level(body, &mut module);
+            }
+            Err(e) => diags.push(parse_error(file, &text, &e)),
+        }
+    }
+    (module, diags)
+}
+
+/// Turns an hcl-edit parse error into a diagnostic at its location.
+pub(crate) fn parse_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    let offset = offset_of(text, loc.line(), loc.column());
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map(|c| offset + c.len_utf8())
+        .unwrap_or(offset);
+    Diagnostic::error("Invalid syntax")
+        .with_span(Some(Span::new(file, offset..end)))
+        .with_detail(e.message().to_string())
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    rest[..line_end]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map(|(i, _)| start + i)
+        .unwrap_or(start + line_end)
+}
+
+struct Loader<'a> {
+    file: FileId,
+    text: &'a str,
+    diags: &'a mut Diagnostics,
+}
+
+impl Loader<'_> {
+    fn span(&self, s: Option<std::ops::Range<usize>>) -> Option<Span> {
+        s.map(|r| Span::new(self.file, r))
+    }
+
+    fn header(&self, b: &Block) -> Option<Span> {
+        let start = b.ident.span()?.start;
+        let end = b
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .or_else(|| b.ident.span())?
+            .end;
+        self.span(Some(start..end))
+    }
+
+    fn expr(&self, e: Expression) -> Expr {
+        Expr {
+            file: self.file,
+            expr: e,
+        }
+    }
+
+    fn err(&mut self, summary: &str, span: Option<Span>, detail: String) {
+        self.diags
+            .push(Diagnostic::error(summary).with_span(span).with_detail(detail));
+    }
+
+    fn labels(&mut self, b: &Block, n: usize) -> Option<Vec<String>> {
+        if b.labels.len() != n {
+            let what = b.ident.as_str().to_string();
+            let span = self.header(b);
+            self.err(
+                "Wrong number of block labels",
+                span,
+                format!(
+                    "A {what} block needs {n} label{}, found {}.",
+                    if n == 1 { "" } else { "s" },
+                    b.labels.len()
+                ),
+            );
+            return None;
+        }
+        Some(b.labels.iter().map(|l| l.as_str().to_string()).collect())
+    }
+
+    fn top_level(&mut self, body: hcl_edit::structure::Body, m: &mut Module) {
+        for s in body.into_iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let span = self.span(a.key.span());
+                    self.err(
+                        "Unexpected attribute",
+                        span,
+                        format!("An argument named \"{}\" is not expected here.", a.key.as_str()),
+                    );
+                }
+                Structure::Block(b) => self.block(b, m),
+            }
+        }
+    }
+
+    fn block(&mut self, b: Block, m: &mut Module) {
+        match b.ident.as_str() {
+            "terraform" => self.terraform(b, m),
+            "variable" => self.variable(b, m),
+            "locals" => self.locals(b, m),
+            "output" => self.output(b, m),
+            "resource" => self.resource(b, m, Mode::Managed),
+            "data" => self.resource(b, m, Mode::Data),
+            "module" => self.module_call(b, m),
+            "provider" => self.provider(b, m),
+            "moved" => self.moved(b, m),
+            "import" => self.import(b, m),
+            "check" | "removed" => {}
+            other => {
+                let span = self.span(b.ident.span());
+                self.err(
+                    "Unsupported block type",
+                    span,
+                    format!("Blocks of type \"{other}\" are not expected here."),
+                );
+            }
+        }
+    }
+
+    fn terraform(&mut self, b: Block, m: &mut Module) {
+        if let Some(a) = b.body.get_attribute("required_version") {
+            m.required_version = literal_string(&a.value);
+        }
+    }
+
+    fn variable(&mut self, b: Block, m: &mut Module) {
+        let Some(labels) = self.labels(&b, 1) else { return };
+        let name = labels[0].clone();
+        let span = self.header(&b);
+        let mut v = Variable {
+            name: name.clone(),
+            span,
+            ty: crate::types::Type::Any,
+            type_expr: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+        };
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "type" => {
+                        v.ty = self.parse_type(&a.value);
+                        v.type_expr = Some(self.expr(a.value));
+                    }
+                    "default" => v.default = Some(self.expr(a.value)),
+                    "description" => v.description = literal_string(&a.value),
+                    "sensitive" => v.sensitive = self.literal_bool(&a.value),
+                    "nullable" => v.nullable = self.literal_bool(&a.value),
+                    "ephemeral" => {}
+                    other => self.unexpected_arg(other, a.key.span()),
+                },
+                Structure::Block(vb) if vb.ident.as_str() == "validation" => {
+                    if let Some(c) = self.check(vb) {
+                        v.validations.push(c);
+                    }
+                }
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        if let Some(prev) = m.variables.get(&name) {
+            self.duplicate("variable", &name, span, prev.span);
+            return;
+        }
+        m.variables.insert(name, v);
+    }
+
+    fn parse_type(&mut self, e: &Expression) -> crate::types::Type {
+        match crate::types::parse_type(e) {
+            Ok(t) => t,
+            Err(err) => {
+                let span = self.span(err.span.clone().or_else(|| e.span()));
+                self.err("Invalid type specification", span, err.message);
+                crate::types::Type::Any
+            }
+        }
+    }
+
+    fn check(&mut self, b: Block) -> Option<Check> {
+        let span = self.span(b.span());
+        let mut condition = None;
+        let mut error_message = None;
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "condition" => condition = Some(self.expr(a.value)),
+                    "error_message" => error_message = Some(self.expr(a.value)),
+                    other => self.unexpected_arg(other, a.key.span()),
+                },
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        match (condition, error_message) {
+            (Some(condition), Some(error_message)) => Some(Check {
+                condition,
+                error_message,
+                span,
+            }),
+            _ => {
+                self.err(
+                    "Missing required argument",
+                    span,
+                    "A condition block needs both \"condition\" and \"error_message\".".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn locals(&mut self, b: Block, m: &mut Module) {
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str().to_string();
+                    let span = self.span(a.key.span());
+                    if let Some(prev) = m.locals.get(&name) {
+                        self.duplicate("local value", &name, span, prev.span);
+                        continue;
+                    }
+                    let expr = self.expr(a.value);
+                    m.locals.insert(name.clone(), Local { name, expr, span });
+                }
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+    }
+
+    fn output(&mut self, b: Block, m: &mut Module) {
+        let Some(labels) = self.labels(&b, 1) else { return };
+        let name = labels[0].clone();
+        let span = self.header(&b);
+        let mut value = None;
+        let mut o = Output {
+            name: name.clone(),
+            value: self.expr(Expression::null()),
+            sensitive: false,
+            description: None,
+            depends_on: Vec::new(),
+            preconditions: Vec::new(),
+            span,
+        };
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "value" => value = Some(self.expr(a.value)),
+                    "sensitive" => o.sensitive = self.literal_bool(&a.value),
+                    "description" => o.description = literal_string(&a.value),
+                    "depends_on" => o.depends_on = self.expr_list(a.value),
+                    "ephemeral" => {}
+                    other => self.unexpected_arg(other, a.key.span()),
+                },
+                Structure::Block(pb) if pb.ident.as_str() == "precondition" => {
+                    if let Some(c) = self.check(pb) {
+                        o.preconditions.push(c);
+                    }
+                }
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        match value {
+            Some(v) => o.value = v,
+            None => {
+                self.err(
+                    "Missing required argument",
+                    span,
+                    "The argument \"value\" is required for an output.".into(),
+                );
+                return;
+            }
+        }
+        if let Some(prev) = m.outputs.get(&name) {
+            self.duplicate("output", &name, span, prev.span);
+            return;
+        }
+        m.outputs.insert(name, o);
+    }
+
+    fn resource(&mut self, b: Block, m: &mut Module, mode: Mode) {
+        let Some(labels) = self.labels(&b, 2) else { return };
+        let span = self.header(&b);
+        let addr = Resource {
+            mode,
+            type_name: labels[0].clone(),
+            name: labels[1].clone(),
+        };
+        let implied = ProviderRef {
+            name: implied_provider(&addr.type_name),
+            alias: None,
+        };
+        let mut r = ResourceBlock {
+            addr: addr.clone(),
+            span,
+            provider: implied,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            body: Body {
+                file: self.file,
+                body: hcl_edit::structure::Body::new(),
+            },
+        };
+        let mut rest = hcl_edit::structure::Body::new();
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "count" => r.count = Some(self.expr(a.value)),
+                    "for_each" => r.for_each = Some(self.expr(a.value)),
+                    "depends_on" => r.depends_on = self.expr_list(a.value),
+                    "provider" => {
+                        if let Some(p) = self.provider_ref(&a.value) {
+                            r.provider = p;
+                        }
+                    }
+                    _ => rest.push(a),
+                },
+                Structure::Block(lb) if lb.ident.as_str() == "lifecycle" => {
+                    r.lifecycle = self.lifecycle(lb);
+                }
+                Structure::Block(other) => rest.push(other),
+            }
+        }
+        if r.count.is_some() && r.for_each.is_some() {
+            self.err(
+                "Invalid combination of \"count\" and \"for_each\"",
+                span,
+                "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used."
+                    .into(),
+            );
+        }
+        r.body.body = rest;
+        if let Some(prev) = m.resources.get(&addr) {
+            let kind = if mode == Mode::Data { "data" } else { "resource" };
+            let prev_span = prev.span;
+            self.err(
+                &format!("Duplicate {kind} \"{}\" configuration", addr.type_name),
+                span,
+                format!(
+                    "A {kind} named \"{}\" was already declared at {}. Resource names must be unique per type in each module.",
+                    addr.name,
+                    self.where_(prev_span)
+                ),
+            );
+            return;
+        }
+        m.resources.insert(addr, r);
+    }
+
+    fn where_(&self, span: Option<Span>) -> String {
+        // The location is resolved when rendering; here the byte offset is enough to say "earlier".
+        match span {
+            Some(s) if s.file == self.file => {
+                let line = self.text[..(s.start as usize).min(self.text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                format!("line {line} of this file")
+            }
+            Some(_) => "another file of this module".to_string(),
+            None => "another place".to_string(),
+        }
+    }
+
+    fn lifecycle(&mut self, b: Block) -> Lifecycle {
+        let mut l = Lifecycle::default();
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "create_before_destroy" => l.create_before_destroy = self.literal_bool(&a.value),
+                    "prevent_destroy" => l.prevent_destroy = self.literal_bool(&a.value),
+                    "ignore_changes" => l.ignore_changes = self.ignore_changes(&a.value),
+                    "replace_triggered_by" => l.replace_triggered_by = self.expr_list(a.value),
+                    other => self.unexpected_arg(other, a.key.span()),
+                },
+                Structure::Block(cb) if cb.ident.as_str() == "precondition" => {
+                    if let Some(c) = self.check(cb) {
+                        l.preconditions.push(c);
+                    }
+                }
+                Structure::Block(cb) if cb.ident.as_str() == "postcondition" => {
+                    if let Some(c) = self.check(cb) {
+                        l.postconditions.push(c);
+                    }
+                }
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        l
+    }
+
+    fn ignore_changes(&mut self, e: &Expression) -> IgnoreChanges {
+        if let Expression::Variable(v) = e {
+            if v.as_str() == "all" {
+                return IgnoreChanges::All;
+            }
+        }
+        let Expression::Array(items) = e else {
+            let span = self.span(e.span());
+            self.err(
+                "Invalid ignore_changes",
+                span,
+                "Expected a list of attribute names, or the keyword all.".into(),
+            );
+            return IgnoreChanges::None;
+        };
+        let mut paths = Vec::new();
+        for item in items.iter() {
+            match static_path(item) {
+                Some(p) => paths.push(p),
+                None => {
+                    let span = self.span(item.span());
+                    self.err(
+                        "Invalid ignore_changes",
+                        span,
+                        "Each item must be an attribute name, optionally followed by attribute names or literal keys.".into(),
+                    );
+                }
+            }
+        }
+        IgnoreChanges::Paths(paths)
+    }
+
+    fn module_call(&mut self, b: Block, m: &mut Module) {
+        let Some(labels) = self.labels(&b, 1) else { return };
+        let name = labels[0].clone();
+        let span = self.header(&b);
+        let mut call = ModuleCall {
+            name: name.clone(),
+            source: String::new(),
+            source_span: None,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            providers: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            span,
+        };
+        let mut has_source = false;
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "source" => {
+                        call.source_span = self.span(a.value.span());
+                        match literal_string(&a.value) {
+                            Some(src) => {
+                                call.source = src;
+                                has_source = true;
+                            }
+                            None => {
+                                let sp = call.source_span;
+                                self.err(
+                                    "Invalid module source",
+                                    sp,
+                                    "The module source must be a literal string.".into(),
+                                );
+                                return;
+                            }
+                        }
+                    }
+                    "version" => {}
+                    "count" => call.count = Some(self.expr(a.value)),
+                    "for_each" => call.for_each = Some(self.expr(a.value)),
+                    "depends_on" => call.depends_on = self.expr_list(a.value),
+                    "providers" => call.providers = self.providers_map(&a.value),
+                    other => {
+                        call.inputs.insert(other.to_string(), self.expr(a.value));
+                    }
+                },
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        if !has_source {
+            self.err(
+                "Missing required argument",
+                span,
+                "The argument \"source\" is required in a module block.".into(),
+            );
+            return;
+        }
+        if let Some(prev) = m.module_calls.get(&name) {
+            self.duplicate("module call", &name, span, prev.span);
+            return;
+        }
+        m.module_calls.insert(name, call);
+    }
+
+    fn providers_map(&mut self, e: &Expression) -> BTreeMap<String, ProviderRef> {
+        let mut out = BTreeMap::new();
+        let Expression::Object(obj) = e else {
+            let span = self.span(e.span());
+            self.err("Invalid providers", span, "Expected a map of provider configurations.".into());
+            return out;
+        };
+        for (k, v) in obj.iter() {
+            let key = match k {
+                hcl_edit::expr::ObjectKey::Ident(i) => Some(i.as_str().to_string()),
+                hcl_edit::expr::ObjectKey::Expression(e) => static_path(e).map(|p| p.join(".")),
+            };
+            if let (Some(key), Some(r)) = (key, self.provider_ref(v.expr())) {
+                out.insert(key, r);
+            }
+        }
+        out
+    }
+
+    fn provider(&mut self, b: Block, m: &mut Module) {
+        let Some(labels) = self.labels(&b, 1) else { return };
+        let span = self.header(&b);
+        let alias = b.body.get_attribute("alias").and_then(|a| literal_string(&a.value));
+        let mut rest = hcl_edit::structure::Body::new();
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) if a.key.as_str() == "alias" => {}
+                Structure::Attribute(a) if a.key.as_str() == "version" => {}
+                other => rest.push(other),
+            }
+        }
+        let reference = ProviderRef {
+            name: labels[0].clone(),
+            alias,
+        };
+        if let Some(prev) = m.providers.iter().find(|p| p.reference == reference) {
+            let prev = prev.span;
+            self.duplicate("provider configuration", &reference.to_string(), span, prev);
+            return;
+        }
+        m.providers.push(ProviderBlock {
+            reference,
+            body: Body {
+                file: self.file,
+                body: rest,
+            },
+            span,
+        });
+    }
+
+    fn moved(&mut self, b: Block, m: &mut Module) {
+        let span = self.span(b.span());
+        let from = b.body.get_attribute("from").and_then(|a| self.source_text(&a.value));
+        let to = b.body.get_attribute("to").and_then(|a| self.source_text(&a.value));
+        match (from, to) {
+            (Some(from), Some(to)) => m.moved.push(Moved { from, to, span }),
+            _ => self.err(
+                "Missing required argument",
+                span,
+                "A moved block needs both \"from\" and \"to\".".into(),
+            ),
+        }
+    }
+
+    fn import(&mut self, b: Block, m: &mut Module) {
+        let span = self.span(b.span());
+        let to = b.body.get_attribute("to").and_then(|a| self.source_text(&a.value));
+        let id = b.body.get_attribute("id").map(|a| self.expr(a.value.clone()));
+        match (to, id) {
+            (Some(to), Some(id)) => m.imports.push(Import { to, id, span }),
+            _ => self.err(
+                "Missing required argument",
+                span,
+                "An import block needs both \"to\" and \"id\".".into(),
+            ),
+        }
+    }
+
+    /// The source text of an expression with whitespace removed (for addresses).
+    fn source_text(&self, e: &Expression) -> Option<String> {
+        let r = e.span()?;
+        Some(
+            self.text
+                .get(r)?
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
+        )
+    }
+
+    fn provider_ref(&mut self, e: &Expression) -> Option<ProviderRef> {
+        match static_path(e).as_deref() {
+            Some([name]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: None,
+            }),
+            Some([name, alias]) => Some(ProviderRef {
+                name: name.clone(),
+                alias: Some(alias.clone()),
+            }),
+            _ => {
+                let span = self.span(e.span());
+                self.err(
+                    "Invalid provider reference",
+                    span,
+                    "Expected a provider name, optionally followed by an alias: aws or aws.west.".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn expr_list(&mut self, e: Expression) -> Vec<Expr> {
+        match e {
+            Expression::Array(items) => items.into_iter().map(|i| self.expr(i)).collect(),
+            other => {
+                let span = self.span(other.span());
+                self.err("Invalid list", span, "Expected a list of references: [a.b, c.d].".into());
+                Vec::new()
+            }
+        }
+    }
+
+    fn literal_bool(&mut self, e: &Expression) -> bool {
+        match e {
+            Expression::Bool(b) => *b.value(),
+            other => {
+                let span = self.span(other.span());
+                self.err("Invalid value", span, "A literal true or false is required here.".into());
+                false
+            }
+        }
+    }
+
+    fn unexpected_arg(&mut self, name: &str, span: Option<std::ops::Range<usize>>) {
+        let span = self.span(span);
+        self.err(
+            "Unsupported argument",
+            span,
+            format!("An argument named \"{name}\" is not expected here."),
+        );
+    }
+
+    fn unexpected_block(&mut self, b: &Block) {
+        let span = self.span(b.ident.span());
+        self.err(
+            "Unsupported block type",
+            span,
+            format!("Blocks of type \"{}\" are not expected here.", b.ident.as_str()),
+        );
+    }
+
+    fn duplicate(&mut self, what: &str, name: &str, span: Option<Span>, prev: Option<Span>) {
+        let detail = format!(
+            "A {what} named \"{name}\" was already declared at {}. Names must be unique within a module.",
+            self.where_(prev)
+        );
+        self.err(&format!("Duplicate {what}"), span, detail);
+    }
+}
+
+/// The provider a resource type belongs to: the type name up to its first underscore.
+pub(crate) fn implied_provider(type_name: &str) -> String {
+    type_name
+        .split('_')
+        .next()
+        .unwrap_or(type_name)
+        .to_string()
+}
+
+/// A string literal's value (also a template made only of literal text).
+pub(crate) fn literal_string(e: &Expression) -> Option<String> {
+    match e {
+        Expression::String(s) => Some(s.value().clone()),
+        Expression::StringTemplate(t) => {
+            let mut out = String::new();
+            for el in t.iter() {
+                out.push_str(el.as_literal()?.value());
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// `a.b["c"][0]` as `["a", "b", "c", "0"]`, when made only of names and literal keys.
+pub(crate) fn static_path(e: &Expression) -> Option<Vec<String>> {
+    match e {
+        Expression::Variable(v) => Some(vec![v.as_str().to_string()]),
+        Expression::Traversal(t) => {
+            let mut path = static_path(&t.expr)?;
+            for op in &t.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(i) => path.push(i.as_str().to_string()),
+                    TraversalOperator::Index(Expression::String(s)) => path.push(s.value().clone()),
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        path.push(n.value().to_string())
+                    }
+                    TraversalOperator::LegacyIndex(i) => path.push(i.value().to_string()),
+                    _ => return None,
+                }
+            }
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)]) -> (Config, Diagnostics, SourceMap) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let sources = SourceMap::new();
+        let (c, d) = load_config(dir.path(), &sources);
+        (c, d, sources)
+    }
+
+    #[test]
+    fn loads_every_block_kind() {
+        let (c, d, _) = load(&[(
+            "main.tf",
+            r#"
+terraform { required_version = ">= 1.0" }
+provider "aws" { region = "eu-west-1" }
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+variable "n" {
+  type    = number
+  default = 2
+  validation {
+    condition     = var.n > 0
+    error_message = "n must be positive."
+  }
+}
+locals { a = 1 }
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  provider   = aws.west
+  count      = var.n
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [tags]
+  }
+}
+data "aws_region" "r" {}
+module "net" {
+  source = "./net"
+  cidr   = "10.0.0.0/16"
+}
+output "id" { value = aws_vpc.main[0].id }
+moved {
+  from = aws_vpc.old
+  to   = aws_vpc.main
+}
+"#,
+        ), ("net/main.tf", "variable \"cidr\" {}\noutput \"x\" { value = var.cidr }\n")]);
+        assert!(d.is_empty(), "{d}");
+        let m = &c.module;
+        assert_eq!(m.providers.len(), 2);
+        assert_eq!(m.variables["n"].validations.len(), 1);
+        let vpc = m.resources.values().find(|r| r.addr.name == "main").unwrap();
+        assert_eq!(vpc.provider.to_string(), "aws.west");
+        assert!(vpc.lifecycle.create_before_destroy);
+        assert_eq!(vpc.lifecycle.ignore_changes, IgnoreChanges::Paths(vec![vec!["tags".into()]]));
+        assert!(vpc.body.body.has_attribute("cidr_block"));
+        assert!(!vpc.body.body.has_attribute("count"));
+        assert_eq!(m.moved[0].from, "aws_vpc.old");
+        assert!(c.children["net"].module.outputs.contains_key("x"));
+    }
+
+    #[test]
+    fn duplicate_resource_is_an_error_with_span() {
+        let (_, d, sources) = load(&[(
+            "main.tf",
+            "resource \"aws_vpc\" \"a\" {}\nresource \"aws_vpc\" \"a\" {}\n",
+        )]);
+        assert_eq!(d.0.len(), 1);
+        let loc = sources.location(d.0[0].span.unwrap()).unwrap();
+        assert_eq!((loc.line, loc.column), (2, 1));
+    }
+
+    #[test]
+    fn syntax_error_points_at_file_line_column() {
+        let (_, d, sources) = load(&[("main.tf", "resource \"a\" \"b\" {\n  x = \n}\n")]);
+        assert!(d.has_errors());
+        let loc = sources.location(d.0[0].span.unwrap()).unwrap();
+        assert_eq!(loc.file.rsplit('/').next().unwrap(), "main.tf");
+        assert_eq!(loc.line, 2);
+    }
+
+    #[test]
+    fn module_cycle_is_reported() {
+        let (_, d, _) = load(&[
+            ("main.tf", "module \"a\" { source = \"./a\" }\n"),
+            ("a/main.tf", "module \"b\" { source = \"../a\" }\n"),
+        ]);
+        assert!(d.iter().any(|x| x.summary == "Module call cycle"), "{d}");
+    }
+}
