@@ -7,6 +7,8 @@
 
 mod files;
 mod format;
+#[cfg(test)]
+mod golden_tests;
 mod lexer;
 mod tidy;
 
