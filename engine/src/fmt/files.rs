@@ -1,0 +1,348 @@
+//! Applies formatting to files and directories with `terraform fmt`'s options and output.
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use super::{format_source, FmtError};
+
+/// File name endings that `fmt` processes in a directory.
+const SUPPORTED_EXTS: &[&str] = &[
+    ".tf",
+    ".tfvars",
+    ".tftest.hcl",
+    ".tfmock.hcl",
+    ".kitchen.hcl",
+];
+
+/// The command-line switches of `fmt`. The CLI's defaults are `list` and `write` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FmtOptions {
+    /// Only check: write nothing, list files that need formatting (if `list`), and let the
+    /// caller exit with status 3 when there are any.
+    pub check: bool,
+    /// Print a unified diff of each change.
+    pub diff: bool,
+    /// Also process subdirectories.
+    pub recursive: bool,
+    /// Write formatted files in place.
+    pub write: bool,
+    /// Print the names of files whose formatting differs.
+    pub list: bool,
+}
+
+impl Default for FmtOptions {
+    fn default() -> Self {
+        FmtOptions {
+            check: false,
+            diff: false,
+            recursive: false,
+            write: true,
+            list: true,
+        }
+    }
+}
+
+/// What `run` did.
+#[derive(Debug, Default)]
+pub struct FmtOutcome {
+    /// Files whose formatting differs (and were rewritten, if writing), as displayed.
+    pub changed: Vec<PathBuf>,
+    /// Files that could not be processed (syntax errors, unreadable or unsupported files).
+    /// These are left untouched; the others are still processed.
+    pub errors: Vec<FmtError>,
+}
+
+impl FmtOutcome {
+    /// The exit status `terraform fmt` would use: 2 on errors, 3 when checking finds files to
+    /// format, else 0.
+    pub fn exit_code(&self, opts: &FmtOptions) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if opts.check && !self.changed.is_empty() {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// Formats the given files and directories (the current directory when `paths` is empty),
+/// printing to `out` what `terraform fmt` prints. Fails only when a path does not exist, which
+/// stops processing as Terraform does; per-file problems are collected in the outcome.
+pub fn run(
+    paths: &[PathBuf],
+    opts: &FmtOptions,
+    out: &mut dyn Write,
+) -> Result<FmtOutcome, FmtError> {
+    let cwd = std::env::current_dir().map_err(|source| FmtError::Io {
+        action: "Failed to read the working directory",
+        path: PathBuf::from("."),
+        source,
+    })?;
+    run_in(&cwd, paths, opts, out)
+}
+
+/// [`run`] with an explicit working directory, which relative paths and displayed names are
+/// resolved against.
+pub fn run_in(
+    cwd: &Path,
+    paths: &[PathBuf],
+    opts: &FmtOptions,
+    out: &mut dyn Write,
+) -> Result<FmtOutcome, FmtError> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut fmt = Formatter {
+        cwd,
+        opts: FmtOptions {
+            // -check lists into a buffer to find out whether anything changed, and never writes.
+            list: opts.list || opts.check,
+            write: opts.write && !opts.check,
+            ..*opts
+        },
+        buffer: Vec::new(),
+        outcome: FmtOutcome::default(),
+    };
+    for path in paths {
+        let display = normalize(cwd, path);
+        let full = cwd.join(path);
+        let Ok(meta) = std::fs::metadata(&full) else {
+            fmt.flush(opts, out)?;
+            return Err(FmtError::NotFound(display));
+        };
+        if meta.is_dir() {
+            fmt.dir(&full, &display);
+        } else if is_supported(&display.to_string_lossy()) {
+            fmt.file(&full, display);
+        } else {
+            fmt.outcome.errors.push(FmtError::Unsupported(display));
+        }
+    }
+    fmt.flush(opts, out)?;
+    Ok(fmt.outcome)
+}
+
+fn is_supported(name: &str) -> bool {
+    SUPPORTED_EXTS.iter().any(|ext| name.ends_with(ext))
+}
+
+/// Editor swap files and hidden files, which Terraform never reads.
+fn is_ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+}
+
+/// The path as Terraform displays it: relative to the working directory, lexically cleaned.
+fn normalize(cwd: &Path, path: &Path) -> PathBuf {
+    let abs = clean(&cwd.join(path));
+    let cwd = clean(cwd);
+    let a: Vec<_> = abs.components().collect();
+    let b: Vec<_> = cwd.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return abs;
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &a[common..] {
+        rel.push(c.as_os_str());
+    }
+    if rel.as_os_str().is_empty() {
+        rel.push(".");
+    }
+    rel
+}
+
+fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+struct Formatter<'a> {
+    cwd: &'a Path,
+    opts: FmtOptions,
+    /// Everything printed; held back under -check, where it is shown only with -list.
+    buffer: Vec<u8>,
+    outcome: FmtOutcome,
+}
+
+impl Formatter<'_> {
+    fn flush(&mut self, opts: &FmtOptions, out: &mut dyn Write) -> Result<(), FmtError> {
+        if opts.check && !opts.list {
+            self.buffer.clear();
+            return Ok(());
+        }
+        let res = out.write_all(&self.buffer).and_then(|()| out.flush());
+        self.buffer.clear();
+        res.map_err(|source| FmtError::Io {
+            action: "Failed to write output for",
+            path: PathBuf::from("<stdout>"),
+            source,
+        })
+    }
+
+    fn dir(&mut self, full: &Path, display: &Path) {
+        let entries = match std::fs::read_dir(full) {
+            Ok(rd) => rd.filter_map(Result::ok).collect::<Vec<_>>(),
+            Err(source) => {
+                self.outcome.errors.push(FmtError::Io {
+                    action: "Cannot read directory",
+                    path: display.to_path_buf(),
+                    source,
+                });
+                return;
+            }
+        };
+        let mut entries: Vec<_> = entries
+            .into_iter()
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e))
+            .collect();
+        // Go's os.ReadDir sorts by name, bytewise.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, entry) in entries {
+            if is_ignored(&name) {
+                continue;
+            }
+            let sub_full = full.join(&name);
+            let sub_display = normalize(self.cwd, &sub_full);
+            let is_dir = std::fs::metadata(&sub_full).is_ok_and(|m| m.is_dir());
+            if is_dir || entry.file_type().is_ok_and(|t| t.is_dir()) {
+                if self.opts.recursive {
+                    self.dir(&sub_full, &sub_display);
+                }
+                continue;
+            }
+            if is_supported(&name) {
+                self.file(&sub_full, sub_display);
+            }
+        }
+    }
+
+    fn file(&mut self, full: &Path, display: PathBuf) {
+        let src = match std::fs::read(full) {
+            Ok(bytes) => bytes,
+            Err(source) => {
+                self.outcome.errors.push(FmtError::Io {
+                    action: "Failed to read file",
+                    path: display,
+                    source,
+                });
+                return;
+            }
+        };
+        let Ok(src) = String::from_utf8(src) else {
+            self.outcome.errors.push(FmtError::Syntax {
+                path: display,
+                offset: 0,
+                line: 1,
+                column: 1,
+                message: "file is not valid UTF-8".to_string(),
+            });
+            return;
+        };
+        let result = match format_source(&src) {
+            Ok(result) => result,
+            Err(err) => {
+                self.outcome.errors.push(err.with_path(display));
+                return;
+            }
+        };
+        if result != src {
+            if self.opts.list {
+                let _ = writeln!(self.buffer, "{}", display.display());
+            }
+            if self.opts.write {
+                if let Err(source) = std::fs::write(full, &result) {
+                    self.outcome.errors.push(FmtError::Io {
+                        action: "Failed to write",
+                        path: display,
+                        source,
+                    });
+                    return;
+                }
+            }
+            if self.opts.diff {
+                let name = display.to_string_lossy();
+                self.buffer
+                    .extend_from_slice(unified_diff(&src, &result, &name).as_bytes());
+            }
+            self.outcome.changed.push(display);
+        }
+        if !self.opts.list && !self.opts.write && !self.opts.diff {
+            // With nothing else to do, fmt prints the formatted text.
+            self.buffer.extend_from_slice(result.as_bytes());
+        }
+    }
+}
+
+/// A unified diff as `diff -u --label=old/<path> --label=new/<path>` prints it.
+fn unified_diff(old: &str, new: &str, path: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("old/{path}"), &format!("new/{path}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_are_relative_to_the_working_directory() {
+        let cwd = Path::new("/w/proj");
+        assert_eq!(
+            normalize(cwd, Path::new("./a/../b.tf")),
+            PathBuf::from("b.tf")
+        );
+        assert_eq!(
+            normalize(cwd, Path::new("/w/proj/m/x.tf")),
+            PathBuf::from("m/x.tf")
+        );
+        assert_eq!(
+            normalize(cwd, Path::new("/w/other.tf")),
+            PathBuf::from("../other.tf")
+        );
+        assert_eq!(normalize(cwd, Path::new(".")), PathBuf::from("."));
+    }
+
+    #[test]
+    fn hidden_and_backup_files_are_ignored() {
+        assert!(is_ignored(".terraform"));
+        assert!(is_ignored("main.tf~"));
+        assert!(is_ignored("#main.tf#"));
+        assert!(!is_ignored("main.tf"));
+    }
+
+    #[test]
+    fn only_terraform_extensions_are_supported() {
+        assert!(is_supported("a.tf") && is_supported("t.tftest.hcl") && is_supported("x.tfvars"));
+        assert!(is_supported("k.kitchen.hcl"));
+        assert!(!is_supported("a.tf.json") && !is_supported("a.hcl"));
+    }
+
+    #[test]
+    fn diff_has_old_and_new_labels() {
+        let d = unified_diff("a=1\n", "a = 1\n", "main.tf");
+        assert_eq!(
+            d,
+            "--- old/main.tf\n+++ new/main.tf\n@@ -1 +1 @@\n-a=1\n+a = 1\n"
+        );
+    }
+}
