@@ -1,15 +1,18 @@
 //! galley's engine: the language, the dependency graph, plan, apply and state.
 //!
 //! Pure code (parsing, evaluation, diffing) lives in `addr`, `value`, `types`, `config`,
-//! `lang`, `graph` and `plan`; only `apply`, `state` and providers touch the world.
+//! `lang`, `graph` and `plan`; only `walk` (apply), `state` and providers touch the world.
 
 pub mod addr;
 pub mod config;
 pub mod diag;
 pub mod fmt;
+pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod provider;
 pub mod state;
 pub mod types;
 pub mod value;
 pub mod vars;
+pub mod walk;

@@ -1,0 +1,170 @@
+//! The human plan: Terraform's familiar `+ ~ - -/+` diff with `(known after apply)`.
+
+use std::fmt::Write;
+
+use super::{Action, OutputChange, Plan, ResourceChange};
+use crate::value::{quote_key, Value};
+
+/// Renders a plan as `galley plan` prints it.
+pub fn render_plan(plan: &Plan) -> String {
+    let mut out = String::new();
+    let changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+        .collect();
+    let output_changes: Vec<(&String, &OutputChange)> = plan
+        .outputs
+        .iter()
+        .filter(|(_, o)| o.action != Action::NoOp)
+        .collect();
+    if changes.is_empty() && output_changes.is_empty() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        return out;
+    }
+    if !changes.is_empty() {
+        out.push_str("galley will perform the following actions:\n");
+        for c in &changes {
+            out.push('\n');
+            render_change(&mut out, c);
+        }
+        let s = plan.summary();
+        let _ = writeln!(
+            out,
+            "\nPlan: {} to add, {} to change, {} to destroy.",
+            s.add, s.change, s.destroy
+        );
+    }
+    if !output_changes.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for (name, o) in output_changes {
+            let sym = symbol(o.action);
+            let val = match (&o.after, o.sensitive) {
+                (_, true) => "(sensitive value)".to_string(),
+                (Some(v), false) => inline(v),
+                (None, false) => "null".to_string(),
+            };
+            match (o.action, &o.before) {
+                (Action::Update, Some(b)) if !o.sensitive => {
+                    let _ = writeln!(out, "  {sym} {name} = {} -> {val}", inline(b));
+                }
+                (Action::Delete, Some(b)) => {
+                    let _ = writeln!(out, "  {sym} {name} = {} -> null", if o.sensitive { "(sensitive value)".into() } else { inline(b) });
+                }
+                _ => {
+                    let _ = writeln!(out, "  {sym} {name} = {val}");
+                }
+            }
+        }
+    }
+    out
+}
+
+fn symbol(a: Action) -> &'static str {
+    match a {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Delete => "-",
+        Action::Replace => "-/+",
+        Action::Read => "<=",
+        Action::NoOp => " ",
+    }
+}
+
+fn render_change(out: &mut String, c: &ResourceChange) {
+    let addr = c.addr.to_string();
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in-place".to_string(),
+        Action::Delete => "will be destroyed".to_string(),
+        Action::Replace => "must be replaced".to_string(),
+        Action::Read => "will be read during apply".to_string(),
+        Action::NoOp => String::new(),
+    };
+    if let Some(from) = &c.moved_from {
+        let _ = writeln!(out, "  # {from} has moved to {addr}");
+        if c.action == Action::NoOp {
+            return;
+        }
+    }
+    let _ = writeln!(out, "  # {addr} {what}");
+    if let Some(r) = &c.reason {
+        let _ = writeln!(out, "  # ({r})");
+    }
+    let sym = if c.action == Action::Replace && c.create_before_destroy {
+        "+/-"
+    } else {
+        symbol(c.action)
+    };
+    let kw = if c.addr.resource.mode == crate::addr::Mode::Data { "data" } else { "resource" };
+    let _ = writeln!(
+        out,
+        "  {sym} {kw} \"{}\" \"{}\" {{",
+        c.addr.resource.type_name, c.addr.resource.name
+    );
+    let empty = crate::value::ValueMap::new();
+    let before = c.before.as_ref().and_then(|v| v.as_map()).unwrap_or(&empty);
+    let after = c.after.as_ref().and_then(|v| v.as_map()).unwrap_or(&empty);
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let width = keys
+        .iter()
+        .filter(|k| shown(before.get(**k), after.get(**k), c.action))
+        .map(|k| quote_key(k).len())
+        .max()
+        .unwrap_or(0);
+    let mut unchanged = 0;
+    for k in keys {
+        let b = before.get(k);
+        let a = after.get(k);
+        if !shown(b, a, c.action) {
+            if b.is_some_and(|v| !v.is_null()) {
+                unchanged += 1;
+            }
+            continue;
+        }
+        let key = format!("{:width$}", quote_key(k));
+        let forces = c.replace_paths.iter().any(|p| p.first() == Some(k));
+        let note = if forces { " # forces replacement" } else { "" };
+        match (b.filter(|v| !v.is_null()), a.filter(|v| !v.is_null())) {
+            (None, Some(a)) => {
+                let _ = writeln!(out, "      + {key} = {}{note}", inline(a));
+            }
+            (Some(b), None) => {
+                let _ = writeln!(out, "      - {key} = {} -> null{note}", inline(b));
+            }
+            (Some(b), Some(a)) => {
+                let _ = writeln!(out, "      ~ {key} = {} -> {}{note}", inline(b), inline(a));
+            }
+            (None, None) => {}
+        }
+    }
+    if unchanged > 0 {
+        let _ = writeln!(
+            out,
+            "        # ({unchanged} unchanged attribute{} hidden)",
+            if unchanged == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str("    }\n");
+}
+
+/// Whether an attribute line is shown for this action.
+fn shown(b: Option<&Value>, a: Option<&Value>, action: Action) -> bool {
+    let b_null = b.is_none_or(Value::is_null);
+    let a_null = a.is_none_or(Value::is_null);
+    match action {
+        Action::Create | Action::Read => !a_null,
+        Action::Delete => !b_null,
+        _ => match (b, a) {
+            (Some(b), Some(a)) => !b.semantic_eq(a) || (a.is_unknown() && !b.is_unknown()),
+            _ => !(b_null && a_null),
+        },
+    }
+}
+
+/// A value on one line, as in the plan.
+fn inline(v: &Value) -> String {
+    v.to_string()
+}

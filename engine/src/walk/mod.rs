@@ -1,0 +1,253 @@
+//! Walks the dependency graph: evaluates every node in dependency order, in plan mode
+//! (producing a [`Plan`]) or apply mode (executing one), on tokio with bounded parallelism.
+
+mod nodes;
+mod resource;
+pub mod store;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use petgraph::graph::NodeIndex;
+use petgraph::Direction;
+use tokio::sync::Semaphore;
+
+use crate::addr::{ResourceInstance, Target};
+use crate::config::Config;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::Graph;
+use crate::plan::{Plan, ResourceChange};
+use crate::provider::{Provider, ProviderFactory};
+use crate::state::State;
+use crate::value::Value;
+
+use store::Store;
+
+/// What the walk does with resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkMode {
+    /// Compute a plan; change nothing.
+    Plan,
+    /// Plan the destruction of everything.
+    PlanDestroy,
+    /// Execute a plan.
+    Apply,
+}
+
+/// Options of a plan or apply.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Refresh prior state from providers before planning.
+    pub refresh: bool,
+    /// Limit the plan to these addresses and their dependencies.
+    pub targets: Vec<Target>,
+    /// Force replacement of these instances.
+    pub replace: Vec<ResourceInstance>,
+    /// Most provider operations at once.
+    pub parallelism: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            refresh: true,
+            targets: Vec::new(),
+            replace: Vec::new(),
+            parallelism: 10,
+        }
+    }
+}
+
+/// Called after each change to state during apply, to persist it.
+pub trait StateSink: Send + Sync {
+    /// The state changed; `state` is the new whole state.
+    fn changed(&self, state: &State) -> Result<(), String>;
+}
+
+/// Everything a walk needs.
+pub struct Walk {
+    pub(crate) config: Arc<Config>,
+    pub(crate) graph: Graph,
+    pub(crate) factories: Vec<Arc<dyn ProviderFactory>>,
+    pub(crate) root_vars: BTreeMap<String, Value>,
+    pub(crate) opts: Options,
+    pub(crate) mode: WalkMode,
+    pub(crate) store: Store,
+    /// Prior state (refreshed in plan mode); in apply mode, the live state being updated.
+    pub(crate) state: Mutex<State>,
+    pub(crate) providers: Mutex<HashMap<NodeIndex, Arc<dyn Provider>>>,
+    pub(crate) changes: Mutex<Vec<ResourceChange>>,
+    pub(crate) plan: Option<Plan>,
+    pub(crate) semaphore: Semaphore,
+    pub(crate) sink: Option<Arc<dyn StateSink>>,
+    /// Instances touched by this walk (so orphans can be found afterwards).
+    pub(crate) seen: Mutex<HashSet<ResourceInstance>>,
+    pub(crate) diags: Mutex<Diagnostics>,
+}
+
+/// Builds the graph and reports configuration errors (references, cycles).
+pub fn validate(config: &Config) -> Diagnostics {
+    Graph::build(config).1
+}
+
+impl Walk {
+    /// Prepares a walk.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        config: Arc<Config>,
+        factories: Vec<Arc<dyn ProviderFactory>>,
+        root_vars: BTreeMap<String, Value>,
+        state: State,
+        opts: Options,
+        mode: WalkMode,
+    ) -> Result<Walk, Diagnostics> {
+        let (graph, diags) = Graph::build(&config);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let parallelism = opts.parallelism.max(1);
+        Ok(Walk {
+            config,
+            graph,
+            factories,
+            root_vars,
+            opts,
+            mode,
+            store: Store::default(),
+            state: Mutex::new(state),
+            providers: Mutex::new(HashMap::new()),
+            changes: Mutex::new(Vec::new()),
+            plan: None,
+            semaphore: Semaphore::new(parallelism),
+            sink: None,
+            seen: Mutex::new(HashSet::new()),
+            diags: Mutex::new(diags),
+        })
+    }
+
+    /// Runs in plan mode and returns the plan.
+    pub async fn plan(self) -> Result<Plan, Diagnostics> {
+        let this = Arc::new(self);
+        let serial;
+        let lineage;
+        {
+            let st = this.state.lock().expect("lock");
+            serial = st.serial;
+            lineage = st.lineage.clone();
+        }
+        this.clone().run().await;
+        let mut diags = std::mem::take(&mut *this.diags.lock().expect("lock"));
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let orphan_diags = this.plan_orphans();
+        diags.extend(orphan_diags);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let mut changes = std::mem::take(&mut *this.changes.lock().expect("lock"));
+        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        let outputs = this.output_changes();
+        Ok(Plan {
+            changes,
+            outputs,
+            state_serial: serial,
+            state_lineage: lineage,
+            variables: this.root_vars.clone(),
+            diagnostics: diags,
+            destroy: this.mode == WalkMode::PlanDestroy,
+        })
+    }
+
+    /// Runs in apply mode: executes `plan`, calling `sink` after every change. Returns the
+    /// final state and every problem met; independent branches finish even when one fails.
+    pub async fn apply(mut self, plan: Plan, sink: Arc<dyn StateSink>) -> (State, Diagnostics) {
+        self.plan = Some(plan);
+        self.sink = Some(sink);
+        let this = Arc::new(self);
+        if this.plan.as_ref().is_some_and(|p| p.destroy) {
+            this.clone().destroy_all().await;
+        } else {
+            this.clone().run().await;
+            this.clone().apply_orphans().await;
+            this.store_outputs();
+        }
+        let diags = std::mem::take(&mut *this.diags.lock().expect("lock"));
+        let state = this.state.lock().expect("lock").clone();
+        (state, diags)
+    }
+
+    pub(crate) fn error(&self, d: Diagnostic) {
+        self.diags.lock().expect("lock").push(d);
+    }
+
+    pub(crate) fn errors(&self, d: Diagnostics) {
+        self.diags.lock().expect("lock").extend(d);
+    }
+
+    /// Schedules every node once its dependencies are done; a failed node's dependents are skipped.
+    async fn run(self: Arc<Self>) {
+        let g = &self.graph.graph;
+        let mut pending: HashMap<NodeIndex, usize> = g
+            .node_indices()
+            .map(|n| (n, g.neighbors_directed(n, Direction::Incoming).count()))
+            .collect();
+        let mut ready: Vec<NodeIndex> = pending.iter().filter(|(_, c)| **c == 0).map(|(n, _)| *n).collect();
+        ready.sort();
+        let mut failed: HashSet<NodeIndex> = HashSet::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            for n in ready.drain(..) {
+                if failed.contains(&n) {
+                    // Skipped: propagate to dependents without running.
+                    tasks.spawn(async move { (n, false) });
+                    continue;
+                }
+                let this = self.clone();
+                tasks.spawn(async move {
+                    let ok = this.visit(n).await;
+                    (n, ok)
+                });
+            }
+            let Some(res) = tasks.join_next().await else { break };
+            let (n, ok) = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error(Diagnostic::error(format!("internal error: a graph task failed: {e}")));
+                    continue;
+                }
+            };
+            for d in g.neighbors_directed(n, Direction::Outgoing) {
+                if !ok {
+                    failed.insert(d);
+                }
+                let c = pending.get_mut(&d).expect("node");
+                *c -= 1;
+                if *c == 0 {
+                    ready.push(d);
+                }
+            }
+        }
+    }
+
+    /// Evaluates one node for every instance of its module. Returns false on error.
+    async fn visit(self: &Arc<Self>, n: NodeIndex) -> bool {
+        let node = self.graph.graph[n].clone();
+        use crate::graph::NodeKind as K;
+        let r = match &node.kind {
+            K::Variable(name) => self.visit_variable(&node.module, name),
+            K::Local(name) => self.visit_local(&node.module, name),
+            K::Output(name) => self.visit_output(&node.module, name),
+            K::ModuleCall(name) => self.visit_module_call(&node.module, name),
+            K::Provider(p) => self.visit_provider(n, &node.module, p),
+            K::Resource(r) => self.clone().visit_resource(n, &node.module, r).await,
+        };
+        match r {
+            Ok(()) => true,
+            Err(d) => {
+                self.errors(d);
+                false
+            }
+        }
+    }
+}

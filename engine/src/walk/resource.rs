@@ -1,0 +1,669 @@
+//! Visiting resources: expand, evaluate, refresh, plan or apply each instance; orphans
+//! and destroy in reverse dependency order.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use petgraph::graph::NodeIndex;
+use petgraph::Direction;
+
+use super::nodes::{expand, instance_locals};
+use super::store::{Expansion, ResourceValues};
+use super::{Walk, WalkMode};
+use crate::addr::{InstanceKey, Mode, ModulePath, Resource, ResourceInstance};
+use crate::config::{IgnoreChanges, ResourceBlock};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::NodeKind;
+use crate::lang::Evaluator;
+use crate::plan::{Action, ResourceChange};
+use crate::provider::{ApplyRequest, PlanRequest, Provider, ProviderError, Schema};
+use crate::state::InstanceState;
+use crate::value::{Value, ValueMap};
+
+/// Most attempts of a throttled provider call.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// Retries a provider call while it is throttled, with jittered exponential backoff.
+async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ProviderError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match f().await {
+            Err(ProviderError::Throttled(m)) if attempt + 1 < MAX_ATTEMPTS => {
+                attempt += 1;
+                let base = 50u64 << attempt.min(6);
+                let jitter = uuid::Uuid::new_v4().as_u128() as u64 % base.max(1);
+                tracing::debug!("throttled ({m}); retry {attempt} in {}ms", base + jitter);
+                tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// The provider string recorded in state and plans, e.g. `provider["aws"].west`.
+fn provider_string(node: &NodeKind) -> String {
+    match node {
+        NodeKind::Provider(p) => match &p.alias {
+            Some(a) => format!("provider[\"{}\"].{a}", p.name),
+            None => format!("provider[\"{}\"]", p.name),
+        },
+        _ => String::new(),
+    }
+}
+
+/// The static form of an instance address, as stored in `dependencies`.
+fn static_addr(module: &ModulePath, r: &Resource) -> String {
+    crate::addr::AbsResource { module: module.without_keys(), resource: r.clone() }.to_string()
+}
+
+impl Walk {
+    fn resource_schema(&self, provider: &Arc<dyn Provider>, r: &Resource) -> Option<Schema> {
+        let s = provider.schema();
+        match r.mode {
+            Mode::Managed => s.resources.get(&r.type_name).cloned(),
+            Mode::Data => s.data_sources.get(&r.type_name).cloned(),
+        }
+    }
+
+    /// Static resource addresses this node depends on, through locals, variables and outputs.
+    fn resource_dependencies(&self, n: NodeIndex) -> Vec<String> {
+        let g = &self.graph.graph;
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<NodeIndex> = g.neighbors_directed(n, Direction::Incoming).collect();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            let node = &g[i];
+            match &node.kind {
+                NodeKind::Resource(r) => {
+                    let m = ModulePath(node.module.iter().map(|c| crate::addr::ModuleStep { name: c.clone(), key: InstanceKey::None }).collect());
+                    out.push(static_addr(&m, r));
+                }
+                NodeKind::Provider(_) => {}
+                _ => stack.extend(g.neighbors_directed(i, Direction::Incoming)),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// True when `-target` leaves this node out.
+    fn untargeted(&self, n: NodeIndex) -> bool {
+        if self.opts.targets.is_empty() {
+            return false;
+        }
+        // A node is in scope if it or anything depending on it is targeted.
+        let g = &self.graph.graph;
+        let mut stack = vec![n];
+        let mut seen = HashSet::new();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            if let NodeKind::Resource(r) = &g[i].kind {
+                let m = &g[i].module;
+                let hit = self.opts.targets.iter().any(|t| match t {
+                    crate::addr::Target::Module(p) => p.0.len() <= m.len() && p.0.iter().zip(m).all(|(s, c)| &s.name == c),
+                    crate::addr::Target::Resource(a) => &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter()),
+                    crate::addr::Target::Instance(a) => &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter()),
+                });
+                if hit {
+                    return false;
+                }
+            }
+            stack.extend(g.neighbors_directed(i, Direction::Outgoing));
+        }
+        true
+    }
+
+    pub(crate) async fn visit_resource(self: Arc<Self>, n: NodeIndex, module: &[String], r: &Resource) -> Result<(), Diagnostics> {
+        let rb = self.module_config(module).module.resources[r].clone();
+        let pnode = self.graph.resource_provider[&n];
+        let provider = self.providers.lock().expect("lock").get(&pnode).cloned();
+        let Some(provider) = provider else {
+            return Err(Diagnostic::error("Provider not configured").with_span(rb.span).into());
+        };
+        let provider_name = provider_string(&self.graph.graph[pnode].kind);
+        let schema = self.resource_schema(&provider, r);
+        if schema.is_none() {
+            return Err(Diagnostic::error(if r.mode == Mode::Data { "Invalid data source" } else { "Invalid resource type" })
+                .with_span(rb.span)
+                .with_detail(format!("The provider {} does not support {} \"{}\".", provider_name, if r.mode == Mode::Data { "data source" } else { "resource type" }, r.type_name))
+                .into());
+        }
+        let untargeted = self.untargeted(n);
+        let deps = self.resource_dependencies(n);
+        let mut diags = Diagnostics::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for inst in self.instances(module) {
+            if untargeted {
+                self.values_from_state(&inst, r);
+                continue;
+            }
+            let scope = self.scope(&inst);
+            let (expansion, keys) = match expand(rb.count.as_ref(), rb.for_each.as_ref(), &scope, Vec::new()) {
+                Ok(k) => k,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            self.store.resources.write().expect("lock").insert(
+                (inst.clone(), r.clone()),
+                ResourceValues { expansion, instances: BTreeMap::new() },
+            );
+            for (key, each) in keys {
+                let addr = ResourceInstance { module: inst.clone(), resource: r.clone(), key: key.clone() };
+                self.seen.lock().expect("lock").insert(addr.clone());
+                let locals = instance_locals(&key, &each.unwrap_or(Value::Null));
+                let this = self.clone();
+                let provider = provider.clone();
+                let schema = schema.clone();
+                let rb = rb.clone();
+                let provider_name = provider_name.clone();
+                let deps = deps.clone();
+                tasks.spawn(async move {
+                    let r = this.instance(&rb, &addr, locals, &provider, schema.as_ref().expect("checked"), &provider_name, deps).await;
+                    (addr, r)
+                });
+            }
+        }
+        while let Some(res) = tasks.join_next().await {
+            match res {
+                Ok((addr, Ok(v))) => {
+                    let mut resources = self.store.resources.write().expect("lock");
+                    if let Some(rv) = resources.get_mut(&(addr.module.clone(), addr.resource.clone())) {
+                        rv.instances.insert(addr.key.clone(), v);
+                    }
+                }
+                Ok((_, Err(d))) => diags.extend(d),
+                Err(e) => diags.push(Diagnostic::error(format!("internal error: {e}"))),
+            }
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// For untargeted resources: references see what state holds.
+    fn values_from_state(&self, inst: &ModulePath, r: &Resource) {
+        let state = self.state.lock().expect("lock");
+        let abs = crate::addr::AbsResource { module: inst.clone(), resource: r.clone() };
+        let Some(rs) = state.resource(&abs) else { return };
+        let expansion = match rs.instances.keys().next() {
+            Some(InstanceKey::Int(_)) => Expansion::Count,
+            Some(InstanceKey::Str(_)) => Expansion::ForEach,
+            _ => Expansion::Single,
+        };
+        let instances = rs.instances.iter().map(|(k, i)| (k.clone(), i.attributes.clone())).collect();
+        drop(state);
+        self.store.resources.write().expect("lock").insert((inst.clone(), r.clone()), ResourceValues { expansion, instances });
+    }
+
+    /// Plans or applies one instance; returns the value references to it see.
+    #[allow(clippy::too_many_arguments)]
+    async fn instance(
+        &self,
+        rb: &ResourceBlock,
+        addr: &ResourceInstance,
+        locals: Vec<(String, Value)>,
+        provider: &Arc<dyn Provider>,
+        schema: &Schema,
+        provider_name: &str,
+        deps: Vec<String>,
+    ) -> Result<Value, Diagnostics> {
+        let scope = self.scope(&addr.module);
+        let mut diags = Diagnostics::new();
+        for c in &rb.lifecycle.preconditions {
+            if let Some(d) = self.check(c, &scope, locals.clone(), "Resource precondition failed") {
+                diags.push(d);
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        let config = {
+            let mut ev = Evaluator::new(&scope, rb.body.file);
+            for (k, v) in &locals {
+                ev.bind(k, v.clone());
+            }
+            ev.decode_body(&rb.body.body, Some(schema), rb.span)?
+        };
+        for e in provider.validate(&addr.resource.type_name, &config) {
+            diags.push(
+                Diagnostic::error(format!("Invalid {}", addr.resource.type_name))
+                    .with_span(rb.span)
+                    .with_detail(format!("{}{}", if e.path.is_empty() { String::new() } else { format!("{}: ", e.path.join(".")) }, e.message)),
+            );
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        if addr.resource.mode == Mode::Data {
+            return self.data_instance(addr, config, provider, provider_name).await;
+        }
+        let prior = self.state.lock().expect("lock").instance(addr).cloned();
+        match self.mode {
+            WalkMode::Plan | WalkMode::PlanDestroy => {
+                let prior = match prior {
+                    Some(p) if self.opts.refresh => {
+                        let _permit = self.semaphore.acquire().await.expect("semaphore");
+                        match with_retry(|| provider.read(&addr.resource.type_name, &p.attributes)).await {
+                            Ok(Some(v)) => Some(InstanceState { attributes: v, ..p }),
+                            Ok(None) => None,
+                            Err(e) => return Err(provider_diag(rb, addr, "refresh", e)),
+                        }
+                    }
+                    p => p,
+                };
+                if let Some(p) = &prior {
+                    // Refreshed objects are what dependents see when nothing changes.
+                    self.state.lock().expect("lock").set_instance(addr, provider_name, p.clone());
+                }
+                let change = self.plan_instance(rb, addr, config, prior, provider, schema, provider_name).await?;
+                let v = change.after.clone().unwrap_or(Value::Null);
+                self.changes.lock().expect("lock").push(change);
+                Ok(v)
+            }
+            WalkMode::Apply => self.apply_instance(rb, addr, config, prior, provider, schema, provider_name, deps).await,
+        }
+    }
+
+    async fn data_instance(&self, addr: &ResourceInstance, config: Value, provider: &Arc<dyn Provider>, provider_name: &str) -> Result<Value, Diagnostics> {
+        if config.contains_unknown() {
+            if self.mode != WalkMode::Apply {
+                self.changes.lock().expect("lock").push(ResourceChange {
+                    addr: addr.clone(),
+                    action: Action::Read,
+                    provider: provider_name.to_string(),
+                    before: None,
+                    after: Some(Value::Unknown),
+                    replace_paths: Vec::new(),
+                    create_before_destroy: false,
+                    reason: Some("config refers to values not yet known".into()),
+                    moved_from: None,
+                });
+            }
+            return Ok(Value::Unknown);
+        }
+        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        match with_retry(|| provider.read_data(&addr.resource.type_name, &config)).await {
+            Ok(v) => {
+                if self.mode == WalkMode::Apply {
+                    let mut st = self.state.lock().expect("lock");
+                    st.set_instance(addr, provider_name, InstanceState::new(v.clone()));
+                }
+                Ok(v)
+            }
+            Err(e) => Err(Diagnostic::error(format!("Error reading {addr}")).with_detail(e.to_string()).into()),
+        }
+    }
+
+    /// The configuration with prior values for computed attributes and ignored changes.
+    fn proposed(&self, rb: &ResourceBlock, config: &Value, prior: Option<&Value>, schema: &Schema) -> Value {
+        let mut out: ValueMap = config.as_map().cloned().unwrap_or_default();
+        let prior_map = prior.and_then(|p| p.as_map());
+        for (name, attr) in &schema.attributes {
+            let configured = out.get(name).is_some_and(|v| !v.is_null());
+            if attr.computed && !configured {
+                let v = match prior_map.and_then(|m| m.get(name)) {
+                    Some(p) => p.clone(),
+                    None => Value::Unknown,
+                };
+                out.insert(name.clone(), v);
+            }
+        }
+        if let Some(pm) = prior_map {
+            match &rb.lifecycle.ignore_changes {
+                IgnoreChanges::All => {
+                    for (k, v) in pm {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                IgnoreChanges::Paths(paths) => {
+                    for p in paths {
+                        if let Some(v) = pm.get(&p[0]) {
+                            out.insert(p[0].clone(), v.clone());
+                        }
+                    }
+                }
+                IgnoreChanges::None => {}
+            }
+        }
+        Value::Object(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_instance(
+        &self,
+        rb: &ResourceBlock,
+        addr: &ResourceInstance,
+        config: Value,
+        prior: Option<InstanceState>,
+        provider: &Arc<dyn Provider>,
+        schema: &Schema,
+        provider_name: &str,
+    ) -> Result<ResourceChange, Diagnostics> {
+        let mut change = ResourceChange {
+            addr: addr.clone(),
+            action: Action::NoOp,
+            provider: provider_name.to_string(),
+            before: prior.as_ref().map(|p| p.attributes.clone()),
+            after: None,
+            replace_paths: Vec::new(),
+            create_before_destroy: rb.lifecycle.create_before_destroy,
+            reason: None,
+            moved_from: None,
+        };
+        if self.mode == WalkMode::PlanDestroy {
+            if prior.is_some() {
+                change.action = Action::Delete;
+                self.refuse_destroy(rb, addr)?;
+            }
+            return Ok(change);
+        }
+        let proposed = self.proposed(rb, &config, prior.as_ref().map(|p| &p.attributes), schema);
+        let resp = with_retry(|| {
+            provider.plan(PlanRequest {
+                type_name: addr.resource.type_name.clone(),
+                prior: prior.as_ref().map(|p| p.attributes.clone()),
+                proposed: proposed.clone(),
+                config: config.clone(),
+            })
+        })
+        .await
+        .map_err(|e| provider_diag(rb, addr, "plan", e))?;
+        change.after = Some(resp.planned.clone());
+        change.replace_paths = resp.requires_replace.clone();
+        change.action = match &prior {
+            None => Action::Create,
+            Some(p) if p.tainted => {
+                change.reason = Some("because it is tainted".into());
+                Action::Replace
+            }
+            Some(_) if self.opts.replace.contains(addr) => {
+                change.reason = Some("replacement requested with -replace".into());
+                Action::Replace
+            }
+            Some(_) if !resp.requires_replace.is_empty() => Action::Replace,
+            Some(p) if p.attributes.semantic_eq(&resp.planned) => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        if change.action == Action::Replace {
+            self.refuse_destroy(rb, addr)?;
+        }
+        Ok(change)
+    }
+
+    fn refuse_destroy(&self, rb: &ResourceBlock, addr: &ResourceInstance) -> Result<(), Diagnostics> {
+        if rb.lifecycle.prevent_destroy {
+            return Err(Diagnostic::error("Instance cannot be destroyed")
+                .with_span(rb.span)
+                .with_detail(format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag."))
+                .into());
+        }
+        Ok(())
+    }
+
+    fn planned_action(&self, addr: &ResourceInstance) -> Option<Action> {
+        self.plan.as_ref().and_then(|p| p.change(addr)).map(|c| c.action)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_instance(
+        &self,
+        rb: &ResourceBlock,
+        addr: &ResourceInstance,
+        config: Value,
+        prior: Option<InstanceState>,
+        provider: &Arc<dyn Provider>,
+        schema: &Schema,
+        provider_name: &str,
+        deps: Vec<String>,
+    ) -> Result<Value, Diagnostics> {
+        let action = self.planned_action(addr);
+        let prior_attrs = prior.as_ref().map(|p| p.attributes.clone());
+        match action {
+            None | Some(Action::NoOp) | Some(Action::Read) | Some(Action::Delete) => {
+                return Ok(prior_attrs.unwrap_or(Value::Null));
+            }
+            _ => {}
+        }
+        let action = action.expect("checked");
+        let type_name = addr.resource.type_name.clone();
+        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
+        if replace && !rb.lifecycle.create_before_destroy {
+            if let Some(p) = &prior_attrs {
+                with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: Some(p.clone()), planned: None }))
+                    .await
+                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+                self.record(addr, provider_name, None);
+            }
+        }
+        let base = if replace { None } else { prior_attrs.clone() };
+        let proposed = self.proposed(rb, &config, base.as_ref(), schema);
+        let resp = with_retry(|| {
+            provider.plan(PlanRequest { type_name: type_name.clone(), prior: base.clone(), proposed: proposed.clone(), config: config.clone() })
+        })
+        .await
+        .map_err(|e| provider_diag(rb, addr, "plan", e))?;
+        let new = with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: base.clone(), planned: Some(resp.planned.clone()) }))
+            .await
+            .map_err(|e| provider_diag(rb, addr, if base.is_some() { "update" } else { "create" }, e))?
+            .unwrap_or(Value::Null);
+        let mut inst = InstanceState::new(new.clone());
+        inst.dependencies = deps;
+        inst.create_before_destroy = rb.lifecycle.create_before_destroy;
+        if replace && rb.lifecycle.create_before_destroy {
+            if let Some(p) = &prior_attrs {
+                with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: Some(p.clone()), planned: None }))
+                    .await
+                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+            }
+        }
+        self.record(addr, provider_name, Some(inst));
+        let scope = self.scope(&addr.module);
+        let mut diags = Diagnostics::new();
+        for c in &rb.lifecycle.postconditions {
+            let locals = vec![("self".to_string(), new.clone())];
+            if let Some(d) = self.check(c, &scope, locals, "Resource postcondition failed") {
+                diags.push(d);
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(new)
+    }
+
+    /// Records an instance's new object (or its deletion) in state and persists it.
+    fn record(&self, addr: &ResourceInstance, provider: &str, inst: Option<InstanceState>) {
+        let mut st = self.state.lock().expect("lock");
+        match inst {
+            Some(i) => {
+                st.set_instance(addr, provider, i);
+            }
+            None => {
+                st.remove_instance(addr);
+            }
+        }
+        if let Some(sink) = &self.sink {
+            if let Err(e) = sink.changed(&st) {
+                drop(st);
+                self.error(Diagnostic::error("Failed to save state").with_detail(format!("{e}. The change to {addr} happened but is not recorded.")));
+            }
+        }
+    }
+
+    /// Plan mode: delete changes for state instances no longer in the configuration.
+    pub(crate) fn plan_orphans(&self) -> Diagnostics {
+        let diags = Diagnostics::new();
+        let seen = self.seen.lock().expect("lock");
+        let state = self.state.lock().expect("lock");
+        let mut changes = self.changes.lock().expect("lock");
+        for (addr, inst) in state.instances() {
+            if seen.contains(&addr) || addr.resource.mode == Mode::Data {
+                continue;
+            }
+            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr)) {
+                continue;
+            }
+            let provider = state.resource(&addr.abs_resource()).map(|r| r.provider.clone()).unwrap_or_default();
+            let in_config = self.config.descendant(&addr.module.without_keys().0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).is_some_and(|c| c.module.resources.contains_key(&addr.resource));
+            changes.push(ResourceChange {
+                addr: addr.clone(),
+                action: Action::Delete,
+                provider,
+                before: Some(inst.attributes.clone()),
+                after: None,
+                replace_paths: Vec::new(),
+                create_before_destroy: false,
+                reason: Some(if in_config { "because its key is no longer in count or for_each".into() } else { "because it is not in the configuration".into() }),
+                moved_from: None,
+            });
+        }
+        diags
+    }
+
+    /// Apply mode: deletes every planned delete, dependents first.
+    pub(crate) async fn apply_orphans(self: Arc<Self>) {
+        let deletes: Vec<ResourceInstance> = self
+            .plan
+            .as_ref()
+            .map(|p| p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.addr.clone()).collect())
+            .unwrap_or_default();
+        self.delete_in_order(deletes).await;
+    }
+
+    /// Apply of a destroy plan.
+    pub(crate) async fn destroy_all(self: Arc<Self>) {
+        self.clone().apply_orphans().await;
+        let mut st = self.state.lock().expect("lock");
+        st.outputs.clear();
+        if let Some(sink) = &self.sink {
+            if let Err(e) = sink.changed(&st) {
+                drop(st);
+                self.error(Diagnostic::error("Failed to save state").with_detail(e));
+            }
+        }
+    }
+
+    /// Deletes instances so that nothing is deleted before what depends on it.
+    async fn delete_in_order(self: Arc<Self>, deletes: Vec<ResourceInstance>) {
+        let (deps, providers): (HashMap<ResourceInstance, Vec<String>>, HashMap<ResourceInstance, String>) = {
+            let st = self.state.lock().expect("lock");
+            let mut d = HashMap::new();
+            let mut p = HashMap::new();
+            for a in &deletes {
+                if let Some(i) = st.instance(a) {
+                    d.insert(a.clone(), i.dependencies.clone());
+                    p.insert(a.clone(), st.resource(&a.abs_resource()).map(|r| r.provider.clone()).unwrap_or_default());
+                }
+            }
+            (d, p)
+        };
+        let set: Vec<ResourceInstance> = deletes.into_iter().filter(|a| deps.contains_key(a)).collect();
+        // dependents[i] = instances that depend on i (must go first).
+        let mut by_static: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in set.iter().enumerate() {
+            by_static.entry(static_addr(&a.module, &a.resource)).or_default().push(i);
+        }
+        let mut waiting = vec![0usize; set.len()];
+        let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); set.len()];
+        for (j, a) in set.iter().enumerate() {
+            for d in &deps[a] {
+                for &i in by_static.get(d).map(Vec::as_slice).unwrap_or(&[]) {
+                    if i != j {
+                        waiting[i] += 1;
+                        unblocks[j].push(i);
+                    }
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..set.len()).filter(|i| waiting[*i] == 0).collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut failed = HashSet::new();
+        loop {
+            for i in ready.drain(..) {
+                let addr = set[i].clone();
+                let provider_name = providers[&addr].clone();
+                let this = self.clone();
+                tasks.spawn(async move { (i, this.delete_one(&addr, &provider_name).await) });
+            }
+            let Some(res) = tasks.join_next().await else { break };
+            let Ok((j, ok)) = res else { continue };
+            if !ok {
+                failed.insert(j);
+            }
+            for &i in &unblocks[j] {
+                waiting[i] -= 1;
+                if waiting[i] == 0 && !failed.contains(&j) {
+                    ready.push(i);
+                }
+            }
+        }
+    }
+
+    async fn delete_one(&self, addr: &ResourceInstance, provider_name: &str) -> bool {
+        let provider = {
+            let providers = self.providers.lock().expect("lock");
+            providers
+                .iter()
+                .find(|(n, _)| provider_string(&self.graph.graph[**n].kind) == provider_name)
+                .map(|(_, p)| p.clone())
+        };
+        let provider = match provider {
+            Some(p) => p,
+            None => match self.configure_for_delete(provider_name) {
+                Some(p) => p,
+                None => {
+                    self.error(Diagnostic::error(format!("Cannot destroy {addr}")).with_detail(format!("Its provider {provider_name} is not configured.")));
+                    return false;
+                }
+            },
+        };
+        let Some(prior) = self.state.lock().expect("lock").instance(addr).map(|i| i.attributes.clone()) else {
+            return true;
+        };
+        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let r = with_retry(|| provider.apply(ApplyRequest { type_name: addr.resource.type_name.clone(), prior: Some(prior.clone()), planned: None })).await;
+        match r {
+            Ok(_) | Err(ProviderError::NotFound(_)) => {
+                self.record(addr, provider_name, None);
+                true
+            }
+            Err(e) => {
+                self.error(Diagnostic::error(format!("Error destroying {addr}")).with_detail(e.to_string()));
+                false
+            }
+        }
+    }
+
+    /// Configures a provider that no resource node configured (destroy without config).
+    fn configure_for_delete(&self, provider_name: &str) -> Option<Arc<dyn Provider>> {
+        let inner = provider_name.strip_prefix("provider[\"")?;
+        let (name, rest) = inner.split_once("\"]")?;
+        let alias = rest.strip_prefix('.').map(str::to_string);
+        let factory = self.factories.iter().find(|f| f.names().iter().any(|x| x == name))?;
+        factory
+            .configure(&crate::provider::ProviderConfig { name: name.to_string(), alias, config: Value::Object(Default::default()) })
+            .ok()
+    }
+}
+
+fn provider_diag(rb: &ResourceBlock, addr: &ResourceInstance, what: &str, e: ProviderError) -> Diagnostics {
+    Diagnostic::error(format!("Error during {what} of {addr}"))
+        .with_span(rb.span)
+        .with_detail(e.to_string())
+        .into()
+}
