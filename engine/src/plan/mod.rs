@@ -1,6 +1,7 @@
 //! Plans: the actions that bring the world to the configuration, with attribute diffs;
 //! the `--json` contract and the saved plan file.
 
+mod file;
 mod render;
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use crate::addr::ResourceInstance;
 use crate::diag::{Diagnostics, SourceMap};
 use crate::value::Value;
 
+pub use file::PlanFileError;
 pub use render::render_plan;
 
 /// What happens to one resource instance.

@@ -251,3 +251,51 @@ impl Walk {
         }
     }
 }
+
+/// Reports calls to functions galley does not know, with their spans.
+pub fn validate_functions(config: &Config) -> Diagnostics {
+    use hcl_edit::visit::Visit;
+    struct V<'a> {
+        file: crate::diag::FileId,
+        diags: &'a mut Diagnostics,
+    }
+    impl Visit for V<'_> {
+        fn visit_func_call(&mut self, node: &hcl_edit::expr::FuncCall) {
+            let name = node.name.name.as_str();
+            if !node.name.is_namespaced() && name != "try" && name != "can" && !crate::lang::funcs::exists(name) {
+                use hcl_edit::Span as _;
+                self.diags.push(
+                    Diagnostic::error("Call to unknown function")
+                        .with_span(node.name.name.span().map(|r| crate::diag::Span::new(self.file, r)))
+                        .with_detail(format!("There is no function named \"{name}\".")),
+                );
+            }
+            hcl_edit::visit::visit_func_call(self, node);
+        }
+    }
+    let mut diags = Diagnostics::new();
+    config.walk(&mut |_, c| {
+        let m = &c.module;
+        let mut exprs: Vec<&crate::config::Expr> = Vec::new();
+        exprs.extend(m.locals.values().map(|l| &l.expr));
+        exprs.extend(m.outputs.values().map(|o| &o.value));
+        exprs.extend(m.variables.values().filter_map(|v| v.default.as_ref()));
+        for call in m.module_calls.values() {
+            exprs.extend(call.inputs.values());
+            exprs.extend(call.count.iter().chain(&call.for_each));
+        }
+        for e in exprs {
+            V { file: e.file, diags: &mut diags }.visit_expr(&e.expr);
+        }
+        for r in m.resources.values() {
+            V { file: r.body.file, diags: &mut diags }.visit_body(&r.body.body);
+            for e in r.count.iter().chain(&r.for_each) {
+                V { file: e.file, diags: &mut diags }.visit_expr(&e.expr);
+            }
+        }
+        for p in &m.providers {
+            V { file: p.body.file, diags: &mut diags }.visit_body(&p.body.body);
+        }
+    });
+    diags
+}

@@ -1,0 +1,121 @@
+//! `galley apply` and `galley destroy`: plan (or load a saved plan), confirm, execute.
+
+use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
+
+use engine::plan::Plan;
+use engine::state::{LocalBackend, State};
+use engine::walk::{Options, StateSink, Walk, WalkMode};
+
+use super::plan::{make_plan, runtime};
+use crate::cli::ApplyArgs;
+use crate::session::{interactive, Session, EXIT_ERROR, EXIT_OK};
+
+/// Persists state after every change.
+struct Saver {
+    backend: Mutex<LocalBackend>,
+}
+
+impl StateSink for Saver {
+    fn changed(&self, state: &State) -> Result<(), String> {
+        let mut st = state.clone();
+        self.backend
+            .lock()
+            .map_err(|e| e.to_string())?
+            .persist(&mut st)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs `apply` (or `destroy` when `destroy` is set).
+pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
+    let backend = s.backend(args.flags.state.as_deref());
+    let Ok(_lock) = s.lock(&backend, if destroy { "destroy" } else { "apply" }, &args.flags.lock_timeout) else { return EXIT_ERROR };
+    let Ok(state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let plan = match &args.plan_file {
+        Some(path) => {
+            let bytes = match std::fs::read(s.dir.join(path)) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("Error: cannot read plan file {}: {e}", path.display());
+                    return EXIT_ERROR;
+                }
+            };
+            let plan = match Plan::from_file(&bytes) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("Error: {}: {e}", path.display());
+                    return EXIT_ERROR;
+                }
+            };
+            if plan.state_serial != state.serial || (!plan.state_lineage.is_empty() && plan.state_lineage != state.lineage) {
+                eprintln!(
+                    "Error: Saved plan is stale\n\nThe plan {} was created against state serial {}, but the state is now at serial {}. Run galley plan again to make a new plan.",
+                    path.display(), plan.state_serial, state.serial
+                );
+                return EXIT_ERROR;
+            }
+            plan
+        }
+        None => {
+            let Ok(plan) = make_plan(s, &args.flags, destroy, state.clone()) else { return EXIT_ERROR };
+            print!("{}", engine::plan::render_plan(&plan));
+            if !plan.has_changes() {
+                return EXIT_OK;
+            }
+            if !args.auto_approve && !confirm(destroy) {
+                eprintln!("\nApply cancelled.");
+                return EXIT_ERROR;
+            }
+            plan
+        }
+    };
+    let Ok(config) = s.load_config() else { return EXIT_ERROR };
+    let opts = Options { refresh: false, parallelism: args.flags.parallelism, ..Options::default() };
+    let vars = plan.variables.clone();
+    let summary = plan.summary();
+    let walk = match Walk::new(Arc::new(config), s.factories(), vars, state, opts, WalkMode::Apply) {
+        Ok(w) => w,
+        Err(d) => {
+            s.report(&d);
+            return EXIT_ERROR;
+        }
+    };
+    let sink = Arc::new(Saver { backend: Mutex::new(s.backend(args.flags.state.as_deref())) });
+    let started = std::time::Instant::now();
+    let (final_state, diags) = runtime().block_on(walk.apply(plan, sink.clone()));
+    s.report(&diags);
+    if diags.has_errors() {
+        eprintln!("\nApply failed; the state records every change that completed. Fix the errors and run apply again.");
+        return EXIT_ERROR;
+    }
+    let _ = final_state;
+    if destroy {
+        println!("\nDestroy complete! Resources: {} destroyed.", summary.destroy);
+    } else {
+        println!(
+            "\nApply complete! Resources: {} added, {} changed, {} destroyed. ({:.2}s)",
+            summary.add, summary.change, summary.destroy, started.elapsed().as_secs_f64()
+        );
+        let outputs = engine::state::ops::outputs_text(&final_state);
+        if !outputs.is_empty() {
+            println!("\nOutputs:\n\n{}", outputs.trim_end());
+        }
+    }
+    EXIT_OK
+}
+
+fn confirm(destroy: bool) -> bool {
+    if !interactive() {
+        eprintln!("\nError: no terminal to confirm on; pass -auto-approve to apply without confirmation.");
+        return false;
+    }
+    eprint!(
+        "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        if destroy { "destroy all resources" } else { "perform these actions" }
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim() == "yes"
+}

@@ -1,0 +1,10 @@
+//! One function per subcommand; each returns the process exit status.
+
+pub mod apply;
+pub mod fmt;
+pub mod graph;
+pub mod init;
+pub mod output;
+pub mod plan;
+pub mod state;
+pub mod validate;

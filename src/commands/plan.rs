@@ -1,0 +1,103 @@
+//! `galley plan`: compute and show a plan; `-out`, `--json`, `-detailed-exitcode`.
+
+use std::sync::Arc;
+
+use engine::addr::{ResourceInstance, Target};
+use engine::plan::Plan;
+use engine::walk::{Options, Walk, WalkMode};
+
+use crate::cli::{PlanArgs, PlanFlags};
+use crate::session::{Session, EXIT_CHANGES, EXIT_ERROR, EXIT_OK};
+
+/// Loads everything and computes a plan (state lock held by the caller, if needed).
+pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::state::State) -> Result<Plan, ()> {
+    let config = s.load_config()?;
+    let vars = s.root_vars(&config, flags)?;
+    let mut targets = Vec::new();
+    for t in &flags.targets {
+        match t.parse::<Target>() {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                eprintln!("Error: invalid -target: {e}");
+                return Err(());
+            }
+        }
+    }
+    let mut replace = Vec::new();
+    for r in &flags.replace {
+        match r.parse::<ResourceInstance>() {
+            Ok(r) => replace.push(r),
+            Err(e) => {
+                eprintln!("Error: invalid -replace: {e}");
+                return Err(());
+            }
+        }
+    }
+    let opts = Options {
+        refresh: flags.refresh,
+        targets,
+        replace,
+        parallelism: flags.parallelism,
+    };
+    let mode = if destroy { WalkMode::PlanDestroy } else { WalkMode::Plan };
+    let walk = match Walk::new(Arc::new(config), s.factories(), vars, state, opts, mode) {
+        Ok(w) => w,
+        Err(d) => {
+            s.report(&d);
+            return Err(());
+        }
+    };
+    match runtime().block_on(walk.plan()) {
+        Ok(plan) => {
+            s.report(&plan.diagnostics);
+            Ok(plan)
+        }
+        Err(d) => {
+            s.report(&d);
+            Err(())
+        }
+    }
+}
+
+/// The tokio runtime commands run on.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Runs `plan`.
+pub fn run(s: &Session, args: &PlanArgs) -> i32 {
+    let backend = s.backend(args.flags.state.as_deref());
+    let Ok(_lock) = s.lock(&backend, "plan", &args.flags.lock_timeout) else { return EXIT_ERROR };
+    let Ok(state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let plan = match make_plan(s, &args.flags, args.destroy, state) {
+        Ok(p) => p,
+        Err(()) => {
+            if args.json {
+                println!("{}", serde_json::json!({"format_version": "1", "resource_changes": [], "upgrades": [], "diagnostics": [{"severity": "error", "summary": "planning failed; see stderr"}]}));
+            }
+            return EXIT_ERROR;
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan.to_json(&s.sources)).unwrap_or_default());
+    } else {
+        print!("{}", engine::plan::render_plan(&plan));
+    }
+    if let Some(out) = &args.out {
+        if let Err(e) = std::fs::write(s.dir.join(out), plan.to_file()) {
+            eprintln!("Error: cannot write plan file {}: {e}", out.display());
+            return EXIT_ERROR;
+        }
+        if !args.json {
+            println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    galley apply {}", out.display(), out.display());
+        }
+    }
+    if args.detailed_exitcode && plan.has_changes() {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    }
+}

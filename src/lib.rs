@@ -1,0 +1,53 @@
+//! The galley command line: argument parsing, output and exit codes. Thin: the work is in
+//! the `engine` crate.
+
+pub mod cli;
+pub mod commands;
+pub mod session;
+pub mod vars;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use session::{Session, EXIT_ERROR, EXIT_OK};
+
+/// Runs galley with these arguments (the first is the program name); returns the exit status.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(cli::normalize(args)) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("GALLEY_LOG"))
+        .with_writer(std::io::stderr)
+        .try_init();
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("Error: cannot change to directory {}: {e}", dir.display());
+            return EXIT_ERROR;
+        }
+    }
+    let s = Session::new(cli.sim);
+    match &cli.command {
+        Command::Init => commands::init::run(&s),
+        Command::Validate(a) => commands::validate::run(&s, a.json),
+        Command::Fmt(a) => commands::fmt::run(a),
+        Command::Plan(a) => commands::plan::run(&s, a),
+        Command::Apply(a) => commands::apply::run(&s, a, false),
+        Command::Destroy(a) => commands::apply::run(&s, a, true),
+        Command::Graph => commands::graph::run(&s),
+        Command::Output(a) => commands::output::run(&s, a),
+        Command::State(c) => commands::state::run(&s, c),
+        Command::ForceUnlock { id } => commands::state::force_unlock(&s, id),
+        Command::Version => {
+            println!("galley v{}", env!("CARGO_PKG_VERSION"));
+            EXIT_OK
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! What every command that reads configuration and state shares: the working directory,
+//! the source map, loading config, variables, providers and state, and printing diagnostics.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::config::Config;
+use engine::diag::{Diagnostics, SourceMap};
+use engine::provider::{ProviderFactory, ProviderSchema};
+use engine::state::{LocalBackend, LockGuard, State};
+use engine::value::Value;
+
+use crate::cli::PlanFlags;
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: an error was reported.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status of `plan -detailed-exitcode` when there are changes.
+pub const EXIT_CHANGES: i32 = 2;
+
+/// A command's view of the working directory.
+pub struct Session {
+    /// The working directory (after `-chdir`).
+    pub dir: PathBuf,
+    /// Every file read.
+    pub sources: SourceMap,
+    /// Serve aws and openstack from the simulator.
+    pub sim: bool,
+}
+
+impl Session {
+    /// Opens the working directory.
+    pub fn new(sim: bool) -> Session {
+        Session {
+            dir: PathBuf::from("."),
+            sources: SourceMap::new(),
+            sim: sim || std::env::var("GALLEY_SIM").is_ok_and(|v| v == "1" || v == "true"),
+        }
+    }
+
+    /// Prints diagnostics to stderr.
+    pub fn report(&self, diags: &Diagnostics) {
+        if !diags.is_empty() {
+            eprint!("{}", diags.render(&self.sources));
+        }
+    }
+
+    /// Loads the configuration; prints and fails on errors.
+    pub fn load_config(&self) -> Result<Config, ()> {
+        let (config, diags) = engine::config::load_config(&self.dir, &self.sources);
+        self.report(&diags);
+        if diags.has_errors() {
+            return Err(());
+        }
+        Ok(config)
+    }
+
+    /// The provider factories: the simulator for aws and openstack with `--sim`, and the
+    /// built-in `terraform` provider always.
+    pub fn factories(&self) -> Vec<Arc<dyn ProviderFactory>> {
+        let options = match sim::SimOptions::from_env() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("warning: ignoring GALLEY_SIM_FAULTS: {e}");
+                sim::SimOptions::default()
+            }
+        };
+        let factory = Arc::new(sim::SimFactory::new(self.dir.join(".galley").join("sim"), options));
+        let names = if self.sim {
+            vec!["aws".to_string(), "openstack".to_string(), "terraform".to_string()]
+        } else {
+            vec!["terraform".to_string()]
+        };
+        vec![Arc::new(Only { inner: factory, names })]
+    }
+
+    /// Root variable values from every source, converted to their declared types.
+    pub fn root_vars(&self, config: &Config, flags: &PlanFlags) -> Result<BTreeMap<String, Value>, ()> {
+        let (values, diags) = crate::vars::root_values(&self.dir, config, flags, &self.sources);
+        self.report(&diags);
+        if diags.has_errors() {
+            return Err(());
+        }
+        Ok(values)
+    }
+
+    /// The local state backend.
+    pub fn backend(&self, path: Option<&Path>) -> LocalBackend {
+        match path {
+            Some(p) => LocalBackend::new(self.dir.join(p)),
+            None => LocalBackend::in_dir(&self.dir),
+        }
+    }
+
+    /// Loads state (empty when there is none); prints and fails when it is unreadable.
+    pub fn load_state(&self, backend: &LocalBackend) -> Result<State, ()> {
+        match backend.load() {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Ok(State::new()),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                Err(())
+            }
+        }
+    }
+
+    /// Takes the state lock, waiting up to `timeout`.
+    pub fn lock(&self, backend: &LocalBackend, operation: &str, timeout: &str) -> Result<LockGuard, ()> {
+        let timeout = match parse_duration(timeout) {
+            Some(t) => t,
+            None => {
+                eprintln!("Error: invalid -lock-timeout {timeout:?}: expected a duration such as 0s, 30s or 5m");
+                return Err(());
+            }
+        };
+        backend.lock(operation, timeout).map_err(|e| {
+            eprintln!("Error: acquiring the state lock: {e}");
+        })
+    }
+}
+
+/// True when stderr is a terminal (progress bars, prompts).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Parses `90s`, `5m`, `1h`, `250ms` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+/// A factory restricted to some of its provider names.
+struct Only {
+    inner: Arc<sim::SimFactory>,
+    names: Vec<String>,
+}
+
+impl ProviderFactory for Only {
+    fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+    fn schema(&self, name: &str) -> Option<ProviderSchema> {
+        self.names.iter().any(|n| n == name).then(|| self.inner.schema(name)).flatten()
+    }
+    fn configure(&self, cfg: &engine::provider::ProviderConfig) -> Result<Arc<dyn engine::provider::Provider>, engine::provider::ProviderError> {
+        self.inner.configure(cfg)
+    }
+}
