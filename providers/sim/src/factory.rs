@@ -1,0 +1,230 @@
+//! The simulator factory: serves `aws`, `openstack` and `terraform`, one world per region.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use engine::provider::{Provider, ProviderConfig, ProviderError, ProviderFactory, ProviderSchema};
+
+use crate::clock::SimClock;
+use crate::fault::{Fault, FaultInjector};
+use crate::options::SimOptions;
+use crate::provider::{SimEnv, SimProvider};
+use crate::registry::Registry;
+use crate::types;
+use crate::world::WorldStore;
+
+/// Region of the `terraform` provider's single world, which has no regions.
+const NO_REGION: &str = "global";
+
+/// One object of a world, as listed by [`SimFactory::inventory`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WorldObject {
+    /// Provider name (`aws`).
+    pub provider: String,
+    /// Region of its world.
+    pub region: String,
+    /// Resource type.
+    pub type_name: String,
+    /// Object id.
+    pub id: String,
+}
+
+/// Creates simulator providers whose worlds live as JSON files in one directory.
+pub struct SimFactory {
+    dir: PathBuf,
+    registries: BTreeMap<&'static str, Arc<Registry>>,
+    env: Arc<SimEnv>,
+    flush_interval: Duration,
+    worlds: Mutex<BTreeMap<(String, String), Arc<WorldStore>>>,
+}
+
+impl SimFactory {
+    /// A factory keeping its worlds in `world_dir` (the CLI passes `<workdir>/.galley/sim/`).
+    pub fn new(world_dir: PathBuf, options: SimOptions) -> SimFactory {
+        let faults = FaultInjector::default();
+        options.faults.into_iter().for_each(|f| faults.inject(f));
+        SimFactory {
+            dir: world_dir,
+            registries: types::catalog()
+                .into_iter()
+                .map(|(k, r)| (k, Arc::new(r)))
+                .collect(),
+            env: Arc::new(SimEnv {
+                clock: SimClock::new(),
+                faults,
+                latency: options.latency,
+            }),
+            flush_interval: options.flush_interval,
+            worlds: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The directory holding the world files.
+    pub fn world_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Arms a fault for the following apply calls of every provider of this factory.
+    pub fn inject(&self, fault: Fault) {
+        self.env.faults.inject(fault);
+    }
+
+    /// Simulated time spent by all operations so far.
+    pub fn virtual_elapsed(&self) -> Duration {
+        self.env.clock.elapsed()
+    }
+
+    /// Writes every world with unwritten changes to disk now.
+    pub fn flush(&self) -> Result<(), ProviderError> {
+        let worlds: Vec<_> = self.lock_worlds().values().cloned().collect();
+        worlds.iter().try_for_each(|w| w.flush())
+    }
+
+    /// Every object in every world of the directory, including worlds no provider opened yet.
+    pub fn inventory(&self) -> Result<Vec<WorldObject>, ProviderError> {
+        for (provider, region) in self.worlds_on_disk()? {
+            self.world(&provider, &region)?;
+        }
+        let worlds: Vec<_> = self
+            .lock_worlds()
+            .iter()
+            .map(|(k, w)| (k.clone(), Arc::clone(w)))
+            .collect();
+        let mut out = Vec::new();
+        for ((provider, region), store) in worlds {
+            store.read(|w| {
+                out.extend(w.all().map(|(t, id)| WorldObject {
+                    provider: provider.clone(),
+                    region: region.clone(),
+                    type_name: t.to_string(),
+                    id: id.to_string(),
+                }))
+            });
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Number of objects in all worlds; zero after a complete destroy.
+    pub fn object_count(&self) -> Result<usize, ProviderError> {
+        self.inventory().map(|v| v.len())
+    }
+
+    /// How traffic to `name` (`type` records of hosted zone `zone_id`, in the `aws` world
+    /// of `region`) splits across its weighted records: (set_identifier, share 0..1).
+    pub fn traffic_shares(
+        &self,
+        region: &str,
+        zone_id: &str,
+        name: &str,
+        record_type: &str,
+    ) -> Result<Vec<(String, f64)>, ProviderError> {
+        let fqdn = name.trim_end_matches('.').to_ascii_lowercase();
+        let store = self.world("aws", region)?;
+        Ok(store.read(|w| types::weighted_shares(w, zone_id, &fqdn, record_type)))
+    }
+
+    fn lock_worlds(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Arc<WorldStore>>> {
+        // Inserting into a map cannot leave it half-done.
+        self.worlds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn registry(&self, name: &str) -> Result<&Arc<Registry>, ProviderError> {
+        self.registries
+            .get(name)
+            .ok_or_else(|| ProviderError::Internal(format!("the simulator has no provider {name}")))
+    }
+
+    /// The world of (provider, region), opened once and shared by every provider block
+    /// that names the same region.
+    fn world(&self, provider: &str, region: &str) -> Result<Arc<WorldStore>, ProviderError> {
+        let key = (provider.to_string(), region.to_string());
+        let mut worlds = self.lock_worlds();
+        if let Some(w) = worlds.get(&key) {
+            return Ok(Arc::clone(w));
+        }
+        let registry = self.registry(provider)?;
+        let path = self.dir.join(world_file(provider, region));
+        let store = Arc::new(WorldStore::open(
+            path,
+            provider,
+            region,
+            registry,
+            self.flush_interval,
+        )?);
+        worlds.insert(key, Arc::clone(&store));
+        Ok(store)
+    }
+
+    /// (provider, region) of every world file in the directory.
+    fn worlds_on_disk(&self) -> Result<Vec<(String, String)>, ProviderError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(ProviderError::Internal(format!(
+                    "simulator worlds {}: {e}",
+                    self.dir.display()
+                )))
+            }
+        };
+        Ok(entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|n| {
+                let stem = n.strip_suffix(".json")?;
+                let (p, r) = stem.split_once("--")?;
+                self.registries
+                    .contains_key(p)
+                    .then(|| (p.to_string(), r.to_string()))
+            })
+            .collect())
+    }
+}
+
+/// `aws--eu-west-1.json`; the region is reduced to file-name-safe characters.
+fn world_file(provider: &str, region: &str) -> String {
+    let safe: String = region
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    format!("{provider}--{safe}.json")
+}
+
+impl ProviderFactory for SimFactory {
+    fn names(&self) -> Vec<String> {
+        self.registries.keys().map(|k| k.to_string()).collect()
+    }
+
+    fn schema(&self, name: &str) -> Option<ProviderSchema> {
+        self.registries.get(name).map(|r| r.provider_schema())
+    }
+
+    fn configure(&self, cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
+        let registry = Arc::clone(self.registry(&cfg.name)?);
+        let region = if registry.default_region.is_empty() {
+            NO_REGION.to_string()
+        } else {
+            match cfg.config.get_attr("region") {
+                Some(v) if v.is_unknown() => {
+                    return Err(ProviderError::Internal(format!(
+                        "provider {}: region must be known before plan",
+                        cfg.name
+                    )))
+                }
+                Some(v) if !v.is_null() => v
+                    .as_str()
+                    .ok_or_else(|| {
+                        ProviderError::Internal(format!("provider {}: region must be a string", cfg.name))
+                    })?
+                    .to_string(),
+                _ => registry.default_region.to_string(),
+            }
+        };
+        types::check_region(&cfg.name, &region)?;
+        let store = self.world(&cfg.name, &region)?;
+        Ok(Arc::new(SimProvider::new(registry, store, Arc::clone(&self.env))))
+    }
+}

@@ -1,0 +1,180 @@
+//! One configured simulator provider: the engine's contract over one world.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use engine::provider::{
+    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
+    ValidationError,
+};
+use engine::value::Value;
+
+use crate::apply;
+use crate::clock::SimClock;
+use crate::fault::FaultInjector;
+use crate::plan;
+use crate::registry::{DataCtx, Phase, Registry, RuleCtx};
+use crate::shape::{attr, conform_object};
+use crate::world::{World, WorldStore};
+
+/// What every provider of one factory shares: the clock, armed faults, latency.
+pub struct SimEnv {
+    /// The virtual clock.
+    pub clock: SimClock,
+    /// Armed faults.
+    pub faults: FaultInjector,
+    /// Real time slept per API call.
+    pub latency: Duration,
+}
+
+impl SimEnv {
+    /// Sleeps the configured latency and advances the clock by `simulated`.
+    async fn call(&self, simulated: Duration) {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        self.clock.advance(simulated);
+    }
+}
+
+/// A simulator provider bound to one world (one provider name and region).
+pub struct SimProvider {
+    registry: Arc<Registry>,
+    schema: ProviderSchema,
+    store: Arc<WorldStore>,
+    env: Arc<SimEnv>,
+}
+
+impl SimProvider {
+    /// A provider serving `registry`'s types on the world in `store`.
+    pub fn new(registry: Arc<Registry>, store: Arc<WorldStore>, env: Arc<SimEnv>) -> SimProvider {
+        SimProvider {
+            schema: registry.provider_schema(),
+            registry,
+            store,
+            env,
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for SimProvider {
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    fn validate(&self, type_name: &str, config: &Value) -> Vec<ValidationError> {
+        let Ok(rt) = self.registry.get(type_name) else {
+            return vec![ValidationError {
+                path: Vec::new(),
+                message: format!("unsupported resource type {type_name}"),
+            }];
+        };
+        let obj = conform_object(config.clone(), &rt.schema);
+        // An empty world: rules about other objects only judge at plan and apply.
+        let world = World::new("", "");
+        plan::run_rules(
+            rt,
+            &RuleCtx {
+                obj: &obj,
+                prior: None,
+                world: &world,
+                self_id: None,
+                phase: Phase::Validate,
+            },
+        )
+        .err()
+        .map(|e| ValidationError {
+            path: Vec::new(),
+            message: e.to_string(),
+        })
+        .into_iter()
+        .collect()
+    }
+
+    async fn plan(&self, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
+        let rt = self.registry.get(&req.type_name)?;
+        self.store.read(|w| plan::plan(rt, w, &req))
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> Result<Option<Value>, ProviderError> {
+        let rt = self.registry.get(&req.type_name)?;
+        self.env.faults.check(&req.type_name)?;
+        match (req.prior, req.planned) {
+            (None, Some(planned)) => {
+                self.env.call(rt.durations.create).await;
+                self.store.mutate(|w| apply::create(rt, w, planned)).map(Some)
+            }
+            (Some(prior), Some(planned)) => {
+                self.env.call(rt.durations.update).await;
+                self.store.mutate(|w| apply::update(rt, w, prior, planned)).map(Some)
+            }
+            (Some(prior), None) => {
+                self.env.call(rt.durations.delete).await;
+                self.store
+                    .mutate(|w| apply::delete(&self.registry, rt, w, prior))
+                    .map(|()| None)
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
+        let rt = self.registry.get(type_name)?;
+        self.env.call(Duration::ZERO).await;
+        let id = apply::object_id(rt, state)?;
+        let found = self.store.read(|w| {
+            w.get(type_name, &id)
+                .map(|o| apply::with_live(rt, o.clone(), &id, w))
+        });
+        Ok(found.map(|o| keep_representation(o, state)))
+    }
+
+    async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
+        let rt = self.registry.get(type_name)?;
+        self.env.call(Duration::ZERO).await;
+        self.store
+            .read(|w| {
+                w.get(type_name, id)
+                    .map(|o| apply::with_live(rt, o.clone(), id, w))
+            })
+            .ok_or_else(|| apply::not_found(rt, id))
+    }
+
+    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, ProviderError> {
+        let ds = self.registry.data_sources.get(type_name).ok_or_else(|| {
+            ProviderError::Internal(format!("unsupported data source {type_name}"))
+        })?;
+        self.env.call(Duration::ZERO).await;
+        let config = conform_object(config.clone(), &ds.schema);
+        let out = self.store.read(|w| {
+            (ds.read)(&DataCtx {
+                config: &config,
+                region: w.region(),
+                world: w,
+            })
+        })?;
+        Ok(conform_object(out, &ds.schema))
+    }
+}
+
+/// Keeps the state's own representation of attributes the world holds equal values
+/// for: JSON cannot tell a list from a tuple in `any`-typed attributes, the state can.
+fn keep_representation(world_obj: Value, state: &Value) -> Value {
+    match world_obj {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let s = attr(state, &k);
+                    if s.semantic_eq(&v) && !s.contains_unknown() {
+                        (k, s.clone().unmark_deep().0)
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

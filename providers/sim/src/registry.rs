@@ -1,0 +1,293 @@
+//! Resource types as data: each type is one [`ResourceType`] value built in its own module.
+//!
+//! The generic plan and apply code reads these tables; a type contributes only what
+//! makes it special: its schema, defaults, derived attributes, references to other
+//! types, validation rules and a create hook for attributes the service computes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use engine::provider::{ProviderError, ProviderSchema, Schema};
+use engine::value::Value;
+
+use crate::ids::IdStyle;
+use crate::world::World;
+
+/// When a rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// `validate`: configuration only, the world is empty.
+    Validate,
+    /// `plan`: values may be unknown; referenced objects may not exist yet.
+    Plan,
+    /// `apply`: values are known and referenced objects must exist.
+    Apply,
+}
+
+/// What a rule sees.
+pub struct RuleCtx<'a> {
+    /// The object as planned (unknowns possible before apply).
+    pub obj: &'a Value,
+    /// The object before the change, on update.
+    pub prior: Option<&'a Value>,
+    /// The objects that exist.
+    pub world: &'a World,
+    /// The id of the object itself, on update (to exclude it from conflict checks).
+    pub self_id: Option<&'a str>,
+    /// When the rule runs.
+    pub phase: Phase,
+}
+
+/// A validation rule; fails with the API's error code for that rule.
+pub type Rule = fn(&RuleCtx) -> Result<(), ProviderError>;
+
+/// What a create hook sees: the object with its id set, to complete.
+pub struct CreateCtx<'a> {
+    /// The object being created; unknown attributes are the hook's to fill.
+    pub obj: &'a mut Value,
+    /// Its id (empty for [`IdStyle::FromHook`] types, which set `id` themselves).
+    pub id: &'a str,
+    /// The objects that exist.
+    pub world: &'a World,
+}
+
+/// Fills attributes the service computes at creation (arn, private IP, DNS names).
+pub type CreateHook = fn(&mut CreateCtx) -> Result<(), ProviderError>;
+
+/// Recomputes attributes that change without the object changing (free IP count).
+pub type LiveHook = fn(obj: &mut Value, id: &str, world: &World);
+
+/// A computed attribute that follows another one (`tags_all` from `tags`).
+#[derive(Debug, Clone, Copy)]
+pub struct Derived {
+    /// The computed attribute.
+    pub target: &'static str,
+    /// The attribute it follows.
+    pub source: &'static str,
+    /// Whether the plan can show the new value (`tags_all`) or only after apply (`output`).
+    pub known_at_plan: bool,
+    /// The source value to the target value.
+    pub map: fn(&Value) -> Value,
+}
+
+/// An attribute holding ids of objects of another type (`vpc_id` -> `aws_vpc`).
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// Where the ids are: attribute, or block then attribute (`["network", "uuid"]`).
+    pub path: &'static [&'static str],
+    /// The type referred to.
+    pub target: &'static str,
+    /// The code when the target does not exist at apply (`InvalidVpcID.NotFound`);
+    /// `None` when a rule of the type checks existence itself.
+    pub not_found_code: Option<&'static str>,
+    /// The code when deleting the target is refused while this refers to it
+    /// (`DependencyViolation`); `None` when the reference does not block deletion.
+    pub blocks_delete: Option<&'static str>,
+}
+
+/// Simulated duration of each operation, added to the virtual clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Durations {
+    /// Create.
+    pub create: Duration,
+    /// Update in place.
+    pub update: Duration,
+    /// Delete.
+    pub delete: Duration,
+}
+
+/// One managed resource type.
+#[derive(Clone)]
+pub struct ResourceType {
+    /// Type name, e.g. `aws_vpc`.
+    pub name: &'static str,
+    /// Its schema, as the engine sees it.
+    pub schema: Schema,
+    /// How its ids look.
+    pub id_style: IdStyle,
+    /// Values of optional+computed attributes when not configured, by dotted path
+    /// (`enable_dns_support`, `ingress.description`).
+    pub defaults: BTreeMap<&'static str, Value>,
+    /// Computed attributes that follow others.
+    pub derived: Vec<Derived>,
+    /// Attributes referring to other objects.
+    pub references: Vec<Reference>,
+    /// Validation rules, run at validate, plan and apply.
+    pub rules: Vec<Rule>,
+    /// Fills service-computed attributes at create.
+    pub on_create: Option<CreateHook>,
+    /// Recomputes live attributes whenever the object is returned.
+    pub live: Option<LiveHook>,
+    /// Simulated durations.
+    pub durations: Durations,
+}
+
+impl ResourceType {
+    /// A type with the given schema, UUID ids and no rules.
+    pub fn new(name: &'static str, schema: Schema) -> ResourceType {
+        ResourceType {
+            name,
+            schema,
+            id_style: IdStyle::Uuid,
+            defaults: BTreeMap::new(),
+            derived: Vec::new(),
+            references: Vec::new(),
+            rules: Vec::new(),
+            on_create: None,
+            live: None,
+            durations: Durations::default(),
+        }
+    }
+
+    /// Sets the id style.
+    pub fn ids(mut self, style: IdStyle) -> ResourceType {
+        self.id_style = style;
+        self
+    }
+
+    /// Declares the value an optional+computed attribute takes when not configured.
+    pub fn default(mut self, path: &'static str, v: Value) -> ResourceType {
+        self.defaults.insert(path, v);
+        self
+    }
+
+    /// Declares a derived attribute.
+    pub fn derive(
+        mut self,
+        target: &'static str,
+        source: &'static str,
+        known_at_plan: bool,
+        map: fn(&Value) -> Value,
+    ) -> ResourceType {
+        self.derived.push(Derived {
+            target,
+            source,
+            known_at_plan,
+            map,
+        });
+        self
+    }
+
+    /// Declares a reference to another type.
+    pub fn reference(mut self, r: Reference) -> ResourceType {
+        self.references.push(r);
+        self
+    }
+
+    /// Adds a rule.
+    pub fn rule(mut self, r: Rule) -> ResourceType {
+        self.rules.push(r);
+        self
+    }
+
+    /// Sets the create hook.
+    pub fn on_create(mut self, h: CreateHook) -> ResourceType {
+        self.on_create = Some(h);
+        self
+    }
+
+    /// Sets the live hook.
+    pub fn live(mut self, h: LiveHook) -> ResourceType {
+        self.live = Some(h);
+        self
+    }
+
+    /// Sets simulated create, update and delete durations in seconds.
+    pub fn takes(mut self, create: u64, update: u64, delete: u64) -> ResourceType {
+        self.durations = Durations {
+            create: Duration::from_secs(create),
+            update: Duration::from_secs(update),
+            delete: Duration::from_secs(delete),
+        };
+        self
+    }
+}
+
+/// What a data source sees.
+pub struct DataCtx<'a> {
+    /// The data block's configuration.
+    pub config: &'a Value,
+    /// The provider's region.
+    pub region: &'a str,
+    /// The objects that exist.
+    pub world: &'a World,
+}
+
+/// One data source type.
+#[derive(Clone)]
+pub struct DataSource {
+    /// Type name, e.g. `aws_region`.
+    pub name: &'static str,
+    /// Its schema.
+    pub schema: Schema,
+    /// Computes the result from the configuration.
+    pub read: fn(&DataCtx) -> Result<Value, ProviderError>,
+}
+
+/// Everything one provider name (`aws`) serves.
+#[derive(Clone, Default)]
+pub struct Registry {
+    /// Managed types by name.
+    pub resources: BTreeMap<&'static str, ResourceType>,
+    /// Data sources by name.
+    pub data_sources: BTreeMap<&'static str, DataSource>,
+    /// Region used when the provider block names none.
+    pub default_region: &'static str,
+}
+
+impl Registry {
+    /// An empty registry whose provider defaults to `default_region`.
+    pub fn new(default_region: &'static str) -> Registry {
+        Registry {
+            default_region,
+            ..Registry::default()
+        }
+    }
+
+    /// Adds a resource type.
+    pub fn resource(mut self, t: ResourceType) -> Registry {
+        self.resources.insert(t.name, t);
+        self
+    }
+
+    /// Adds a data source.
+    pub fn data(mut self, d: DataSource) -> Registry {
+        self.data_sources.insert(d.name, d);
+        self
+    }
+
+    /// The resource type `name`, or the error a provider answers for an unknown type.
+    pub fn get(&self, name: &str) -> Result<&ResourceType, ProviderError> {
+        self.resources
+            .get(name)
+            .ok_or_else(|| ProviderError::Internal(format!("unsupported resource type {name}")))
+    }
+
+    /// The schemas, as the engine's contract wants them.
+    pub fn provider_schema(&self) -> ProviderSchema {
+        ProviderSchema {
+            provider: Schema::default().attr(
+                "region",
+                engine::provider::Attribute::optional(engine::types::Type::String),
+            ),
+            resources: self
+                .resources
+                .iter()
+                .map(|(k, t)| (k.to_string(), t.schema.clone()))
+                .collect(),
+            data_sources: self
+                .data_sources
+                .iter()
+                .map(|(k, d)| (k.to_string(), d.schema.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Builds the API error for a rule.
+pub fn api_error(code: &str, message: impl Into<String>) -> ProviderError {
+    ProviderError::Api {
+        code: code.to_string(),
+        message: message.into(),
+    }
+}

@@ -1,0 +1,107 @@
+//! The catalog of simulated providers: which resource types each provider name serves.
+
+use std::collections::BTreeMap;
+
+use engine::provider::{Attribute, ProviderError};
+use engine::types::Type;
+
+use crate::registry::Registry;
+
+mod aws;
+mod aws_data;
+mod aws_instance;
+mod aws_route53_record;
+mod aws_route53_zone;
+mod aws_security_group;
+mod aws_subnet;
+mod aws_vpc;
+mod openstack;
+mod openstack_compute_instance;
+mod openstack_network;
+mod openstack_subnet;
+mod terraform_data;
+
+pub(crate) use aws_route53_record::weighted_shares;
+
+/// Every provider name the simulator serves, with its types.
+pub fn catalog() -> BTreeMap<&'static str, Registry> {
+    BTreeMap::from([
+        (
+            "aws",
+            Registry::new("us-east-1")
+                .resource(aws_vpc::resource())
+                .resource(aws_subnet::resource())
+                .resource(aws_security_group::resource())
+                .resource(aws_instance::resource())
+                .resource(aws_route53_zone::resource())
+                .resource(aws_route53_record::resource())
+                .data(aws_data::availability_zones())
+                .data(aws_data::region())
+                .data(aws_data::caller_identity()),
+        ),
+        (
+            "openstack",
+            Registry::new("RegionOne")
+                .resource(openstack_network::resource())
+                .resource(openstack_subnet::resource())
+                .resource(openstack_compute_instance::resource())
+                .data(openstack_network::data_source()),
+        ),
+        (
+            "terraform",
+            // No regions: one world for all `terraform_data` objects.
+            Registry::new("").resource(terraform_data::resource()),
+        ),
+    ])
+}
+
+/// Refuses regions the provider would not accept.
+pub fn check_region(provider: &str, region: &str) -> Result<(), ProviderError> {
+    let ok = match provider {
+        "aws" => aws::is_region(region),
+        _ => !region.trim().is_empty(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ProviderError::Api {
+            code: "InvalidRegion".to_string(),
+            message: format!("invalid {provider} region: {region:?}"),
+        })
+    }
+}
+
+/// `string`.
+fn string() -> Type {
+    Type::String
+}
+
+/// `number`.
+fn number() -> Type {
+    Type::Number
+}
+
+/// `bool`.
+fn boolean() -> Type {
+    Type::Bool
+}
+
+/// `map(string)`.
+fn string_map() -> Type {
+    Type::Map(Box::new(Type::String))
+}
+
+/// `set(string)`.
+fn string_set() -> Type {
+    Type::Set(Box::new(Type::String))
+}
+
+/// `list(string)`.
+fn string_list() -> Type {
+    Type::List(Box::new(Type::String))
+}
+
+/// A computed string.
+fn computed_string() -> Attribute {
+    Attribute::computed(string())
+}
