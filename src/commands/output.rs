@@ -16,7 +16,7 @@ pub fn run(s: &Session, args: &OutputArgs) -> i32 {
             } else if args.raw {
                 OutputFormat::Raw
             } else {
-                OutputFormat::Human
+                OutputFormat::Hcl
             };
             match engine::state::ops::output_value(&state, name, format) {
                 Ok(text) => {
