@@ -226,7 +226,9 @@ impl Target {
     /// True if `inst` is named by this target.
     pub fn contains(&self, inst: &ResourceInstance) -> bool {
         match self {
-            Target::Module(m) => inst.module.0.starts_with(&m.0) || module_matches_unkeyed(m, &inst.module),
+            Target::Module(m) => {
+                inst.module.0.starts_with(&m.0) || module_matches_unkeyed(m, &inst.module)
+            }
             Target::Resource(r) => {
                 r.resource == inst.resource
                     && (r.module == inst.module || module_matches_unkeyed(&r.module, &inst.module))
@@ -239,9 +241,11 @@ impl Target {
 /// `module.a` (no key) also names every instance `module.a[...]`.
 fn module_matches_unkeyed(pattern: &ModulePath, path: &ModulePath) -> bool {
     pattern.0.len() <= path.0.len()
-        && pattern.0.iter().zip(&path.0).all(|(p, s)| {
-            p.name == s.name && (p.key == InstanceKey::None || p.key == s.key)
-        })
+        && pattern
+            .0
+            .iter()
+            .zip(&path.0)
+            .all(|(p, s)| p.name == s.name && (p.key == InstanceKey::None || p.key == s.key))
 }
 
 impl fmt::Display for Target {
@@ -278,7 +282,8 @@ impl FromStr for Target {
             let save = p.pos;
             let word = p.ident().ok_or_else(|| err("expected a name"))?;
             if word == "module" {
-                p.expect('.').map_err(|_| err("expected '.' after 'module'"))?;
+                p.expect('.')
+                    .map_err(|_| err("expected '.' after 'module'"))?;
                 let name = p.ident().ok_or_else(|| err("expected a module name"))?;
                 let key = p.key().map_err(|r| err(&r))?;
                 module.push(ModuleStep { name, key });
@@ -295,10 +300,14 @@ impl FromStr for Target {
         let mut type_name = p.ident().ok_or_else(|| err("expected a resource type"))?;
         if type_name == "data" {
             mode = Mode::Data;
-            p.expect('.').map_err(|_| err("expected '.' after 'data'"))?;
-            type_name = p.ident().ok_or_else(|| err("expected a data source type"))?;
+            p.expect('.')
+                .map_err(|_| err("expected '.' after 'data'"))?;
+            type_name = p
+                .ident()
+                .ok_or_else(|| err("expected a data source type"))?;
         }
-        p.expect('.').map_err(|_| err("expected '.' and a resource name"))?;
+        p.expect('.')
+            .map_err(|_| err("expected '.' and a resource name"))?;
         let name = p.ident().ok_or_else(|| err("expected a resource name"))?;
         let key = p.key().map_err(|r| err(&r))?;
         if !p.done() {

@@ -252,11 +252,9 @@ impl Value {
             Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
                 J::Array(v.iter().map(Value::to_json).collect())
             }
-            Value::Map(m) | Value::Object(m) => J::Object(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            Value::Map(m) | Value::Object(m) => {
+                J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
             Value::Sensitive(v) => v.to_json(),
         }
     }
@@ -409,8 +407,11 @@ pub fn quote_string(s: &str) -> String {
 /// Prints an object key bare when it is an identifier, quoted otherwise.
 pub fn quote_key(k: &str) -> String {
     let ident = !k.is_empty()
-        && k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        && k.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
     if ident {
         k.to_string()
     } else {
@@ -427,7 +428,10 @@ mod tests {
         let v = Value::Tuple(vec![Value::string("a"), Value::string("b").mark()]);
         let (plain, marked) = v.unmark_deep();
         assert!(marked);
-        assert_eq!(plain, Value::Tuple(vec![Value::string("a"), Value::string("b")]));
+        assert_eq!(
+            plain,
+            Value::Tuple(vec![Value::string("a"), Value::string("b")])
+        );
     }
 
     #[test]
@@ -447,7 +451,11 @@ mod tests {
 
     #[test]
     fn sets_are_sorted_and_unique() {
-        let s = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
+        let s = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
         assert_eq!(s, Value::Set(vec![Value::string("a"), Value::string("b")]));
     }
 }
