@@ -321,7 +321,7 @@ impl Loader<'_> {
             Ok(t) => t,
             Err(err) => {
                 let span = self.span(err.span.clone().or_else(|| e.span()));
-                self.err("Invalid type specification", span, err.message);
+                self.err(&err.summary, span, err.detail);
                 crate::types::Type::Any
             }
         }
