@@ -270,7 +270,8 @@ impl Walk {
                     self.state.lock().expect("lock").set_instance(addr, provider_name, p.clone());
                 }
                 let change = self.plan_instance(rb, addr, config, prior, provider, schema, provider_name).await?;
-                let v = change.after.clone().unwrap_or(Value::Null);
+                // A destroy plan still evaluates outputs and references against what exists.
+                let v = if self.mode == WalkMode::PlanDestroy { change.before.clone() } else { change.after.clone() }.unwrap_or(Value::Null);
                 self.changes.lock().expect("lock").push(change);
                 Ok(v)
             }
@@ -547,6 +548,9 @@ impl Walk {
 
     /// Apply of a destroy plan.
     pub(crate) async fn destroy_all(self: Arc<Self>) {
+        // Walk the graph first so every provider is configured as the configuration says
+        // (its region, its alias); resource nodes change nothing in a destroy plan.
+        self.clone().run().await;
         self.clone().apply_orphans().await;
         let mut st = self.state.lock().expect("lock");
         st.outputs.clear();

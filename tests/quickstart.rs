@@ -1,0 +1,126 @@
+//! End to end: the quickstart example on the simulator — plan, apply, no-change plan,
+//! variable change gives an update, destroy empties state and the simulator's world.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn galley(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_galley"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GALLEY_SIM_FAULTS")
+        .output()
+        .expect("galley runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else if p.extension().is_some_and(|x| x == "tf") {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn quickstart() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("quickstart");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"), &dir);
+    (tmp, dir)
+}
+
+fn world_objects(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
+        let j: serde_json::Value = serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+        for objs in j["objects"].as_object().unwrap().values() {
+            n += objs.as_object().unwrap().len();
+        }
+    }
+    n
+}
+
+#[test]
+fn quickstart_plans_applies_updates_and_destroys() {
+    let (_tmp, dir) = quickstart();
+
+    let plan = galley(&dir, &["--sim", "plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", text(&plan));
+    let out = text(&plan);
+    assert!(out.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{out}");
+    assert!(out.contains("# aws_subnet.private[\"eu-west-1a\"] will be created"), "{out}");
+    assert!(out.contains("cidr_block                      = \"10.20.1.0/24\""), "{out}");
+    assert!(out.contains("id                           = (known after apply)"), "{out}");
+
+    let apply = galley(&dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(apply.status.success(), "{}", text(&apply));
+    assert!(text(&apply).contains("Apply complete! Resources: 8 added"), "{}", text(&apply));
+    assert_eq!(world_objects(&dir), 8);
+
+    let again = galley(&dir, &["--sim", "plan", "-detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("No changes."), "{}", text(&again));
+
+    let out = galley(&dir, &["output", "-json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("output -json is JSON");
+    assert_eq!(j["fqdn"]["value"], "app.quickstart.example.com");
+    assert_eq!(j["web_ips"]["value"].as_array().map(Vec::len), Some(2));
+
+    let changed = galley(&dir, &["--sim", "plan", "-var", "owner=payments", "-detailed-exitcode"]);
+    assert_eq!(changed.status.code(), Some(2), "{}", text(&changed));
+    let out = text(&changed);
+    assert!(out.contains("will be updated in-place"), "{out}");
+    assert!(out.contains("0 to add, 5 to change, 0 to destroy"), "{out}");
+
+    let destroy = galley(&dir, &["--sim", "destroy", "-auto-approve"]);
+    assert!(destroy.status.success(), "{}", text(&destroy));
+    let list = galley(&dir, &["state", "list"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "");
+    assert_eq!(world_objects(&dir), 0);
+}
+
+#[test]
+fn saved_plan_applies_once_and_stale_plan_is_refused() {
+    let (_tmp, dir) = quickstart();
+    let plan = galley(&dir, &["--sim", "plan", "-out", "tfplan"]);
+    assert!(plan.status.success(), "{}", text(&plan));
+    let apply = galley(&dir, &["--sim", "apply", "tfplan"]);
+    assert!(apply.status.success(), "{}", text(&apply));
+    let stale = galley(&dir, &["--sim", "apply", "tfplan"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(text(&stale).contains("Saved plan is stale"), "{}", text(&stale));
+}
+
+#[test]
+fn json_plan_follows_the_contract() {
+    let (_tmp, dir) = quickstart();
+    let plan = galley(&dir, &["--sim", "plan", "--json"]);
+    assert!(plan.status.success(), "{}", text(&plan));
+    let j: serde_json::Value = serde_json::from_slice(&plan.stdout).expect("JSON plan");
+    assert_eq!(j["format_version"], "1");
+    let changes = j["resource_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 8);
+    let vpc = changes.iter().find(|c| c["address"] == "aws_vpc.main").unwrap();
+    assert_eq!(vpc["action"], "create");
+    assert_eq!(vpc["after"]["cidr_block"], "10.20.0.0/16");
+    assert!(vpc["after_unknown"].as_array().unwrap().iter().any(|p| p == "arn"));
+    assert!(j["upgrades"].is_array());
+    assert!(j["diagnostics"].is_array());
+}
+
+#[test]
+fn without_sim_aws_is_not_available() {
+    let (_tmp, dir) = quickstart();
+    let plan = galley(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(1));
+    assert!(text(&plan).contains("Provider not available"), "{}", text(&plan));
+}
