@@ -1,0 +1,350 @@
+//! The local backend: state in one JSON file, replaced atomically on every write.
+
+use std::cell::Cell;
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::document::{decode, encode_into};
+use super::lock::{self, LockError, LockGuard};
+use super::model::State;
+use super::StateError;
+
+/// The state file's name in the working directory when none is configured.
+pub const DEFAULT_STATE_FILE: &str = "galley.tfstate";
+
+/// State kept in a local file, with the previous run's state kept in `<path>.backup`.
+#[derive(Debug)]
+pub struct LocalBackend {
+    path: PathBuf,
+    /// The previous file is copied to `.backup` once per run, before the first write.
+    backed_up: bool,
+    /// Set when `load` found the file unusable: writing would then destroy the only copy.
+    load_failed: Cell<bool>,
+    /// Reused between writes, since apply persists after every resource.
+    buf: Vec<u8>,
+}
+
+impl LocalBackend {
+    /// A backend for the state file at `path` (conventionally [`DEFAULT_STATE_FILE`]).
+    pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
+        LocalBackend {
+            path: path.into(),
+            backed_up: false,
+            load_failed: Cell::new(false),
+            buf: Vec::new(),
+        }
+    }
+
+    /// A backend for [`DEFAULT_STATE_FILE`] in `dir`.
+    pub fn in_dir(dir: &Path) -> LocalBackend {
+        LocalBackend::new(dir.join(DEFAULT_STATE_FILE))
+    }
+
+    /// The state file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the state from before this run's first write is kept: `<path>.backup`.
+    pub fn backup_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".backup")
+    }
+
+    /// Takes the state lock for `operation` (e.g. `apply`), waiting up to `timeout`.
+    pub fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, LockError> {
+        lock::acquire(&self.path, operation, timeout)
+    }
+
+    /// Reads the state; `None` when there is no state file yet. A file that cannot be
+    /// used is reported with what to do about it, and is never modified: later
+    /// [`LocalBackend::persist`] calls on this backend refuse to write over it.
+    pub fn load(&self) -> Result<Option<State>, StateError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StateError::Io {
+                    action: "read the state file",
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        // An empty file is not "no state": it may be what is left of one, and treating it
+        // as empty would let the next write replace the good backup with nothing.
+        let result = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Err(StateError::Invalid("the file is empty".to_string()))
+        } else {
+            decode(&bytes)
+        };
+        result.map(Some).map_err(|e| {
+            self.load_failed.set(true);
+            let advice = self.advice(&e);
+            StateError::File {
+                path: self.path.clone(),
+                source: Box::new(e),
+                advice,
+            }
+        })
+    }
+
+    fn advice(&self, e: &StateError) -> String {
+        let backup = self.backup_path();
+        let restore = if backup.exists() {
+            format!(
+                "restore the state from before the last run that changed it with `cp {} {}`",
+                backup.display(),
+                self.path.display()
+            )
+        } else {
+            "restore it from your own backups or version control".to_string()
+        };
+        match e {
+            StateError::UnsupportedVersion { .. } => {
+                format!("galley has not changed the file. Use the galley release that wrote it, or {restore}.")
+            }
+            _ => format!("galley has not changed the file. Fix it by hand, or {restore}."),
+        }
+    }
+
+    /// Bumps the serial and writes the state: to a temporary file in the same directory,
+    /// fsynced, renamed over the state file, then the directory fsynced, so a crash
+    /// leaves either the old or the new state, never a mix. The first write of a run
+    /// first copies the existing file to [`LocalBackend::backup_path`]. On failure the
+    /// serial is restored.
+    pub fn persist(&mut self, state: &mut State) -> Result<(), StateError> {
+        if self.load_failed.get() {
+            return Err(StateError::WouldOverwrite {
+                path: self.path.clone(),
+            });
+        }
+        state.serial += 1;
+        let result = self.write(state);
+        if result.is_err() {
+            state.serial -= 1;
+        }
+        result
+    }
+
+    fn write(&mut self, state: &State) -> Result<(), StateError> {
+        encode_into(state, &mut self.buf)?;
+        let permissions = fs::metadata(&self.path).ok().map(|m| m.permissions());
+        if !self.backed_up {
+            match fs::read(&self.path) {
+                Ok(old) => write_atomic(&self.backup_path(), &old, permissions.clone())?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StateError::Io {
+                        action: "read the state file",
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            }
+            self.backed_up = true;
+        }
+        write_atomic(&self.path, &self.buf, permissions)
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`galley.tfstate` → `galley.tfstate.backup`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = OsString::from(path.as_os_str());
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Replaces `path` with `bytes` atomically, keeping `permissions` (new files are
+/// readable by the owner only, since state holds secrets in plain text).
+fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<Permissions>,
+) -> Result<(), StateError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = write_then_rename(&tmp, path, &dir, bytes, permissions);
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(|source| StateError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_then_rename(
+    tmp: &Path,
+    path: &Path,
+    dir: &Path,
+    bytes: &[u8],
+    permissions: Option<Permissions>,
+) -> io::Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(tmp)?;
+    f.write_all(bytes)?;
+    if let Some(p) = permissions {
+        f.set_permissions(p)?;
+    }
+    f.sync_all()?;
+    drop(f);
+    fs::rename(tmp, path)?;
+    sync_dir(dir)
+}
+
+/// Makes the rename itself durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::InstanceState;
+    use crate::value::Value;
+
+    fn sample() -> State {
+        let mut s = State::new();
+        s.set_instance(
+            &"module.m[\"a\"].aws_vpc.main".parse().unwrap(),
+            "provider[\"aws\"]",
+            InstanceState::new(Value::object([("pw", Value::string("x").mark())])),
+        );
+        s
+    }
+
+    #[test]
+    fn missing_file_loads_as_no_state() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(LocalBackend::in_dir(dir.path()).load().unwrap().is_none());
+    }
+
+    #[test]
+    fn persist_bumps_serial_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = LocalBackend::in_dir(dir.path());
+        let mut s = sample();
+        b.persist(&mut s).unwrap();
+        b.persist(&mut s).unwrap();
+        assert_eq!(s.serial, 2);
+        let loaded = LocalBackend::in_dir(dir.path()).load().unwrap().unwrap();
+        assert_eq!(loaded, s);
+        assert!(dir.path().join("galley.tfstate").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "temp files are renamed away");
+    }
+
+    #[test]
+    fn first_write_of_a_run_backs_up_the_previous_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = sample();
+        let mut first_run = LocalBackend::in_dir(dir.path());
+        first_run.persist(&mut s).unwrap();
+        assert!(!first_run.backup_path().exists(), "nothing to back up yet");
+        let before = fs::read(first_run.path()).unwrap();
+
+        let mut second_run = LocalBackend::in_dir(dir.path());
+        let mut s = second_run.load().unwrap().unwrap();
+        second_run.persist(&mut s).unwrap();
+        second_run.persist(&mut s).unwrap();
+        assert_eq!(
+            fs::read(second_run.backup_path()).unwrap(),
+            before,
+            "backup holds serial 1"
+        );
+        assert_eq!(s.serial, 3);
+    }
+
+    #[test]
+    fn unusable_state_is_reported_and_never_modified() {
+        let cases: [(&[u8], &str); 3] = [
+            (b"{\"version\": 1,\n  \"serial\": oops}", "line 2, column"),
+            (
+                b"{\"version\": 2, \"serial\": 1, \"lineage\": \"x\"}",
+                "only version 1",
+            ),
+            (b"", "empty"),
+        ];
+        for (bytes, want) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let mut b = LocalBackend::in_dir(dir.path());
+            fs::write(b.path(), bytes).unwrap();
+            let e = b.load().unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains(want), "{msg}");
+            assert!(
+                msg.contains("galley.tfstate") && msg.contains("has not changed the file"),
+                "{msg}"
+            );
+            let e = b.persist(&mut State::new()).unwrap_err();
+            assert!(matches!(e, StateError::WouldOverwrite { .. }), "{e:?}");
+            assert_eq!(fs::read(b.path()).unwrap(), bytes, "file untouched");
+            assert!(!b.backup_path().exists());
+        }
+    }
+
+    #[test]
+    fn corrupt_state_advice_names_the_backup_when_there_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::in_dir(dir.path());
+        fs::write(b.path(), "{").unwrap();
+        fs::write(b.backup_path(), "{}").unwrap();
+        let msg = b.load().unwrap_err().to_string();
+        assert!(msg.contains("galley.tfstate.backup"), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_state_files_are_private_and_existing_modes_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = LocalBackend::in_dir(dir.path());
+        b.persist(&mut State::new()).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(b.path()), 0o600);
+        fs::set_permissions(b.path(), Permissions::from_mode(0o640)).unwrap();
+        b.persist(&mut State::new()).unwrap();
+        assert_eq!(mode(b.path()), 0o640);
+    }
+
+    #[test]
+    fn backup_path_appends_a_suffix() {
+        assert_eq!(
+            LocalBackend::new("dir/x.tfstate").backup_path(),
+            PathBuf::from("dir/x.tfstate.backup")
+        );
+    }
+}
