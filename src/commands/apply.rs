@@ -31,7 +31,7 @@ impl StateSink for Saver {
 pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let backend = s.backend(args.flags.state.as_deref());
     let Ok(_lock) = s.lock(&backend, if destroy { "destroy" } else { "apply" }, &args.flags.lock_timeout) else { return EXIT_ERROR };
-    let Ok(state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let Ok(mut state) = s.load_state(&backend) else { return EXIT_ERROR };
     let plan = match &args.plan_file {
         Some(path) => {
             let bytes = match std::fs::read(s.dir.join(path)) {
@@ -48,6 +48,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                     return EXIT_ERROR;
                 }
             };
+            if state.serial == 0 && state.is_empty() {
+                // No state yet: the plan was made against an empty state too; keep its lineage.
+                state.lineage = plan.state_lineage.clone();
+            }
             if plan.state_serial != state.serial || (!plan.state_lineage.is_empty() && plan.state_lineage != state.lineage) {
                 eprintln!(
                     "Error: Saved plan is stale\n\nThe plan {} was created against state serial {}, but the state is now at serial {}. Run galley plan again to make a new plan.",
