@@ -22,7 +22,8 @@ fn generate(dir: &std::path::Path, n: usize) {
         let chain = per / 2;
         let counted = per / 4;
         let each = per - chain - counted;
-        let mut m = String::from("variable \"upstream\" {\n  type    = string\n  default = \"\"\n}\n\n");
+        let mut m =
+            String::from("variable \"upstream\" {\n  type    = string\n  default = \"\"\n}\n\n");
         m.push_str(&format!(
             "locals {{\n  base = merge({{ stack = \"{s}\" }}, {{ up = var.upstream }})\n  keys = toset([for i in range({each}) : \"k${{i}}\"])\n}}\n\n"
         ));
@@ -39,10 +40,19 @@ fn generate(dir: &std::path::Path, n: usize) {
         m.push_str(
             "resource \"terraform_data\" \"each\" {\n  for_each = local.keys\n  input    = \"${each.key}-${terraform_data.c0.id}\"\n}\n\n",
         );
-        m.push_str(&format!("output \"last\" {{\n  value = terraform_data.c{}.id\n}}\n", chain - 1));
+        m.push_str(&format!(
+            "output \"last\" {{\n  value = terraform_data.c{}.id\n}}\n",
+            chain - 1
+        ));
         std::fs::write(sd.join("main.tf"), m).expect("write");
-        let upstream = if s == 0 { "\"\"".to_string() } else { format!("module.stack{}.last", s - 1) };
-        root.push_str(&format!("module \"stack{s}\" {{\n  source   = \"./stack{s}\"\n  upstream = {upstream}\n}}\n\n"));
+        let upstream = if s == 0 {
+            "\"\"".to_string()
+        } else {
+            format!("module.stack{}.last", s - 1)
+        };
+        root.push_str(&format!(
+            "module \"stack{s}\" {{\n  source   = \"./stack{s}\"\n  upstream = {upstream}\n}}\n\n"
+        ));
     }
     std::fs::write(dir.join("main.tf"), root).expect("write");
 }
@@ -51,9 +61,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
@@ -64,17 +76,29 @@ struct Saver(Mutex<LocalBackend>);
 impl StateSink for Saver {
     fn changed(&self, state: &State) -> Result<(), String> {
         let mut st = state.clone();
-        self.0.lock().map_err(|e| e.to_string())?.persist(&mut st).map_err(|e| e.to_string())
+        self.0
+            .lock()
+            .map_err(|e| e.to_string())?
+            .persist(&mut st)
+            .map_err(|e| e.to_string())
     }
 }
 
 fn main() {
-    let n: usize = std::env::var("GALLEY_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("GALLEY_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), n);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("rt");
-    let factory: Arc<dyn engine::provider::ProviderFactory> =
-        Arc::new(sim::SimFactory::new(dir.path().join(".galley/sim"), sim::SimOptions::default()));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let factory: Arc<dyn engine::provider::ProviderFactory> = Arc::new(sim::SimFactory::new(
+        dir.path().join(".galley/sim"),
+        sim::SimOptions::default(),
+    ));
 
     let t = Instant::now();
     let sources = SourceMap::new();
@@ -84,14 +108,30 @@ fn main() {
     let load = t.elapsed();
 
     let t = Instant::now();
-    let walk = Walk::new(config.clone(), vec![factory.clone()], Default::default(), State::new(), Options::default(), WalkMode::Plan).expect("walk");
+    let walk = Walk::new(
+        config.clone(),
+        vec![factory.clone()],
+        Default::default(),
+        State::new(),
+        Options::default(),
+        WalkMode::Plan,
+    )
+    .expect("walk");
     let plan = rt.block_on(walk.plan()).expect("plan");
     let plan_time = t.elapsed();
     assert_eq!(plan.summary().add, n, "plan creates every resource");
 
     let backend = LocalBackend::new(dir.path().join("galley.tfstate"));
     let t = Instant::now();
-    let walk = Walk::new(config.clone(), vec![factory.clone()], Default::default(), State::new(), Options::default(), WalkMode::Apply).expect("walk");
+    let walk = Walk::new(
+        config.clone(),
+        vec![factory.clone()],
+        Default::default(),
+        State::new(),
+        Options::default(),
+        WalkMode::Apply,
+    )
+    .expect("walk");
     let sink = Arc::new(Saver(Mutex::new(backend)));
     let (state, diags) = rt.block_on(walk.apply(plan, sink));
     let apply_time = t.elapsed();
@@ -99,7 +139,15 @@ fn main() {
     assert_eq!(state.instance_count(), n, "state holds every instance");
 
     let t = Instant::now();
-    let walk = Walk::new(config, vec![factory], Default::default(), state, Options::default(), WalkMode::Plan).expect("walk");
+    let walk = Walk::new(
+        config,
+        vec![factory],
+        Default::default(),
+        state,
+        Options::default(),
+        WalkMode::Plan,
+    )
+    .expect("walk");
     let again = rt.block_on(walk.plan()).expect("plan");
     let noop_time = t.elapsed();
     assert!(!again.has_changes(), "second plan is empty");

@@ -15,6 +15,10 @@ use engine::value::Value;
 
 use crate::cli::PlanFlags;
 
+/// An error that has already been printed to the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Reported;
+
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
 /// Exit status: an error was reported.
@@ -50,11 +54,11 @@ impl Session {
     }
 
     /// Loads the configuration; prints and fails on errors.
-    pub fn load_config(&self) -> Result<Config, ()> {
+    pub fn load_config(&self) -> Result<Config, Reported> {
         let (config, diags) = engine::config::load_config(&self.dir, &self.sources);
         self.report(&diags);
         if diags.has_errors() {
-            return Err(());
+            return Err(Reported);
         }
         Ok(config)
     }
@@ -69,21 +73,35 @@ impl Session {
                 sim::SimOptions::default()
             }
         };
-        let factory = Arc::new(sim::SimFactory::new(self.dir.join(".galley").join("sim"), options));
+        let factory = Arc::new(sim::SimFactory::new(
+            self.dir.join(".galley").join("sim"),
+            options,
+        ));
         let names = if self.sim {
-            vec!["aws".to_string(), "openstack".to_string(), "terraform".to_string()]
+            vec![
+                "aws".to_string(),
+                "openstack".to_string(),
+                "terraform".to_string(),
+            ]
         } else {
             vec!["terraform".to_string()]
         };
-        vec![Arc::new(Only { inner: factory, names })]
+        vec![Arc::new(Only {
+            inner: factory,
+            names,
+        })]
     }
 
     /// Root variable values from every source, converted to their declared types.
-    pub fn root_vars(&self, config: &Config, flags: &PlanFlags) -> Result<BTreeMap<String, Value>, ()> {
+    pub fn root_vars(
+        &self,
+        config: &Config,
+        flags: &PlanFlags,
+    ) -> Result<BTreeMap<String, Value>, Reported> {
         let (values, diags) = crate::vars::root_values(&self.dir, config, flags, &self.sources);
         self.report(&diags);
         if diags.has_errors() {
-            return Err(());
+            return Err(Reported);
         }
         Ok(values)
     }
@@ -97,28 +115,34 @@ impl Session {
     }
 
     /// Loads state (empty when there is none); prints and fails when it is unreadable.
-    pub fn load_state(&self, backend: &LocalBackend) -> Result<State, ()> {
+    pub fn load_state(&self, backend: &LocalBackend) -> Result<State, Reported> {
         match backend.load() {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Ok(State::new()),
             Err(e) => {
                 eprintln!("Error: {e}");
-                Err(())
+                Err(Reported)
             }
         }
     }
 
     /// Takes the state lock, waiting up to `timeout`.
-    pub fn lock(&self, backend: &LocalBackend, operation: &str, timeout: &str) -> Result<LockGuard, ()> {
+    pub fn lock(
+        &self,
+        backend: &LocalBackend,
+        operation: &str,
+        timeout: &str,
+    ) -> Result<LockGuard, Reported> {
         let timeout = match parse_duration(timeout) {
             Some(t) => t,
             None => {
                 eprintln!("Error: invalid -lock-timeout {timeout:?}: expected a duration such as 0s, 30s or 5m");
-                return Err(());
+                return Err(Reported);
             }
         };
         backend.lock(operation, timeout).map_err(|e| {
             eprintln!("Error: acquiring the state lock: {e}");
+            Reported
         })
     }
 }
@@ -131,7 +155,10 @@ pub fn interactive() -> bool {
 /// Parses `90s`, `5m`, `1h`, `250ms` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
     let n: f64 = num.parse().ok()?;
     let secs = match unit {
         "" | "s" => n,
@@ -154,9 +181,16 @@ impl ProviderFactory for Only {
         self.names.clone()
     }
     fn schema(&self, name: &str) -> Option<ProviderSchema> {
-        self.names.iter().any(|n| n == name).then(|| self.inner.schema(name)).flatten()
+        self.names
+            .iter()
+            .any(|n| n == name)
+            .then(|| self.inner.schema(name))
+            .flatten()
     }
-    fn configure(&self, cfg: &engine::provider::ProviderConfig) -> Result<Arc<dyn engine::provider::Provider>, engine::provider::ProviderError> {
+    fn configure(
+        &self,
+        cfg: &engine::provider::ProviderConfig,
+    ) -> Result<Arc<dyn engine::provider::Provider>, engine::provider::ProviderError> {
         self.inner.configure(cfg)
     }
 }

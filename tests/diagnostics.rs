@@ -18,7 +18,11 @@ fn run(files: &[(&str, &str)], args: &[&str]) -> String {
         .output()
         .unwrap();
     assert!(!o.status.success(), "expected failure");
-    let s = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let s = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     s.replace(&tmp.path().display().to_string(), "[TMP]")
 }
 
@@ -28,12 +32,16 @@ fn validate(main_tf: &str) -> String {
 
 #[test]
 fn syntax_error() {
-    insta::assert_snapshot!(validate("resource \"terraform_data\" \"a\" {\n  input = [1, 2\n}\n"));
+    insta::assert_snapshot!(validate(
+        "resource \"terraform_data\" \"a\" {\n  input = [1, 2\n}\n"
+    ));
 }
 
 #[test]
 fn unknown_reference() {
-    insta::assert_snapshot!(validate("resource \"terraform_data\" \"a\" {\n  input = var.nope\n}\n"));
+    insta::assert_snapshot!(validate(
+        "resource \"terraform_data\" \"a\" {\n  input = var.nope\n}\n"
+    ));
 }
 
 #[test]
@@ -59,13 +67,19 @@ fn duplicate_resource() {
 fn several_errors_in_one_run() {
     let out = validate("locals {\n  x = frobnicate(1)\n  y = var.nope\n}\nresource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"a\" {}\n");
     assert!(out.contains("Call to unknown function"), "{out}");
-    assert!(out.contains("Reference to undeclared input variable"), "{out}");
+    assert!(
+        out.contains("Reference to undeclared input variable"),
+        "{out}"
+    );
     assert!(out.contains("Duplicate resource"), "{out}");
 }
 
 #[test]
 fn missing_required_variable() {
-    insta::assert_snapshot!(run(&[("main.tf", "variable \"name\" {\n  type = string\n}\n")], &["plan"]));
+    insta::assert_snapshot!(run(
+        &[("main.tf", "variable \"name\" {\n  type = string\n}\n")],
+        &["plan"]
+    ));
 }
 
 #[test]
@@ -78,40 +92,68 @@ fn failed_variable_validation() {
 
 #[test]
 fn wrong_argument_type() {
-    insta::assert_snapshot!(run(&[("main.tf", "output \"x\" {\n  value = upper([1])\n}\n")], &["plan"]));
+    insta::assert_snapshot!(run(
+        &[("main.tf", "output \"x\" {\n  value = upper([1])\n}\n")],
+        &["plan"]
+    ));
 }
 
 #[test]
 fn unknown_resource_type() {
-    insta::assert_snapshot!(run(&[("main.tf", "resource \"terraform_nope\" \"a\" {}\n")], &["plan"]));
+    insta::assert_snapshot!(run(
+        &[("main.tf", "resource \"terraform_nope\" \"a\" {}\n")],
+        &["plan"]
+    ));
 }
 
 #[test]
 fn corrupt_state_is_reported_and_left_untouched() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("main.tf"), "resource \"terraform_data\" \"a\" {}\n").unwrap();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        "resource \"terraform_data\" \"a\" {}\n",
+    )
+    .unwrap();
     let garbage = b"{\"version\": 1, \"serial\": 3, \"resources\": [tru";
     std::fs::write(tmp.path().join("galley.tfstate"), garbage).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_galley")).current_dir(tmp.path()).args(["plan"]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .current_dir(tmp.path())
+        .args(["plan"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(err.contains("galley.tfstate"), "{err}");
     assert!(err.contains("line 1"), "{err}");
-    assert_eq!(std::fs::read(tmp.path().join("galley.tfstate")).unwrap(), garbage);
+    assert_eq!(
+        std::fs::read(tmp.path().join("galley.tfstate")).unwrap(),
+        garbage
+    );
 }
 
 #[test]
 fn held_lock_names_its_holder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir: &Path = tmp.path();
-    std::fs::write(dir.join("main.tf"), "resource \"terraform_data\" \"a\" {}\n").unwrap();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"terraform_data\" \"a\" {}\n",
+    )
+    .unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let lock = serde_json::json!({
         "id": "5f0c7d4e-0000-4000-8000-000000000001", "operation": "apply", "who": "ci@elsewhere",
         "pid": 4242, "host": format!("{host}-other"), "created": "2026-11-23T10:00:00Z", "version": "galley 0.1.0"
     });
     std::fs::write(dir.join("galley.tfstate.lock.json"), lock.to_string()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_galley")).current_dir(dir).args(["plan", "-lock-timeout=200ms"]).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .current_dir(dir)
+        .args(["plan", "-lock-timeout=200ms"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(err.contains("4242"), "{err}");
@@ -132,8 +174,17 @@ fn random_bytes_do_not_panic() {
             .collect();
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("main.tf"), &bytes).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_galley")).current_dir(tmp.path()).args(["validate"]).output().unwrap();
-        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new(env!("CARGO_BIN_EXE_galley"))
+            .current_dir(tmp.path())
+            .args(["validate"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
     }
 }

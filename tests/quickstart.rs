@@ -15,7 +15,11 @@ fn galley(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -34,14 +38,18 @@ fn copy_dir(from: &Path, to: &Path) {
 fn quickstart() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("quickstart");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"), &dir);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"),
+        &dir,
+    );
     (tmp, dir)
 }
 
 fn world_objects(dir: &Path) -> usize {
     let mut n = 0;
     for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
-        let j: serde_json::Value = serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+        let j: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
         for objs in j["objects"].as_object().unwrap().values() {
             n += objs.as_object().unwrap().len();
         }
@@ -56,14 +64,30 @@ fn quickstart_plans_applies_updates_and_destroys() {
     let plan = galley(&dir, &["--sim", "plan", "-detailed-exitcode"]);
     assert_eq!(plan.status.code(), Some(2), "{}", text(&plan));
     let out = text(&plan);
-    assert!(out.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{out}");
-    assert!(out.contains("# aws_subnet.private[\"eu-west-1a\"] will be created"), "{out}");
-    assert!(out.contains("cidr_block                      = \"10.20.1.0/24\""), "{out}");
-    assert!(out.contains("id                           = (known after apply)"), "{out}");
+    assert!(
+        out.contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    assert!(
+        out.contains("# aws_subnet.private[\"eu-west-1a\"] will be created"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cidr_block                      = \"10.20.1.0/24\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("id                           = (known after apply)"),
+        "{out}"
+    );
 
     let apply = galley(&dir, &["--sim", "apply", "-auto-approve"]);
     assert!(apply.status.success(), "{}", text(&apply));
-    assert!(text(&apply).contains("Apply complete! Resources: 8 added"), "{}", text(&apply));
+    assert!(
+        text(&apply).contains("Apply complete! Resources: 8 added"),
+        "{}",
+        text(&apply)
+    );
     assert_eq!(world_objects(&dir), 8);
 
     let again = galley(&dir, &["--sim", "plan", "-detailed-exitcode"]);
@@ -75,7 +99,16 @@ fn quickstart_plans_applies_updates_and_destroys() {
     assert_eq!(j["fqdn"]["value"], "app.quickstart.example.com");
     assert_eq!(j["web_ips"]["value"].as_array().map(Vec::len), Some(2));
 
-    let changed = galley(&dir, &["--sim", "plan", "-var", "owner=payments", "-detailed-exitcode"]);
+    let changed = galley(
+        &dir,
+        &[
+            "--sim",
+            "plan",
+            "-var",
+            "owner=payments",
+            "-detailed-exitcode",
+        ],
+    );
     assert_eq!(changed.status.code(), Some(2), "{}", text(&changed));
     let out = text(&changed);
     assert!(out.contains("will be updated in-place"), "{out}");
@@ -97,7 +130,11 @@ fn saved_plan_applies_once_and_stale_plan_is_refused() {
     assert!(apply.status.success(), "{}", text(&apply));
     let stale = galley(&dir, &["--sim", "apply", "tfplan"]);
     assert_eq!(stale.status.code(), Some(1));
-    assert!(text(&stale).contains("Saved plan is stale"), "{}", text(&stale));
+    assert!(
+        text(&stale).contains("Saved plan is stale"),
+        "{}",
+        text(&stale)
+    );
 }
 
 #[test]
@@ -109,10 +146,17 @@ fn json_plan_follows_the_contract() {
     assert_eq!(j["format_version"], "1");
     let changes = j["resource_changes"].as_array().unwrap();
     assert_eq!(changes.len(), 8);
-    let vpc = changes.iter().find(|c| c["address"] == "aws_vpc.main").unwrap();
+    let vpc = changes
+        .iter()
+        .find(|c| c["address"] == "aws_vpc.main")
+        .unwrap();
     assert_eq!(vpc["action"], "create");
     assert_eq!(vpc["after"]["cidr_block"], "10.20.0.0/16");
-    assert!(vpc["after_unknown"].as_array().unwrap().iter().any(|p| p == "arn"));
+    assert!(vpc["after_unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "arn"));
     assert!(j["upgrades"].is_array());
     assert!(j["diagnostics"].is_array());
 }
@@ -122,5 +166,9 @@ fn without_sim_aws_is_not_available() {
     let (_tmp, dir) = quickstart();
     let plan = galley(&dir, &["plan"]);
     assert_eq!(plan.status.code(), Some(1));
-    assert!(text(&plan).contains("Provider not available"), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("Provider not available"),
+        "{}",
+        text(&plan)
+    );
 }

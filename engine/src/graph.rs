@@ -47,7 +47,15 @@ impl std::fmt::Display for Node {
             NodeKind::Output(n) => write!(f, "output.{n}"),
             NodeKind::Resource(r) => write!(f, "{r}"),
             NodeKind::ModuleCall(n) => write!(f, "module.{n}"),
-            NodeKind::Provider(p) => write!(f, "provider[\"{}\"]{}", p.name, p.alias.as_ref().map(|a| format!(".{a}")).unwrap_or_default()),
+            NodeKind::Provider(p) => write!(
+                f,
+                "provider[\"{}\"]{}",
+                p.name,
+                p.alias
+                    .as_ref()
+                    .map(|a| format!(".{a}"))
+                    .unwrap_or_default()
+            ),
         }
     }
 }
@@ -85,7 +93,9 @@ impl Graph {
 
     /// The graph in Graphviz DOT format, nodes and edges sorted for stable output.
     pub fn to_dot(&self) -> String {
-        let mut out = String::from("digraph {\n\tcompound = \"true\"\n\tnewrank = \"true\"\n\tsubgraph \"root\" {\n");
+        let mut out = String::from(
+            "digraph {\n\tcompound = \"true\"\n\tnewrank = \"true\"\n\tsubgraph \"root\" {\n",
+        );
         let mut nodes: Vec<String> = self.graph.node_weights().map(|n| n.to_string()).collect();
         nodes.sort();
         for n in &nodes {
@@ -175,10 +185,17 @@ impl Builder {
             if let Some(i) = self.node(&path, NodeKind::Provider(r.clone())) {
                 return i;
             }
-            let Some(call) = path.last().cloned() else { break };
+            let Some(call) = path.last().cloned() else {
+                break;
+            };
             path.pop();
             let parent = config.descendant(&path).expect("parent module exists");
-            if let Some(mapped) = parent.module.module_calls.get(&call).and_then(|c| c.providers.get(&r.to_string())) {
+            if let Some(mapped) = parent
+                .module
+                .module_calls
+                .get(&call)
+                .and_then(|c| c.providers.get(&r.to_string()))
+            {
                 r = mapped.clone();
             }
         }
@@ -192,36 +209,51 @@ impl Builder {
             let call_node = if path.is_empty() {
                 None
             } else {
-                self.node(&path[..path.len() - 1], NodeKind::ModuleCall(path[path.len() - 1].clone()))
+                self.node(
+                    &path[..path.len() - 1],
+                    NodeKind::ModuleCall(path[path.len() - 1].clone()),
+                )
             };
-            let link = |b: &mut Builder, to: NodeIndex, refs: Vec<Reference>, depends_on: &[Expr]| {
-                if let Some(cn) = call_node {
-                    b.edge(cn, to);
-                }
-                for r in refs {
-                    b.reference(config, path, &r, to);
-                }
-                for d in depends_on {
-                    let mut refs = Vec::new();
-                    expr_refs(d.file, &d.expr, &mut refs);
-                    for r in refs {
-                        b.depends_on(config, path, &r, to);
+            let link =
+                |b: &mut Builder, to: NodeIndex, refs: Vec<Reference>, depends_on: &[Expr]| {
+                    if let Some(cn) = call_node {
+                        b.edge(cn, to);
                     }
-                }
-            };
+                    for r in refs {
+                        b.reference(config, path, &r, to);
+                    }
+                    for d in depends_on {
+                        let mut refs = Vec::new();
+                        expr_refs(d.file, &d.expr, &mut refs);
+                        for r in refs {
+                            b.depends_on(config, path, &r, to);
+                        }
+                    }
+                };
             for v in m.variables.values() {
-                let to = self.node(path, NodeKind::Variable(v.name.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::Variable(v.name.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 for check in &v.validations {
                     expr_refs(check.condition.file, &check.condition.expr, &mut refs);
-                    expr_refs(check.error_message.file, &check.error_message.expr, &mut refs);
+                    expr_refs(
+                        check.error_message.file,
+                        &check.error_message.expr,
+                        &mut refs,
+                    );
                 }
                 refs.retain(|r| !(r.path[0] == "var" && r.path.get(1) == Some(&v.name)));
                 link(self, to, refs, &[]);
                 // A child's input comes from the call's argument, evaluated in the parent.
                 if let Some((call, parent)) = path.split_last() {
                     let parent_cfg = config.descendant(parent).expect("parent exists");
-                    if let Some(input) = parent_cfg.module.module_calls.get(call).and_then(|c| c.inputs.get(&v.name)) {
+                    if let Some(input) = parent_cfg
+                        .module
+                        .module_calls
+                        .get(call)
+                        .and_then(|c| c.inputs.get(&v.name))
+                    {
                         let mut refs = Vec::new();
                         expr_refs(input.file, &input.expr, &mut refs);
                         for r in refs {
@@ -240,13 +272,17 @@ impl Builder {
                 }
             }
             for l in m.locals.values() {
-                let to = self.node(path, NodeKind::Local(l.name.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::Local(l.name.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 expr_refs(l.expr.file, &l.expr.expr, &mut refs);
                 link(self, to, refs, &[]);
             }
             for o in m.outputs.values() {
-                let to = self.node(path, NodeKind::Output(o.name.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::Output(o.name.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 expr_refs(o.value.file, &o.value.expr, &mut refs);
                 for p in &o.preconditions {
@@ -255,13 +291,25 @@ impl Builder {
                 link(self, to, refs, &o.depends_on);
             }
             for r in m.resources.values() {
-                let to = self.node(path, NodeKind::Resource(r.addr.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::Resource(r.addr.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 body_refs(r.body.file, &r.body.body, &mut refs);
-                for e in r.count.iter().chain(&r.for_each).chain(&r.lifecycle.replace_triggered_by) {
+                for e in r
+                    .count
+                    .iter()
+                    .chain(&r.for_each)
+                    .chain(&r.lifecycle.replace_triggered_by)
+                {
                     expr_refs(e.file, &e.expr, &mut refs);
                 }
-                for c in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
+                for c in r
+                    .lifecycle
+                    .preconditions
+                    .iter()
+                    .chain(&r.lifecycle.postconditions)
+                {
                     expr_refs(c.condition.file, &c.condition.expr, &mut refs);
                     expr_refs(c.error_message.file, &c.error_message.expr, &mut refs);
                 }
@@ -272,7 +320,9 @@ impl Builder {
                 self.g.resource_provider.insert(to, p);
             }
             for call in m.module_calls.values() {
-                let to = self.node(path, NodeKind::ModuleCall(call.name.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::ModuleCall(call.name.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 for e in call.count.iter().chain(&call.for_each) {
                     expr_refs(e.file, &e.expr, &mut refs);
@@ -280,7 +330,9 @@ impl Builder {
                 link(self, to, refs, &[]);
             }
             for p in &m.providers {
-                let to = self.node(path, NodeKind::Provider(p.reference.clone())).expect("added");
+                let to = self
+                    .node(path, NodeKind::Provider(p.reference.clone()))
+                    .expect("added");
                 let mut refs = Vec::new();
                 body_refs(p.body.file, &p.body.body, &mut refs);
                 link(self, to, refs, &[]);
@@ -305,7 +357,11 @@ impl Builder {
             "local" => {
                 let n = name(1);
                 if !module.locals.contains_key(&n) {
-                    self.unknown_ref(r, "Reference to undeclared local value", format!("A local value with the name \"{n}\" has not been declared."));
+                    self.unknown_ref(
+                        r,
+                        "Reference to undeclared local value",
+                        format!("A local value with the name \"{n}\" has not been declared."),
+                    );
                     return;
                 }
                 Some(NodeKind::Local(n))
@@ -313,7 +369,11 @@ impl Builder {
             "module" => {
                 let n = name(1);
                 if !module.module_calls.contains_key(&n) {
-                    self.unknown_ref(r, "Reference to undeclared module", format!("No module call named \"{n}\" is declared in this module."));
+                    self.unknown_ref(
+                        r,
+                        "Reference to undeclared module",
+                        format!("No module call named \"{n}\" is declared in this module."),
+                    );
                     return;
                 }
                 let mut child = path.to_vec();
@@ -340,9 +400,20 @@ impl Builder {
                 return;
             }
             "data" => {
-                let res = Resource { mode: Mode::Data, type_name: name(1), name: name(2) };
+                let res = Resource {
+                    mode: Mode::Data,
+                    type_name: name(1),
+                    name: name(2),
+                };
                 if !module.resources.contains_key(&res) {
-                    self.unknown_ref(r, "Reference to undeclared resource", format!("A data resource \"{}\" \"{}\" has not been declared in this module.", res.type_name, res.name));
+                    self.unknown_ref(
+                        r,
+                        "Reference to undeclared resource",
+                        format!(
+                            "A data resource \"{}\" \"{}\" has not been declared in this module.",
+                            res.type_name, res.name
+                        ),
+                    );
                     return;
                 }
                 Some(NodeKind::Resource(res))
@@ -353,7 +424,11 @@ impl Builder {
                     self.unknown_ref(r, "Invalid reference", format!("A reference to a resource type must be followed by at least one attribute access, specifying the resource name: \"{t}\" alone names nothing."));
                     return;
                 }
-                let res = Resource { mode: Mode::Managed, type_name: t.to_string(), name: name(1) };
+                let res = Resource {
+                    mode: Mode::Managed,
+                    type_name: t.to_string(),
+                    name: name(1),
+                };
                 if !module.resources.contains_key(&res) {
                     self.unknown_ref(r, "Reference to undeclared resource", format!("A managed resource \"{}\" \"{}\" has not been declared in this module.", res.type_name, res.name));
                     return;
@@ -397,8 +472,11 @@ impl Builder {
     }
 
     fn unknown_ref(&mut self, r: &Reference, summary: &str, detail: String) {
-        self.diags
-            .push(Diagnostic::error(summary).with_span(r.span).with_detail(detail));
+        self.diags.push(
+            Diagnostic::error(summary)
+                .with_span(r.span)
+                .with_detail(detail),
+        );
     }
 
     fn check_cycles(&mut self) {
@@ -410,17 +488,23 @@ impl Builder {
             }
             let mut members: BTreeMap<String, Option<Span>> = BTreeMap::new();
             for i in &scc {
-                members.insert(self.g.graph[*i].to_string(), self.g.spans.get(i).copied().flatten());
+                members.insert(
+                    self.g.graph[*i].to_string(),
+                    self.g.spans.get(i).copied().flatten(),
+                );
             }
             let names: Vec<&str> = members.keys().map(String::as_str).collect();
             let first_span = members.values().flatten().next().copied();
             let mut d = Diagnostic::error("Cycle in configuration")
                 .with_span(first_span)
-                .with_detail(format!("These objects refer to each other: {}.", names.join(", ")));
+                .with_detail(format!(
+                    "These objects refer to each other: {}.",
+                    names.join(", ")
+                ));
             d.help = Some(
                 members
-                    .iter()
-                    .map(|(n, _)| format!("{n} is part of the cycle"))
+                    .keys()
+                    .map(|n| format!("{n} is part of the cycle"))
                     .collect::<Vec<_>>()
                     .join("\n"),
             );
@@ -429,7 +513,10 @@ impl Builder {
                 self.diags.push(
                     Diagnostic::error("Cycle in configuration")
                         .with_span(*span)
-                        .with_detail(format!("{name} is part of the cycle: {}.", names.join(" -> "))),
+                        .with_detail(format!(
+                            "{name} is part of the cycle: {}.",
+                            names.join(" -> ")
+                        )),
                 );
             }
         }

@@ -30,8 +30,16 @@ impl StateSink for Saver {
 /// Runs `apply` (or `destroy` when `destroy` is set).
 pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let backend = s.backend(args.flags.state.as_deref());
-    let Ok(_lock) = s.lock(&backend, if destroy { "destroy" } else { "apply" }, &args.flags.lock_timeout) else { return EXIT_ERROR };
-    let Ok(mut state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let Ok(_lock) = s.lock(
+        &backend,
+        if destroy { "destroy" } else { "apply" },
+        &args.flags.lock_timeout,
+    ) else {
+        return EXIT_ERROR;
+    };
+    let Ok(mut state) = s.load_state(&backend) else {
+        return EXIT_ERROR;
+    };
     let plan = match &args.plan_file {
         Some(path) => {
             let bytes = match std::fs::read(s.dir.join(path)) {
@@ -52,7 +60,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 // No state yet: the plan was made against an empty state too; keep its lineage.
                 state.lineage = plan.state_lineage.clone();
             }
-            if plan.state_serial != state.serial || (!plan.state_lineage.is_empty() && plan.state_lineage != state.lineage) {
+            if plan.state_serial != state.serial
+                || (!plan.state_lineage.is_empty() && plan.state_lineage != state.lineage)
+            {
                 eprintln!(
                     "Error: Saved plan is stale\n\nThe plan {} was created against state serial {}, but the state is now at serial {}. Run galley plan again to make a new plan.",
                     path.display(), plan.state_serial, state.serial
@@ -62,7 +72,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             plan
         }
         None => {
-            let Ok(plan) = make_plan(s, &args.flags, destroy, state.clone()) else { return EXIT_ERROR };
+            let Ok(plan) = make_plan(s, &args.flags, destroy, state.clone()) else {
+                return EXIT_ERROR;
+            };
             print!("{}", engine::plan::render_plan(&plan));
             if !plan.has_changes() {
                 return EXIT_OK;
@@ -74,18 +86,33 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             plan
         }
     };
-    let Ok(config) = s.load_config() else { return EXIT_ERROR };
-    let opts = Options { refresh: false, parallelism: args.flags.parallelism, ..Options::default() };
+    let Ok(config) = s.load_config() else {
+        return EXIT_ERROR;
+    };
+    let opts = Options {
+        refresh: false,
+        parallelism: args.flags.parallelism,
+        ..Options::default()
+    };
     let vars = plan.variables.clone();
     let summary = plan.summary();
-    let walk = match Walk::new(Arc::new(config), s.factories(), vars, state, opts, WalkMode::Apply) {
+    let walk = match Walk::new(
+        Arc::new(config),
+        s.factories(),
+        vars,
+        state,
+        opts,
+        WalkMode::Apply,
+    ) {
         Ok(w) => w,
         Err(d) => {
             s.report(&d);
             return EXIT_ERROR;
         }
     };
-    let sink = Arc::new(Saver { backend: Mutex::new(s.backend(args.flags.state.as_deref())) });
+    let sink = Arc::new(Saver {
+        backend: Mutex::new(s.backend(args.flags.state.as_deref())),
+    });
     let started = std::time::Instant::now();
     let (final_state, diags) = runtime().block_on(walk.apply(plan, sink.clone()));
     s.report(&diags);
@@ -95,11 +122,17 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     let _ = final_state;
     if destroy {
-        println!("\nDestroy complete! Resources: {} destroyed.", summary.destroy);
+        println!(
+            "\nDestroy complete! Resources: {} destroyed.",
+            summary.destroy
+        );
     } else {
         println!(
             "\nApply complete! Resources: {} added, {} changed, {} destroyed. ({:.2}s)",
-            summary.add, summary.change, summary.destroy, started.elapsed().as_secs_f64()
+            summary.add,
+            summary.change,
+            summary.destroy,
+            started.elapsed().as_secs_f64()
         );
         let outputs = engine::state::ops::outputs_text(&final_state);
         if !outputs.is_empty() {
@@ -111,7 +144,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
 
 fn confirm(destroy: bool) -> bool {
     if !interactive() {
-        eprintln!("\nError: no terminal to confirm on; pass -auto-approve to apply without confirmation.");
+        eprintln!(
+            "\nError: no terminal to confirm on; pass -auto-approve to apply without confirmation."
+        );
         return false;
     }
     eprint!(

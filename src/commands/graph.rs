@@ -4,7 +4,9 @@ use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs `graph`.
 pub fn run(s: &Session) -> i32 {
-    let Ok(config) = s.load_config() else { return EXIT_ERROR };
+    let Ok(config) = s.load_config() else {
+        return EXIT_ERROR;
+    };
     let (graph, diags) = engine::graph::Graph::build(&config);
     s.report(&diags);
     if diags.has_errors() {

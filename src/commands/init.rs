@@ -4,7 +4,9 @@ use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs `init`.
 pub fn run(s: &Session) -> i32 {
-    let Ok(config) = s.load_config() else { return EXIT_ERROR };
+    let Ok(config) = s.load_config() else {
+        return EXIT_ERROR;
+    };
     if let Err(e) = std::fs::create_dir_all(s.dir.join(".galley")) {
         eprintln!("Error: cannot create .galley/: {e}");
         return EXIT_ERROR;

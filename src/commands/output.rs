@@ -8,7 +8,9 @@ use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 /// Runs `output`.
 pub fn run(s: &Session, args: &OutputArgs) -> i32 {
     let backend = s.backend(args.state.as_deref());
-    let Ok(state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let Ok(state) = s.load_state(&backend) else {
+        return EXIT_ERROR;
+    };
     match &args.name {
         Some(name) => {
             let format = if args.json {

@@ -7,10 +7,15 @@ use engine::plan::Plan;
 use engine::walk::{Options, Walk, WalkMode};
 
 use crate::cli::{PlanArgs, PlanFlags};
-use crate::session::{Session, EXIT_CHANGES, EXIT_ERROR, EXIT_OK};
+use crate::session::{Reported, Session, EXIT_CHANGES, EXIT_ERROR, EXIT_OK};
 
 /// Loads everything and computes a plan (state lock held by the caller, if needed).
-pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::state::State) -> Result<Plan, ()> {
+pub fn make_plan(
+    s: &Session,
+    flags: &PlanFlags,
+    destroy: bool,
+    state: engine::state::State,
+) -> Result<Plan, Reported> {
     let config = s.load_config()?;
     let vars = s.root_vars(&config, flags)?;
     let mut targets = Vec::new();
@@ -19,7 +24,7 @@ pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::s
             Ok(t) => targets.push(t),
             Err(e) => {
                 eprintln!("Error: invalid -target: {e}");
-                return Err(());
+                return Err(Reported);
             }
         }
     }
@@ -29,7 +34,7 @@ pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::s
             Ok(r) => replace.push(r),
             Err(e) => {
                 eprintln!("Error: invalid -replace: {e}");
-                return Err(());
+                return Err(Reported);
             }
         }
     }
@@ -39,12 +44,16 @@ pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::s
         replace,
         parallelism: flags.parallelism,
     };
-    let mode = if destroy { WalkMode::PlanDestroy } else { WalkMode::Plan };
+    let mode = if destroy {
+        WalkMode::PlanDestroy
+    } else {
+        WalkMode::Plan
+    };
     let walk = match Walk::new(Arc::new(config), s.factories(), vars, state, opts, mode) {
         Ok(w) => w,
         Err(d) => {
             s.report(&d);
-            return Err(());
+            return Err(Reported);
         }
     };
     match runtime().block_on(walk.plan()) {
@@ -54,7 +63,7 @@ pub fn make_plan(s: &Session, flags: &PlanFlags, destroy: bool, state: engine::s
         }
         Err(d) => {
             s.report(&d);
-            Err(())
+            Err(Reported)
         }
     }
 }
@@ -70,19 +79,29 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// Runs `plan`.
 pub fn run(s: &Session, args: &PlanArgs) -> i32 {
     let backend = s.backend(args.flags.state.as_deref());
-    let Ok(_lock) = s.lock(&backend, "plan", &args.flags.lock_timeout) else { return EXIT_ERROR };
-    let Ok(state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let Ok(_lock) = s.lock(&backend, "plan", &args.flags.lock_timeout) else {
+        return EXIT_ERROR;
+    };
+    let Ok(state) = s.load_state(&backend) else {
+        return EXIT_ERROR;
+    };
     let plan = match make_plan(s, &args.flags, args.destroy, state) {
         Ok(p) => p,
-        Err(()) => {
+        Err(Reported) => {
             if args.json {
-                println!("{}", serde_json::json!({"format_version": "1", "resource_changes": [], "upgrades": [], "diagnostics": [{"severity": "error", "summary": "planning failed; see stderr"}]}));
+                println!(
+                    "{}",
+                    serde_json::json!({"format_version": "1", "resource_changes": [], "upgrades": [], "diagnostics": [{"severity": "error", "summary": "planning failed; see stderr"}]})
+                );
             }
             return EXIT_ERROR;
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan.to_json(&s.sources)).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan.to_json(&s.sources)).unwrap_or_default()
+        );
     } else {
         print!("{}", engine::plan::render_plan(&plan));
     }

@@ -8,10 +8,12 @@ use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 fn targets(addrs: &[String]) -> Result<Vec<Target>, i32> {
     addrs
         .iter()
-        .map(|a| a.parse::<Target>().map_err(|e| {
-            eprintln!("Error: {e}");
-            EXIT_ERROR
-        }))
+        .map(|a| {
+            a.parse::<Target>().map_err(|e| {
+                eprintln!("Error: {e}");
+                EXIT_ERROR
+            })
+        })
         .collect()
 }
 
@@ -22,15 +24,19 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
     let _guard = if mutating {
         match s.lock(&backend, "state", "0s") {
             Ok(g) => Some(g),
-            Err(()) => return EXIT_ERROR,
+            Err(_) => return EXIT_ERROR,
         }
     } else {
         None
     };
-    let Ok(mut state) = s.load_state(&backend) else { return EXIT_ERROR };
+    let Ok(mut state) = s.load_state(&backend) else {
+        return EXIT_ERROR;
+    };
     match cmd {
         StateCommand::List { addrs } => {
-            let Ok(filters) = targets(addrs) else { return EXIT_ERROR };
+            let Ok(filters) = targets(addrs) else {
+                return EXIT_ERROR;
+            };
             for a in engine::state::ops::list(&state, &filters) {
                 println!("{a}");
             }
@@ -79,7 +85,9 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
             }
         }
         StateCommand::Rm { addrs } => {
-            let Ok(ts) = targets(addrs) else { return EXIT_ERROR };
+            let Ok(ts) = targets(addrs) else {
+                return EXIT_ERROR;
+            };
             match engine::state::ops::rm(&mut state, &ts) {
                 Ok(removed) => {
                     if let Err(e) = backend.persist(&mut state) {
@@ -89,7 +97,10 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
                     for a in &removed {
                         println!("Removed {a}");
                     }
-                    println!("Successfully removed {} resource instance(s).", removed.len());
+                    println!(
+                        "Successfully removed {} resource instance(s).",
+                        removed.len()
+                    );
                     EXIT_OK
                 }
                 Err(e) => {
@@ -106,7 +117,10 @@ pub fn force_unlock(s: &Session, id: &str) -> i32 {
     let backend = s.backend(None);
     match engine::state::force_unlock(backend.path(), id) {
         Ok(info) => {
-            println!("galley state has been successfully unlocked (lock {} held by pid {} on {}).", info.id, info.pid, info.host);
+            println!(
+                "galley state has been successfully unlocked (lock {} held by pid {} on {}).",
+                info.id, info.pid, info.host
+            );
             EXIT_OK
         }
         Err(e) => {

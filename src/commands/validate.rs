@@ -23,5 +23,9 @@ pub fn run(s: &Session, json: bool) -> i32 {
             println!("Success! The configuration is valid.");
         }
     }
-    if valid { EXIT_OK } else { EXIT_ERROR }
+    if valid {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
 }

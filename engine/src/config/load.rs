@@ -47,7 +47,9 @@ fn load_tree(
             continue;
         }
         let child_dir = dir.join(&call.source);
-        let canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
+        let canonical = child_dir
+            .canonicalize()
+            .unwrap_or_else(|_| child_dir.clone());
         if !child_dir.is_dir() {
             diags.push(
                 Diagnostic::error("Unreadable module directory")
@@ -64,13 +66,16 @@ fn load_tree(
                 Diagnostic::error("Module call cycle")
                     .with_span(call.span)
                     .with_detail(format!(
-                        "Module \"{}\" calls {}, which is already being loaded by one of its callers.",
-                        call.name, call.source
-                    )),
+                    "Module \"{}\" calls {}, which is already being loaded by one of its callers.",
+                    call.name, call.source
+                )),
             );
             continue;
         }
-        children.insert(call.name.clone(), load_tree(&child_dir, sources, diags, stack));
+        children.insert(
+            call.name.clone(),
+            load_tree(&child_dir, sources, diags, stack),
+        );
     }
     stack.pop();
     Config { module, children }
@@ -115,7 +120,8 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let file = sources.add_path(&path, String::from_utf8_lossy(e.as_bytes()).to_string());
+                let file =
+                    sources.add_path(&path, String::from_utf8_lossy(e.as_bytes()).to_string());
                 let at = e.utf8_error().valid_up_to();
                 diags.push(
                     Diagnostic::error("Invalid UTF-8")
@@ -204,8 +210,11 @@ impl Loader<'_> {
     }
 
     fn err(&mut self, summary: &str, span: Option<Span>, detail: String) {
-        self.diags
-            .push(Diagnostic::error(summary).with_span(span).with_detail(detail));
+        self.diags.push(
+            Diagnostic::error(summary)
+                .with_span(span)
+                .with_detail(detail),
+        );
     }
 
     fn labels(&mut self, b: &Block, n: usize) -> Option<Vec<String>> {
@@ -234,7 +243,10 @@ impl Loader<'_> {
                     self.err(
                         "Unexpected attribute",
                         span,
-                        format!("An argument named \"{}\" is not expected here.", a.key.as_str()),
+                        format!(
+                            "An argument named \"{}\" is not expected here.",
+                            a.key.as_str()
+                        ),
                     );
                 }
                 Structure::Block(b) => self.block(b, m),
@@ -273,7 +285,9 @@ impl Loader<'_> {
     }
 
     fn variable(&mut self, b: Block, m: &mut Module) {
-        let Some(labels) = self.labels(&b, 1) else { return };
+        let Some(labels) = self.labels(&b, 1) else {
+            return;
+        };
         let name = labels[0].clone();
         let span = self.header(&b);
         let mut v = Variable {
@@ -377,7 +391,9 @@ impl Loader<'_> {
     }
 
     fn output(&mut self, b: Block, m: &mut Module) {
-        let Some(labels) = self.labels(&b, 1) else { return };
+        let Some(labels) = self.labels(&b, 1) else {
+            return;
+        };
         let name = labels[0].clone();
         let span = self.header(&b);
         let mut value = None;
@@ -427,7 +443,9 @@ impl Loader<'_> {
     }
 
     fn resource(&mut self, b: Block, m: &mut Module, mode: Mode) {
-        let Some(labels) = self.labels(&b, 2) else { return };
+        let Some(labels) = self.labels(&b, 2) else {
+            return;
+        };
         let span = self.header(&b);
         let addr = Resource {
             mode,
@@ -481,7 +499,11 @@ impl Loader<'_> {
         }
         r.body.body = rest;
         if let Some(prev) = m.resources.get(&addr) {
-            let kind = if mode == Mode::Data { "data" } else { "resource" };
+            let kind = if mode == Mode::Data {
+                "data"
+            } else {
+                "resource"
+            };
             let prev_span = prev.span;
             self.err(
                 &format!("Duplicate {kind} \"{}\" configuration", addr.type_name),
@@ -517,7 +539,9 @@ impl Loader<'_> {
         for s in b.body.into_iter() {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
-                    "create_before_destroy" => l.create_before_destroy = self.literal_bool(&a.value),
+                    "create_before_destroy" => {
+                        l.create_before_destroy = self.literal_bool(&a.value)
+                    }
                     "prevent_destroy" => l.prevent_destroy = self.literal_bool(&a.value),
                     "ignore_changes" => l.ignore_changes = self.ignore_changes(&a.value),
                     "replace_triggered_by" => l.replace_triggered_by = self.expr_list(a.value),
@@ -572,7 +596,9 @@ impl Loader<'_> {
     }
 
     fn module_call(&mut self, b: Block, m: &mut Module) {
-        let Some(labels) = self.labels(&b, 1) else { return };
+        let Some(labels) = self.labels(&b, 1) else {
+            return;
+        };
         let name = labels[0].clone();
         let span = self.header(&b);
         let mut call = ModuleCall {
@@ -639,7 +665,11 @@ impl Loader<'_> {
         let mut out = BTreeMap::new();
         let Expression::Object(obj) = e else {
             let span = self.span(e.span());
-            self.err("Invalid providers", span, "Expected a map of provider configurations.".into());
+            self.err(
+                "Invalid providers",
+                span,
+                "Expected a map of provider configurations.".into(),
+            );
             return out;
         };
         for (k, v) in obj.iter() {
@@ -655,9 +685,14 @@ impl Loader<'_> {
     }
 
     fn provider(&mut self, b: Block, m: &mut Module) {
-        let Some(labels) = self.labels(&b, 1) else { return };
+        let Some(labels) = self.labels(&b, 1) else {
+            return;
+        };
         let span = self.header(&b);
-        let alias = b.body.get_attribute("alias").and_then(|a| literal_string(&a.value));
+        let alias = b
+            .body
+            .get_attribute("alias")
+            .and_then(|a| literal_string(&a.value));
         let mut rest = hcl_edit::structure::Body::new();
         for s in b.body.into_iter() {
             match s {
@@ -687,8 +722,14 @@ impl Loader<'_> {
 
     fn moved(&mut self, b: Block, m: &mut Module) {
         let span = self.span(b.span());
-        let from = b.body.get_attribute("from").and_then(|a| self.source_text(&a.value));
-        let to = b.body.get_attribute("to").and_then(|a| self.source_text(&a.value));
+        let from = b
+            .body
+            .get_attribute("from")
+            .and_then(|a| self.source_text(&a.value));
+        let to = b
+            .body
+            .get_attribute("to")
+            .and_then(|a| self.source_text(&a.value));
         match (from, to) {
             (Some(from), Some(to)) => m.moved.push(Moved { from, to, span }),
             _ => self.err(
@@ -701,8 +742,14 @@ impl Loader<'_> {
 
     fn import(&mut self, b: Block, m: &mut Module) {
         let span = self.span(b.span());
-        let to = b.body.get_attribute("to").and_then(|a| self.source_text(&a.value));
-        let id = b.body.get_attribute("id").map(|a| self.expr(a.value.clone()));
+        let to = b
+            .body
+            .get_attribute("to")
+            .and_then(|a| self.source_text(&a.value));
+        let id = b
+            .body
+            .get_attribute("id")
+            .map(|a| self.expr(a.value.clone()));
         match (to, id) {
             (Some(to), Some(id)) => m.imports.push(Import { to, id, span }),
             _ => self.err(
@@ -740,7 +787,8 @@ impl Loader<'_> {
                 self.err(
                     "Invalid provider reference",
                     span,
-                    "Expected a provider name, optionally followed by an alias: aws or aws.west.".into(),
+                    "Expected a provider name, optionally followed by an alias: aws or aws.west."
+                        .into(),
                 );
                 None
             }
@@ -752,7 +800,11 @@ impl Loader<'_> {
             Expression::Array(items) => items.into_iter().map(|i| self.expr(i)).collect(),
             other => {
                 let span = self.span(other.span());
-                self.err("Invalid list", span, "Expected a list of references: [a.b, c.d].".into());
+                self.err(
+                    "Invalid list",
+                    span,
+                    "Expected a list of references: [a.b, c.d].".into(),
+                );
                 Vec::new()
             }
         }
@@ -763,7 +815,11 @@ impl Loader<'_> {
             Expression::Bool(b) => *b.value(),
             other => {
                 let span = self.span(other.span());
-                self.err("Invalid value", span, "A literal true or false is required here.".into());
+                self.err(
+                    "Invalid value",
+                    span,
+                    "A literal true or false is required here.".into(),
+                );
                 false
             }
         }
@@ -783,7 +839,10 @@ impl Loader<'_> {
         self.err(
             "Unsupported block type",
             span,
-            format!("Blocks of type \"{}\" are not expected here.", b.ident.as_str()),
+            format!(
+                "Blocks of type \"{}\" are not expected here.",
+                b.ident.as_str()
+            ),
         );
     }
 
@@ -798,11 +857,7 @@ impl Loader<'_> {
 
 /// The provider a resource type belongs to: the type name up to its first underscore.
 pub(crate) fn implied_provider(type_name: &str) -> String {
-    type_name
-        .split('_')
-        .next()
-        .unwrap_or(type_name)
-        .to_string()
+    type_name.split('_').next().unwrap_or(type_name).to_string()
 }
 
 /// A string literal's value (also a template made only of literal text).
@@ -861,9 +916,10 @@ mod tests {
 
     #[test]
     fn loads_every_block_kind() {
-        let (c, d, _) = load(&[(
-            "main.tf",
-            r#"
+        let (c, d, _) = load(&[
+            (
+                "main.tf",
+                r#"
 terraform { required_version = ">= 1.0" }
 provider "aws" { region = "eu-west-1" }
 provider "aws" {
@@ -899,15 +955,27 @@ moved {
   to   = aws_vpc.main
 }
 "#,
-        ), ("net/main.tf", "variable \"cidr\" {}\noutput \"x\" { value = var.cidr }\n")]);
+            ),
+            (
+                "net/main.tf",
+                "variable \"cidr\" {}\noutput \"x\" { value = var.cidr }\n",
+            ),
+        ]);
         assert!(d.is_empty(), "{d}");
         let m = &c.module;
         assert_eq!(m.providers.len(), 2);
         assert_eq!(m.variables["n"].validations.len(), 1);
-        let vpc = m.resources.values().find(|r| r.addr.name == "main").unwrap();
+        let vpc = m
+            .resources
+            .values()
+            .find(|r| r.addr.name == "main")
+            .unwrap();
         assert_eq!(vpc.provider.to_string(), "aws.west");
         assert!(vpc.lifecycle.create_before_destroy);
-        assert_eq!(vpc.lifecycle.ignore_changes, IgnoreChanges::Paths(vec![vec!["tags".into()]]));
+        assert_eq!(
+            vpc.lifecycle.ignore_changes,
+            IgnoreChanges::Paths(vec![vec!["tags".into()]])
+        );
         assert!(vpc.body.body.has_attribute("cidr_block"));
         assert!(!vpc.body.body.has_attribute("count"));
         assert_eq!(m.moved[0].from, "aws_vpc.old");

@@ -72,7 +72,9 @@ impl Evaluator<'_> {
                                 diags.push(
                                     Diagnostic::error("Unsupported argument")
                                         .with_span(span)
-                                        .with_detail(format!("An argument named \"{name}\" is not expected here.{hint}")),
+                                        .with_detail(format!(
+                                        "An argument named \"{name}\" is not expected here.{hint}"
+                                    )),
                                 );
                                 continue;
                             }
@@ -124,7 +126,9 @@ impl Evaluator<'_> {
                             continue;
                         };
                         let name = label.as_str().to_string();
-                        let nested = schema.and_then(|s| s.blocks.get(&name)).map(|nb| &nb.schema);
+                        let nested = schema
+                            .and_then(|s| s.blocks.get(&name))
+                            .map(|nb| &nb.schema);
                         match self.dynamic(b, &name, nested, diags, depth) {
                             Some(vals) => (name, vals),
                             None => {
@@ -134,14 +138,19 @@ impl Evaluator<'_> {
                         }
                     } else {
                         let name = b.ident.as_str().to_string();
-                        let nested = schema.and_then(|s| s.blocks.get(&name)).map(|nb| &nb.schema);
-                        let v = self.decode(&b.body, nested, self.span_of(&b.ident), diags, depth + 1);
+                        let nested = schema
+                            .and_then(|s| s.blocks.get(&name))
+                            .map(|nb| &nb.schema);
+                        let v =
+                            self.decode(&b.body, nested, self.span_of(&b.ident), diags, depth + 1);
                         (name, vec![v])
                     };
                     if let Some(sc) = schema {
                         if !sc.blocks.contains_key(&type_name) {
                             let hint = if sc.attributes.contains_key(&type_name) {
-                                format!(" Did you mean to set the argument \"{type_name}\" with \"=\"?")
+                                format!(
+                                    " Did you mean to set the argument \"{type_name}\" with \"=\"?"
+                                )
                             } else {
                                 String::new()
                             };
@@ -188,15 +197,26 @@ impl Evaluator<'_> {
                     diags.push(
                         Diagnostic::error("Insufficient blocks")
                             .with_span(span)
-                            .with_detail(format!("At least {} \"{name}\" block{} required.", nb.min_items, if nb.min_items == 1 { " is" } else { "s are" })),
+                            .with_detail(format!(
+                                "At least {} \"{name}\" block{} required.",
+                                nb.min_items,
+                                if nb.min_items == 1 { " is" } else { "s are" }
+                            )),
                     );
                 }
-                let max = if nb.nesting == Nesting::Single { 1 } else { nb.max_items };
+                let max = if nb.nesting == Nesting::Single {
+                    1
+                } else {
+                    nb.max_items
+                };
                 if max > 0 && vals.len() > max {
                     diags.push(
                         Diagnostic::error(format!("Too many {name} blocks"))
                             .with_span(span)
-                            .with_detail(format!("No more than {max} \"{name}\" block{} allowed.", if max == 1 { " is" } else { "s are" })),
+                            .with_detail(format!(
+                                "No more than {max} \"{name}\" block{} allowed.",
+                                if max == 1 { " is" } else { "s are" }
+                            )),
                     );
                 }
                 let v = match nb.nesting {
@@ -245,7 +265,9 @@ impl Evaluator<'_> {
                     other => diags.push(
                         Diagnostic::error("Unsupported argument")
                             .with_span(self.span_of(&a.key))
-                            .with_detail(format!("An argument named \"{other}\" is not expected in a dynamic block.")),
+                            .with_detail(format!(
+                                "An argument named \"{other}\" is not expected in a dynamic block."
+                            )),
                     ),
                 },
                 Structure::Block(c) if c.ident.as_str() == "content" => content = Some(c),
@@ -280,7 +302,9 @@ impl Evaluator<'_> {
                 .map(|(i, v)| (Value::Number(i as f64), v))
                 .collect(),
             Value::Set(v) => v.into_iter().map(|v| (v.clone(), v)).collect(),
-            Value::Map(m) | Value::Object(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Map(m) | Value::Object(m) => {
+                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+            }
             Value::Null => Vec::new(),
             other => {
                 diags.push(
@@ -295,7 +319,13 @@ impl Evaluator<'_> {
         for (k, v) in entries {
             let it = Value::object([("key", k.mark_if(marked)), ("value", v.mark_if(marked))]);
             self.bind(&iterator, it);
-            let decoded = self.decode(&content.body, schema, self.span_of(&b.ident), diags, depth + 1);
+            let decoded = self.decode(
+                &content.body,
+                schema,
+                self.span_of(&b.ident),
+                diags,
+                depth + 1,
+            );
             self.locals.pop();
             out.push(decoded);
         }

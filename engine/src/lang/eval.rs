@@ -75,7 +75,12 @@ impl<'a> Evaluator<'a> {
         e.span().map(|r| Span::new(self.file, r))
     }
 
-    pub(crate) fn error(&self, e: &impl hcl_edit::Span, summary: &str, detail: String) -> Diagnostic {
+    pub(crate) fn error(
+        &self,
+        e: &impl hcl_edit::Span,
+        summary: &str,
+        detail: String,
+    ) -> Diagnostic {
         Diagnostic::error(summary)
             .with_span(self.span_of(e))
             .with_detail(detail)
@@ -151,9 +156,7 @@ impl<'a> Evaluator<'a> {
                 if let Some((_, val)) = self.locals.iter().rev().find(|(n, _)| n == name) {
                     val.clone()
                 } else {
-                    let (val, _) = self
-                        .scope
-                        .resolve(&[name.to_string()], self.span_of(v))?;
+                    let (val, _) = self.scope.resolve(&[name.to_string()], self.span_of(v))?;
                     val
                 }
             }
@@ -170,14 +173,19 @@ impl<'a> Evaluator<'a> {
                     Value::Bool(true) => self.eval(&c.true_expr)?.mark_if(marked),
                     Value::Bool(false) => self.eval(&c.false_expr)?.mark_if(marked),
                     Value::String(s) if s == "true" || s == "false" => {
-                        let b = if s == "true" { &c.true_expr } else { &c.false_expr };
+                        let b = if s == "true" {
+                            &c.true_expr
+                        } else {
+                            &c.false_expr
+                        };
                         self.eval(b)?.mark_if(marked)
                     }
                     Value::Null => {
                         return Err(self.error(
                             &c.cond_expr,
                             "Null condition",
-                            "The condition value is null. Conditions must either be true or false.".into(),
+                            "The condition value is null. Conditions must either be true or false."
+                                .into(),
                         ))
                     }
                     other => {
@@ -195,8 +203,12 @@ impl<'a> Evaluator<'a> {
             Expression::FuncCall(f) => self.call(f, e)?,
             Expression::Traversal(t) => {
                 let (mut val, consumed) = self.traversal_base(&t.expr, &t.operators, e)?;
-                let ops: Vec<&TraversalOperator> =
-                    t.operators.iter().skip(consumed).map(|o| o.value()).collect();
+                let ops: Vec<&TraversalOperator> = t
+                    .operators
+                    .iter()
+                    .skip(consumed)
+                    .map(|o| o.value())
+                    .collect();
                 val = self.apply_ops(val, &ops)?;
                 val
             }
@@ -257,7 +269,10 @@ impl<'a> Evaluator<'a> {
             other => Err(self.error(
                 e,
                 &format!("Invalid {what}"),
-                format!("Cannot use a {} value here: string required.", other.type_name()),
+                format!(
+                    "Cannot use a {} value here: string required.",
+                    other.type_name()
+                ),
             )),
         }
     }
@@ -282,9 +297,7 @@ impl<'a> Evaluator<'a> {
             match op.value() {
                 TraversalOperator::GetAttr(i) => path.push(i.as_str().to_string()),
                 TraversalOperator::Index(Expression::String(s)) => path.push(s.value().clone()),
-                TraversalOperator::Index(Expression::Number(n)) => {
-                    path.push(n.value().to_string())
-                }
+                TraversalOperator::Index(Expression::Number(n)) => path.push(n.value().to_string()),
                 TraversalOperator::LegacyIndex(i) => path.push(i.value().to_string()),
                 _ => break,
             }
@@ -293,7 +306,11 @@ impl<'a> Evaluator<'a> {
         Ok((val, used.saturating_sub(1)))
     }
 
-    fn apply_ops(&mut self, mut val: Value, ops: &[&TraversalOperator]) -> Result<Value, Diagnostic> {
+    fn apply_ops(
+        &mut self,
+        mut val: Value,
+        ops: &[&TraversalOperator],
+    ) -> Result<Value, Diagnostic> {
         let mut i = 0;
         while i < ops.len() {
             let op = ops[i];
@@ -303,10 +320,11 @@ impl<'a> Evaluator<'a> {
                     let rest_end = if full {
                         ops.len()
                     } else {
-                        i + 1 + ops[i + 1..]
-                            .iter()
-                            .take_while(|o| matches!(o, TraversalOperator::GetAttr(_)))
-                            .count()
+                        i + 1
+                            + ops[i + 1..]
+                                .iter()
+                                .take_while(|o| matches!(o, TraversalOperator::GetAttr(_)))
+                                .count()
                     };
                     let rest = &ops[i + 1..rest_end];
                     let (base, marked) = val.unmark();
@@ -342,7 +360,12 @@ impl<'a> Evaluator<'a> {
         Ok(val)
     }
 
-    fn get_attr(&self, val: Value, name: &str, at: &impl hcl_edit::Span) -> Result<Value, Diagnostic> {
+    fn get_attr(
+        &self,
+        val: Value,
+        name: &str,
+        at: &impl hcl_edit::Span,
+    ) -> Result<Value, Diagnostic> {
         let (val, marked) = val.unmark();
         let r = match val {
             Value::Unknown => Value::Unknown,
@@ -469,7 +492,9 @@ impl<'a> Evaluator<'a> {
                 match (op, lb, rb) {
                     (B::And, Some(false), _) | (B::And, _, Some(false)) => Value::Bool(false),
                     (B::Or, Some(true), _) | (B::Or, _, Some(true)) => Value::Bool(true),
-                    (_, Some(a), Some(b)) => Value::Bool(if op == B::And { a && b } else { a || b }),
+                    (_, Some(a), Some(b)) => {
+                        Value::Bool(if op == B::And { a && b } else { a || b })
+                    }
                     _ => Value::Unknown,
                 }
             }
@@ -493,13 +518,21 @@ impl<'a> Evaluator<'a> {
                     B::Mul => Value::Number(a * b),
                     B::Div => {
                         if b == 0.0 {
-                            return Err(self.error(re, "Division by zero", "Can't divide by zero.".into()));
+                            return Err(self.error(
+                                re,
+                                "Division by zero",
+                                "Can't divide by zero.".into(),
+                            ));
                         }
                         Value::Number(a / b)
                     }
                     B::Mod => {
                         if b == 0.0 {
-                            return Err(self.error(re, "Division by zero", "Can't use modulo by zero.".into()));
+                            return Err(self.error(
+                                re,
+                                "Division by zero",
+                                "Can't use modulo by zero.".into(),
+                            ));
                         }
                         Value::Number(a % b)
                     }
@@ -563,9 +596,9 @@ impl<'a> Evaluator<'a> {
                     &f.intro.collection_expr,
                     "Iteration over non-iterable value",
                     format!(
-                        "A value of type {} cannot be used as the collection in a 'for' expression.",
-                        other.type_name()
-                    ),
+                    "A value of type {} cannot be used as the collection in a 'for' expression.",
+                    other.type_name()
+                ),
                 ))
             }
         };
@@ -613,19 +646,28 @@ impl<'a> Evaluator<'a> {
                     let key = self.to_string_value(ke, key, "object key")?;
                     let val = self.eval(&f.value_expr)?.mark_if(km);
                     if f.grouping {
-                        match object.entry(key).or_insert_with(|| Value::Tuple(Vec::new())) {
+                        match object
+                            .entry(key)
+                            .or_insert_with(|| Value::Tuple(Vec::new()))
+                        {
                             Value::Tuple(items) => items.push(val),
                             _ => unreachable!("grouped entries are tuples"),
                         }
-                    } else if object.contains_key(&key) {
-                        self.locals.truncate(base);
-                        return Err(self.error(
-                            ke,
-                            "Duplicate object key",
-                            format!("Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
-                        ));
                     } else {
-                        object.insert(key, val);
+                        match object.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                let key = e.key().clone();
+                                self.locals.truncate(base);
+                                return Err(self.error(
+                                    ke,
+                                    "Duplicate object key",
+                                    format!("Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
+                                ));
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(val);
+                            }
+                        }
                     }
                 }
             }
@@ -656,12 +698,11 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if !funcs::exists(&full_name) {
-            return Err(self
-                .error(
-                    &f.name.name,
-                    "Call to unknown function",
-                    format!("There is no function named \"{full_name}\"."),
-                ));
+            return Err(self.error(
+                &f.name.name,
+                "Call to unknown function",
+                format!("There is no function named \"{full_name}\"."),
+            ));
         }
         let mut args = Vec::with_capacity(f.args.len());
         for a in f.args.iter() {
@@ -682,7 +723,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        let renderer = TemplateFile { ev_scope: self.scope };
+        let renderer = TemplateFile {
+            ev_scope: self.scope,
+        };
         let ctx = FuncContext {
             base_dir: self.scope.base_dir(),
             planning: self.scope.planning(),
@@ -690,20 +733,43 @@ impl<'a> Evaluator<'a> {
         };
         funcs::call(&full_name, args, &ctx).map_err(|err| match err {
             FuncError::Arg { index, message } => {
-                let at = f.args.get(index).and_then(|a| self.span_of(a)).or(self.span_of(whole));
+                let at = f
+                    .args
+                    .get(index)
+                    .and_then(|a| self.span_of(a))
+                    .or(self.span_of(whole));
                 Diagnostic::error("Invalid function argument")
                     .with_span(at)
-                    .with_detail(format!("Invalid value for argument {} of {full_name}: {message}", index + 1))
+                    .with_detail(format!(
+                        "Invalid value for argument {} of {full_name}: {message}",
+                        index + 1
+                    ))
             }
-            FuncError::Arity(m) => self.error(whole, "Wrong number of arguments", format!("{full_name}: {m}")),
-            FuncError::Unknown(n) => self.error(&f.name.name, "Call to unknown function", format!("There is no function named \"{n}\".")),
-            FuncError::Failed(m) => self.error(whole, "Error in function call", format!("Call to function \"{full_name}\" failed: {m}.")),
+            FuncError::Arity(m) => self.error(
+                whole,
+                "Wrong number of arguments",
+                format!("{full_name}: {m}"),
+            ),
+            FuncError::Unknown(n) => self.error(
+                &f.name.name,
+                "Call to unknown function",
+                format!("There is no function named \"{n}\"."),
+            ),
+            FuncError::Failed(m) => self.error(
+                whole,
+                "Error in function call",
+                format!("Call to function \"{full_name}\" failed: {m}."),
+            ),
         })
     }
 
     fn call_try(&mut self, f: &FuncCall, whole: &Expression) -> Result<Value, Diagnostic> {
         if f.args.is_empty() {
-            return Err(self.error(whole, "Wrong number of arguments", "try: at least one argument is required.".into()));
+            return Err(self.error(
+                whole,
+                "Wrong number of arguments",
+                "try: at least one argument is required.".into(),
+            ));
         }
         let mut last = None;
         for a in f.args.iter() {
@@ -724,7 +790,11 @@ impl<'a> Evaluator<'a> {
 
     fn call_can(&mut self, f: &FuncCall, whole: &Expression) -> Result<Value, Diagnostic> {
         if f.args.len() != 1 {
-            return Err(self.error(whole, "Wrong number of arguments", "can: exactly one argument is required.".into()));
+            return Err(self.error(
+                whole,
+                "Wrong number of arguments",
+                "can: exactly one argument is required.".into(),
+            ));
         }
         Ok(match self.eval(f.args.get(0).expect("checked length")) {
             Ok(v) if v.is_unknown() => Value::Unknown,
@@ -752,9 +822,18 @@ struct TemplateFile<'a> {
 
 impl TemplateRenderer for TemplateFile<'_> {
     fn render(&self, path: &Path, source: &str, vars: &ValueMap) -> Result<Value, String> {
-        let template = hcl_edit::parser::parse_template(source)
-            .map_err(|e| format!("{}:{}:{}: {}", path.display(), e.location().line(), e.location().column(), e.message()))?;
-        let scope = VarsOnly { inner: self.ev_scope };
+        let template = hcl_edit::parser::parse_template(source).map_err(|e| {
+            format!(
+                "{}:{}:{}: {}",
+                path.display(),
+                e.location().line(),
+                e.location().column(),
+                e.message()
+            )
+        })?;
+        let scope = VarsOnly {
+            inner: self.ev_scope,
+        };
         let mut ev = Evaluator::new(&scope, FileId(u32::MAX));
         for (k, v) in vars {
             ev.bind(k, v.clone());

@@ -118,7 +118,10 @@ impl Walker<'_> {
 
     fn expr(&mut self, e: &Expression) {
         match e {
-            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
             Expression::Array(a) => a.iter().for_each(|i| self.expr(i)),
             Expression::Object(o) => {
                 for (k, v) in o.iter() {
@@ -206,12 +209,18 @@ mod tests {
     fn finds_static_prefix_of_traversals() {
         assert_eq!(refs("aws_vpc.main.id"), ["aws_vpc.main.id"]);
         assert_eq!(refs("aws_subnet.a[\"x\"].id"), ["aws_subnet.a.x.id"]);
-        assert_eq!(refs("aws_instance.w[count.index].id"), ["aws_instance.w", "count.index"]);
+        assert_eq!(
+            refs("aws_instance.w[count.index].id"),
+            ["aws_instance.w", "count.index"]
+        );
     }
 
     #[test]
     fn for_expression_names_are_not_references() {
         assert_eq!(refs("[for s in var.list : s.id if s.ok]"), ["var.list"]);
-        assert_eq!(refs("\"${local.a}-%{for x in var.b}${x}%{endfor}\""), ["local.a", "var.b"]);
+        assert_eq!(
+            refs("\"${local.a}-%{for x in var.b}${x}%{endfor}\""),
+            ["local.a", "var.b"]
+        );
     }
 }

@@ -41,7 +41,11 @@ impl Out {
 impl Evaluator<'_> {
     /// Evaluates a string template or heredoc. A template that is a single
     /// interpolation (`"${x}"`) yields the value itself, not its string form.
-    pub(crate) fn template(&mut self, t: &Template, _whole: &Expression) -> Result<Value, Diagnostic> {
+    pub(crate) fn template(
+        &mut self,
+        t: &Template,
+        _whole: &Expression,
+    ) -> Result<Value, Diagnostic> {
         if let Some(Element::Interpolation(i)) = t.as_single_element() {
             if i.strip == Strip::None {
                 return self.eval(&i.expr);
@@ -107,7 +111,10 @@ impl Evaluator<'_> {
                                 return Err(self.error(
                                     &d.if_expr.cond_expr,
                                     "Invalid template if condition",
-                                    format!("The condition must be a bool, not {}.", other.type_name()),
+                                    format!(
+                                        "The condition must be a bool, not {}.",
+                                        other.type_name()
+                                    ),
                                 ))
                             }
                         }
@@ -175,7 +182,8 @@ impl Evaluator<'_> {
             return Err(self.error(
                 e,
                 "Invalid template interpolation value",
-                "The expression result is null. Cannot include a null value in a string template.".into(),
+                "The expression result is null. Cannot include a null value in a string template."
+                    .into(),
             ));
         }
         let s = match v {

@@ -18,9 +18,14 @@ impl Scope for TestScope {
         match path {
             [root, name, ..] if root == "var" => match self.vars.get_attr(name) {
                 Some(v) => Ok((v.clone(), 2)),
-                None => Err(Diagnostic::error("Reference to undeclared input variable").with_span(span)),
+                None => {
+                    Err(Diagnostic::error("Reference to undeclared input variable").with_span(span))
+                }
             },
-            _ => Err(Diagnostic::error(format!("Reference to unknown name {:?}", path[0])).with_span(span)),
+            _ => Err(
+                Diagnostic::error(format!("Reference to unknown name {:?}", path[0]))
+                    .with_span(span),
+            ),
         }
     }
     fn base_dir(&self) -> &Path {
@@ -36,7 +41,10 @@ fn scope() -> TestScope {
         vars: Value::object([
             ("name", Value::string("web")),
             ("n", Value::Number(3.0)),
-            ("list", Value::Tuple(vec![Value::string("a"), Value::string("b")])),
+            (
+                "list",
+                Value::Tuple(vec![Value::string("a"), Value::string("b")]),
+            ),
             ("secret", Value::string("hunter2").mark()),
             ("later", Value::Unknown),
             (
@@ -46,7 +54,10 @@ fn scope() -> TestScope {
                     Value::object([("id", Value::string("y")), ("ok", Value::Bool(false))]),
                 ]),
             ),
-            ("m", Value::object([("k1", Value::Number(1.0)), ("k2", Value::Number(2.0))])),
+            (
+                "m",
+                Value::object([("k1", Value::Number(1.0)), ("k2", Value::Number(2.0))]),
+            ),
         ]),
         dir: PathBuf::from("."),
     }
@@ -54,7 +65,13 @@ fn scope() -> TestScope {
 
 fn ev(src: &str) -> Result<Value, Diagnostic> {
     let e = hcl_edit::parser::parse_expr(src).expect("test expression parses");
-    eval(&Expr { file: FileId(0), expr: e }, &scope())
+    eval(
+        &Expr {
+            file: FileId(0),
+            expr: e,
+        },
+        &scope(),
+    )
 }
 
 fn ok(src: &str) -> String {
@@ -86,18 +103,33 @@ fn references_index_and_splat() {
 fn templates_and_heredocs() {
     assert_eq!(ok("\"${var.name}-${var.n}\""), "\"web-3\"");
     assert_eq!(ok("\"${var.n}\""), "3");
-    assert_eq!(ok("\"%{ for x in var.list }<${x}>%{ endfor }\""), "\"<a><b>\"");
-    assert_eq!(ok("\"%{ if var.n > 1 }many%{ else }one%{ endif }\""), "\"many\"");
-    assert_eq!(ok("<<-EOT\n    hello ${var.name}\n    EOT"), "\"hello web\\n\"");
+    assert_eq!(
+        ok("\"%{ for x in var.list }<${x}>%{ endfor }\""),
+        "\"<a><b>\""
+    );
+    assert_eq!(
+        ok("\"%{ if var.n > 1 }many%{ else }one%{ endif }\""),
+        "\"many\""
+    );
+    assert_eq!(
+        ok("<<-EOT\n    hello ${var.name}\n    EOT"),
+        "\"hello web\\n\""
+    );
     assert_eq!(ok("\"a  %{~ if true ~}  b  %{~ endif ~}  c\""), "\"abc\"");
 }
 
 #[test]
 fn for_expressions() {
     assert_eq!(ok("[for s in var.list : \"${s}!\"]"), "[\"a!\", \"b!\"]");
-    assert_eq!(ok("{for o in var.objs : o.id => o.ok}"), "{x = true, y = false}");
+    assert_eq!(
+        ok("{for o in var.objs : o.id => o.ok}"),
+        "{x = true, y = false}"
+    );
     assert_eq!(ok("[for o in var.objs : o.id if o.ok]"), "[\"x\"]");
-    assert_eq!(ok("{for k, v in var.m : v => k...}"), "{\"1\" = [\"k1\"], \"2\" = [\"k2\"]}");
+    assert_eq!(
+        ok("{for k, v in var.m : v => k...}"),
+        "{\"1\" = [\"k1\"], \"2\" = [\"k2\"]}"
+    );
     let e = ev("{for o in [\"a\", \"a\"] : o => 1}").unwrap_err();
     assert_eq!(e.summary, "Duplicate object key");
 }
@@ -110,7 +142,10 @@ fn unknowns_propagate() {
     assert_eq!(ev("var.later.attr").unwrap(), Value::Unknown);
     assert_eq!(ev("[for x in var.later : x]").unwrap(), Value::Unknown);
     assert_eq!(ev("false && var.later").unwrap(), Value::Bool(false));
-    assert_eq!(ev("[var.later, 1]").unwrap(), Value::Tuple(vec![Value::Unknown, Value::Number(1.0)]));
+    assert_eq!(
+        ev("[var.later, 1]").unwrap(),
+        Value::Tuple(vec![Value::Unknown, Value::Number(1.0)])
+    );
 }
 
 #[test]
@@ -141,7 +176,10 @@ fn errors_point_at_the_offending_expression() {
     assert_eq!(loc.to_string(), "main.tf:1:7");
     let e = ev("var.list[7]").unwrap_err();
     assert!(e.detail.unwrap().contains("2 elements"));
-    assert_eq!(ev("nosuchfn(1)").unwrap_err().summary, "Call to unknown function");
+    assert_eq!(
+        ev("nosuchfn(1)").unwrap_err().summary,
+        "Call to unknown function"
+    );
     assert_eq!(ev("1 / 0").unwrap_err().summary, "Division by zero");
     assert_eq!(ev("true + 1").unwrap_err().summary, "Invalid operand");
 }
@@ -150,7 +188,13 @@ fn errors_point_at_the_offending_expression() {
 fn deep_nesting_is_an_error_not_a_crash() {
     let src = format!("{}1{}", "(".repeat(300), ")".repeat(300));
     if let Ok(e) = hcl_edit::parser::parse_expr(&src) {
-        let r = eval(&Expr { file: FileId(0), expr: e }, &scope());
+        let r = eval(
+            &Expr {
+                file: FileId(0),
+                expr: e,
+            },
+            &scope(),
+        );
         assert!(r.is_err());
     }
 }

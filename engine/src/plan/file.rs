@@ -25,8 +25,12 @@ fn enc(v: &Value) -> J {
         Value::List(i) => json!({"l": i.iter().map(enc).collect::<Vec<_>>()}),
         Value::Set(i) => json!({"S": i.iter().map(enc).collect::<Vec<_>>()}),
         Value::Tuple(i) => json!({"t": i.iter().map(enc).collect::<Vec<_>>()}),
-        Value::Map(m) => json!({"m": m.iter().map(|(k, v)| (k.clone(), enc(v))).collect::<serde_json::Map<_, _>>()}),
-        Value::Object(m) => json!({"o": m.iter().map(|(k, v)| (k.clone(), enc(v))).collect::<serde_json::Map<_, _>>()}),
+        Value::Map(m) => {
+            json!({"m": m.iter().map(|(k, v)| (k.clone(), enc(v))).collect::<serde_json::Map<_, _>>()})
+        }
+        Value::Object(m) => {
+            json!({"o": m.iter().map(|(k, v)| (k.clone(), enc(v))).collect::<serde_json::Map<_, _>>()})
+        }
         Value::Unknown => json!({"u": true}),
         Value::Sensitive(inner) => json!({"s": enc(inner)}),
     }
@@ -46,7 +50,11 @@ fn dec(j: &J) -> Result<Value, PlanFileError> {
                 x.as_array().ok_or_else(bad)?.iter().map(dec).collect()
             };
             let map = |x: &J| -> Result<crate::value::ValueMap, PlanFileError> {
-                x.as_object().ok_or_else(bad)?.iter().map(|(k, v)| Ok((k.clone(), dec(v)?))).collect()
+                x.as_object()
+                    .ok_or_else(bad)?
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), dec(v)?)))
+                    .collect()
             };
             match tag.as_str() {
                 "l" => Value::List(seq(inner)?),
@@ -102,21 +110,34 @@ impl Plan {
 
     /// Reads a plan written by [`Plan::to_file`].
     pub fn from_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
-        let doc: J = serde_json::from_slice(bytes).map_err(|e| PlanFileError(format!("not a galley plan ({e})")))?;
+        let doc: J = serde_json::from_slice(bytes)
+            .map_err(|e| PlanFileError(format!("not a galley plan ({e})")))?;
         if doc["format"] != FORMAT {
-            return Err(PlanFileError(format!("unsupported format {}; expected {FORMAT}", doc["format"])));
+            return Err(PlanFileError(format!(
+                "unsupported format {}; expected {FORMAT}",
+                doc["format"]
+            )));
         }
         let s = |k: &str| doc[k].as_str().unwrap_or_default().to_string();
         let mut changes = Vec::new();
-        for c in doc["changes"].as_array().ok_or_else(|| PlanFileError("missing changes".into()))? {
-            let addr = c["address"].as_str().unwrap_or_default().parse().map_err(|e| PlanFileError(format!("{e}")))?;
+        for c in doc["changes"]
+            .as_array()
+            .ok_or_else(|| PlanFileError("missing changes".into()))?
+        {
+            let addr = c["address"]
+                .as_str()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| PlanFileError(format!("{e}")))?;
             changes.push(ResourceChange {
                 addr,
-                action: Action::parse(c["action"].as_str().unwrap_or_default()).ok_or_else(|| PlanFileError("bad action".into()))?,
+                action: Action::parse(c["action"].as_str().unwrap_or_default())
+                    .ok_or_else(|| PlanFileError("bad action".into()))?,
                 provider: c["provider"].as_str().unwrap_or_default().to_string(),
                 before: dec_opt(c.get("before"))?,
                 after: dec_opt(c.get("after"))?,
-                replace_paths: serde_json::from_value(c["replace_paths"].clone()).unwrap_or_default(),
+                replace_paths: serde_json::from_value(c["replace_paths"].clone())
+                    .unwrap_or_default(),
                 create_before_destroy: c["create_before_destroy"].as_bool().unwrap_or(false),
                 reason: c["reason"].as_str().map(str::to_string),
                 moved_from: c["moved_from"].as_str().and_then(|m| m.parse().ok()),
@@ -125,12 +146,16 @@ impl Plan {
         let mut outputs = BTreeMap::new();
         if let Some(o) = doc["outputs"].as_object() {
             for (k, v) in o {
-                outputs.insert(k.clone(), OutputChange {
-                    action: Action::parse(v["action"].as_str().unwrap_or_default()).unwrap_or(Action::NoOp),
-                    before: dec_opt(v.get("before"))?,
-                    after: dec_opt(v.get("after"))?,
-                    sensitive: v["sensitive"].as_bool().unwrap_or(false),
-                });
+                outputs.insert(
+                    k.clone(),
+                    OutputChange {
+                        action: Action::parse(v["action"].as_str().unwrap_or_default())
+                            .unwrap_or(Action::NoOp),
+                        before: dec_opt(v.get("before"))?,
+                        after: dec_opt(v.get("after"))?,
+                        sensitive: v["sensitive"].as_bool().unwrap_or(false),
+                    },
+                );
             }
         }
         let mut variables = BTreeMap::new();

@@ -232,7 +232,11 @@ pub fn redacted_json(v: &Value) -> serde_json::Value {
         Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
             J::Array(items.iter().map(redacted_json).collect())
         }
-        Value::Map(m) | Value::Object(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), redacted_json(v))).collect()),
+        Value::Map(m) | Value::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), redacted_json(v)))
+                .collect(),
+        ),
         other => other.to_json(),
     }
 }

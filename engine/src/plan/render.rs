@@ -49,7 +49,15 @@ pub fn render_plan(plan: &Plan) -> String {
                     let _ = writeln!(out, "  {sym} {name} = {} -> {val}", inline(b));
                 }
                 (Action::Delete, Some(b)) => {
-                    let _ = writeln!(out, "  {sym} {name} = {} -> null", if o.sensitive { "(sensitive value)".into() } else { inline(b) });
+                    let _ = writeln!(
+                        out,
+                        "  {sym} {name} = {} -> null",
+                        if o.sensitive {
+                            "(sensitive value)".into()
+                        } else {
+                            inline(b)
+                        }
+                    );
                 }
                 _ => {
                     let _ = writeln!(out, "  {sym} {name} = {val}");
@@ -96,7 +104,11 @@ fn render_change(out: &mut String, c: &ResourceChange) {
     } else {
         symbol(c.action)
     };
-    let kw = if c.addr.resource.mode == crate::addr::Mode::Data { "data" } else { "resource" };
+    let kw = if c.addr.resource.mode == crate::addr::Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
     let _ = writeln!(
         out,
         "  {sym} {kw} \"{}\" \"{}\" {{",

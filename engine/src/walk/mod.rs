@@ -192,7 +192,11 @@ impl Walk {
             .node_indices()
             .map(|n| (n, g.neighbors_directed(n, Direction::Incoming).count()))
             .collect();
-        let mut ready: Vec<NodeIndex> = pending.iter().filter(|(_, c)| **c == 0).map(|(n, _)| *n).collect();
+        let mut ready: Vec<NodeIndex> = pending
+            .iter()
+            .filter(|(_, c)| **c == 0)
+            .map(|(n, _)| *n)
+            .collect();
         ready.sort();
         let mut failed: HashSet<NodeIndex> = HashSet::new();
         let mut tasks = tokio::task::JoinSet::new();
@@ -209,11 +213,15 @@ impl Walk {
                     (n, ok)
                 });
             }
-            let Some(res) = tasks.join_next().await else { break };
+            let Some(res) = tasks.join_next().await else {
+                break;
+            };
             let (n, ok) = match res {
                 Ok(r) => r,
                 Err(e) => {
-                    self.error(Diagnostic::error(format!("internal error: a graph task failed: {e}")));
+                    self.error(Diagnostic::error(format!(
+                        "internal error: a graph task failed: {e}"
+                    )));
                     continue;
                 }
             };
@@ -262,11 +270,20 @@ pub fn validate_functions(config: &Config) -> Diagnostics {
     impl Visit for V<'_> {
         fn visit_func_call(&mut self, node: &hcl_edit::expr::FuncCall) {
             let name = node.name.name.as_str();
-            if !node.name.is_namespaced() && name != "try" && name != "can" && !crate::lang::funcs::exists(name) {
+            if !node.name.is_namespaced()
+                && name != "try"
+                && name != "can"
+                && !crate::lang::funcs::exists(name)
+            {
                 use hcl_edit::Span as _;
                 self.diags.push(
                     Diagnostic::error("Call to unknown function")
-                        .with_span(node.name.name.span().map(|r| crate::diag::Span::new(self.file, r)))
+                        .with_span(
+                            node.name
+                                .name
+                                .span()
+                                .map(|r| crate::diag::Span::new(self.file, r)),
+                        )
                         .with_detail(format!("There is no function named \"{name}\".")),
                 );
             }
@@ -285,16 +302,32 @@ pub fn validate_functions(config: &Config) -> Diagnostics {
             exprs.extend(call.count.iter().chain(&call.for_each));
         }
         for e in exprs {
-            V { file: e.file, diags: &mut diags }.visit_expr(&e.expr);
+            V {
+                file: e.file,
+                diags: &mut diags,
+            }
+            .visit_expr(&e.expr);
         }
         for r in m.resources.values() {
-            V { file: r.body.file, diags: &mut diags }.visit_body(&r.body.body);
+            V {
+                file: r.body.file,
+                diags: &mut diags,
+            }
+            .visit_body(&r.body.body);
             for e in r.count.iter().chain(&r.for_each) {
-                V { file: e.file, diags: &mut diags }.visit_expr(&e.expr);
+                V {
+                    file: e.file,
+                    diags: &mut diags,
+                }
+                .visit_expr(&e.expr);
             }
         }
         for p in &m.providers {
-            V { file: p.body.file, diags: &mut diags }.visit_body(&p.body.body);
+            V {
+                file: p.body.file,
+                diags: &mut diags,
+            }
+            .visit_body(&p.body.body);
         }
     });
     diags

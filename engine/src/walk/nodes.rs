@@ -31,7 +31,9 @@ impl Walk {
     }
 
     pub(crate) fn module_config(&self, module: &[String]) -> &Config {
-        self.config.descendant(module).expect("module in graph exists in config")
+        self.config
+            .descendant(module)
+            .expect("module in graph exists in config")
     }
 
     /// A scope for expressions in a module instance.
@@ -46,7 +48,12 @@ impl Walk {
         }
     }
 
-    fn visit_variable_inst(&self, module: &[String], name: &str, inst: &ModulePath) -> Result<Value, Diagnostics> {
+    fn visit_variable_inst(
+        &self,
+        module: &[String],
+        name: &str,
+        inst: &ModulePath,
+    ) -> Result<Value, Diagnostics> {
         let cfg = &self.module_config(module).module;
         let var = &cfg.variables[name];
         let given: Option<Value> = if inst.is_root() {
@@ -54,11 +61,18 @@ impl Walk {
         } else {
             let (call, parent) = module.split_last().expect("child");
             let parent_cfg = &self.module_config(parent).module;
-            match parent_cfg.module_calls.get(call).and_then(|c| c.inputs.get(name)) {
+            match parent_cfg
+                .module_calls
+                .get(call)
+                .and_then(|c| c.inputs.get(name))
+            {
                 Some(e) => {
                     let parent_inst = ModulePath(inst.0[..inst.0.len() - 1].to_vec());
                     let scope = self.scope(&parent_inst);
-                    let locals = instance_locals(&inst.0.last().expect("child").key, &self.module_each(inst));
+                    let locals = instance_locals(
+                        &inst.0.last().expect("child").key,
+                        &self.module_each(inst),
+                    );
                     Some(eval_with(e, &scope, locals)?)
                 }
                 None => None,
@@ -66,7 +80,7 @@ impl Walk {
         };
         let scope = self.scope(inst);
         let value = match given {
-            Some(v) if !(v.is_null() && var.nullable == false && var.default.is_some()) => v,
+            Some(v) if !(v.is_null() && !var.nullable && var.default.is_some()) => v,
             _ => match &var.default {
                 Some(d) => crate::lang::eval(d, &scope)?,
                 None => {
@@ -85,14 +99,21 @@ impl Walk {
             Diagnostics::from(
                 Diagnostic::error("Invalid value for input variable")
                     .with_span(var.span)
-                    .with_detail(format!("The given value is not suitable for var.{name}: {}.", e.message)),
+                    .with_detail(format!(
+                        "The given value is not suitable for var.{name}: {}.",
+                        e.message
+                    )),
             )
         })?;
         let value = value.mark_if(var.sensitive);
         if !var.nullable && value.is_null() {
             return Err(Diagnostic::error("Invalid value for input variable").with_span(var.span).with_detail(format!("The given value is not suitable for var.{name}: required variable may not be set to null.")).into());
         }
-        self.store.vars.write().expect("lock").insert((inst.clone(), name.to_string()), value.clone());
+        self.store
+            .vars
+            .write()
+            .expect("lock")
+            .insert((inst.clone(), name.to_string()), value.clone());
         let mut diags = Diagnostics::new();
         for check in &var.validations {
             if let Some(d) = self.check(check, &scope, Vec::new(), "Invalid value for variable") {
@@ -106,7 +127,13 @@ impl Walk {
     }
 
     /// Evaluates a condition; returns the failure diagnostic, if any.
-    pub(crate) fn check(&self, c: &Check, scope: &dyn Scope, locals: Vec<(String, Value)>, summary: &str) -> Option<Diagnostic> {
+    pub(crate) fn check(
+        &self,
+        c: &Check,
+        scope: &dyn Scope,
+        locals: Vec<(String, Value)>,
+        summary: &str,
+    ) -> Option<Diagnostic> {
         match eval_with(&c.condition, scope, locals.clone()) {
             Ok(v) => match v.unmarked() {
                 Value::Bool(true) | Value::Unknown => None,
@@ -115,12 +142,19 @@ impl Walk {
                         .ok()
                         .and_then(|m| m.as_str().map(str::to_string))
                         .unwrap_or_else(|| "The condition failed.".into());
-                    Some(Diagnostic::error(summary).with_span(c.condition.span()).with_detail(msg))
+                    Some(
+                        Diagnostic::error(summary)
+                            .with_span(c.condition.span())
+                            .with_detail(msg),
+                    )
                 }
                 other => Some(
                     Diagnostic::error("Invalid condition result")
                         .with_span(c.condition.span())
-                        .with_detail(format!("The condition must be a bool, not {}.", other.type_name())),
+                        .with_detail(format!(
+                            "The condition must be a bool, not {}.",
+                            other.type_name()
+                        )),
                 ),
             },
             Err(d) => Some(d),
@@ -134,7 +168,11 @@ impl Walk {
                 diags.extend(d);
             }
         }
-        if diags.has_errors() { Err(diags) } else { Ok(()) }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn visit_local(&self, module: &[String], name: &str) -> Result<(), Diagnostics> {
@@ -142,7 +180,11 @@ impl Walk {
         for inst in self.instances(module) {
             let scope = self.scope(&inst);
             let v = crate::lang::eval(&local.expr, &scope)?;
-            self.store.locals.write().expect("lock").insert((inst, name.to_string()), v);
+            self.store
+                .locals
+                .write()
+                .expect("lock")
+                .insert((inst, name.to_string()), v);
         }
         Ok(())
     }
@@ -153,7 +195,12 @@ impl Walk {
             let scope = self.scope(&inst);
             let mut diags = Diagnostics::new();
             for p in &out.preconditions {
-                if let Some(d) = self.check(p, &scope, Vec::new(), "Module output value precondition failed") {
+                if let Some(d) = self.check(
+                    p,
+                    &scope,
+                    Vec::new(),
+                    "Module output value precondition failed",
+                ) {
                     diags.push(d);
                 }
             }
@@ -161,14 +208,22 @@ impl Walk {
                 return Err(diags);
             }
             let v = crate::lang::eval(&out.value, &scope)?;
-            if inst.is_root() && !out.sensitive && v.contains_sensitive() && self.mode != WalkMode::PlanDestroy {
+            if inst.is_root()
+                && !out.sensitive
+                && v.contains_sensitive()
+                && self.mode != WalkMode::PlanDestroy
+            {
                 return Err(Diagnostic::error("Output refers to sensitive values")
                     .with_span(out.span)
                     .with_detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, galley requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. If you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true")
                     .into());
             }
             let v = v.mark_if(out.sensitive);
-            self.store.outputs.write().expect("lock").insert((inst, name.to_string()), v);
+            self.store
+                .outputs
+                .write()
+                .expect("lock")
+                .insert((inst, name.to_string()), v);
         }
         Ok(())
     }
@@ -184,7 +239,11 @@ impl Walk {
             .unwrap_or(Value::Null)
     }
 
-    pub(crate) fn visit_module_call(&self, module: &[String], name: &str) -> Result<(), Diagnostics> {
+    pub(crate) fn visit_module_call(
+        &self,
+        module: &[String],
+        name: &str,
+    ) -> Result<(), Diagnostics> {
         let call = &self.module_config(module).module.module_calls[name];
         let mut child_static = module.to_vec();
         child_static.push(name.to_string());
@@ -192,22 +251,44 @@ impl Walk {
         let mut expansion = Expansion::Single;
         for inst in self.instances(module) {
             let scope = self.scope(&inst);
-            let (exp, keys) = expand(call.count.as_ref(), call.for_each.as_ref(), &scope, Vec::new())?;
+            let (exp, keys) = expand(
+                call.count.as_ref(),
+                call.for_each.as_ref(),
+                &scope,
+                Vec::new(),
+            )?;
             expansion = exp;
             for (key, each) in keys {
                 let child = inst.child(name, key);
                 if let Some(each) = each {
-                    self.store.vars.write().expect("lock").insert((child.clone(), "\u{0}each".into()), each);
+                    self.store
+                        .vars
+                        .write()
+                        .expect("lock")
+                        .insert((child.clone(), "\u{0}each".into()), each);
                 }
                 all.push(child);
             }
         }
-        self.store.module_instances.write().expect("lock").insert(child_static.clone(), all);
-        self.store.module_expansion.write().expect("lock").insert(child_static, expansion);
+        self.store
+            .module_instances
+            .write()
+            .expect("lock")
+            .insert(child_static.clone(), all);
+        self.store
+            .module_expansion
+            .write()
+            .expect("lock")
+            .insert(child_static, expansion);
         Ok(())
     }
 
-    pub(crate) fn visit_provider(&self, n: NodeIndex, module: &[String], p: &ProviderRef) -> Result<(), Diagnostics> {
+    pub(crate) fn visit_provider(
+        &self,
+        n: NodeIndex,
+        module: &[String],
+        p: &ProviderRef,
+    ) -> Result<(), Diagnostics> {
         let cfg = &self.module_config(module).module;
         let block = cfg.providers.iter().find(|b| &b.reference == p);
         let inst = ModulePath::root();
@@ -224,7 +305,10 @@ impl Walk {
             alias: p.alias.clone(),
             config,
         };
-        let factory = self.factories.iter().find(|f| f.names().iter().any(|x| x == &p.name));
+        let factory = self
+            .factories
+            .iter()
+            .find(|f| f.names().iter().any(|x| x == &p.name));
         let Some(factory) = factory else {
             return Err(Diagnostic::error("Provider not available")
                 .with_span(block.and_then(|b| b.span).or_else(|| self.graph.spans.get(&n).copied().flatten()))
@@ -261,11 +345,27 @@ impl Walk {
                 (Some(b), Some(a)) if a.contains_unknown() || !b.semantic_eq(a) => Action::Update,
                 _ => Action::NoOp,
             };
-            out.insert(name.clone(), OutputChange { action, before, after, sensitive: o.sensitive });
+            out.insert(
+                name.clone(),
+                OutputChange {
+                    action,
+                    before,
+                    after,
+                    sensitive: o.sensitive,
+                },
+            );
         }
         for (name, s) in &state.outputs {
             if !out.contains_key(name) {
-                out.insert(name.clone(), OutputChange { action: Action::Delete, before: Some(s.value.clone()), after: None, sensitive: s.sensitive });
+                out.insert(
+                    name.clone(),
+                    OutputChange {
+                        action: Action::Delete,
+                        before: Some(s.value.clone()),
+                        after: None,
+                        sensitive: s.sensitive,
+                    },
+                );
             }
         }
         out
@@ -279,7 +379,13 @@ impl Walk {
         for (name, o) in &self.config.module.outputs {
             if let Some(v) = outputs.get(&(ModulePath::root(), name.clone())) {
                 if !v.contains_unknown() {
-                    state.outputs.insert(name.clone(), OutputState { value: v.clone(), sensitive: o.sensitive || v.contains_sensitive() });
+                    state.outputs.insert(
+                        name.clone(),
+                        OutputState {
+                            value: v.clone(),
+                            sensitive: o.sensitive || v.contains_sensitive(),
+                        },
+                    );
                 }
             }
         }
@@ -296,13 +402,22 @@ impl Walk {
 pub(crate) fn instance_locals(key: &InstanceKey, each_value: &Value) -> Vec<(String, Value)> {
     match key {
         InstanceKey::None => Vec::new(),
-        InstanceKey::Int(i) => vec![("count".into(), Value::object([("index", Value::Number(*i as f64))]))],
+        InstanceKey::Int(i) => vec![(
+            "count".into(),
+            Value::object([("index", Value::Number(*i as f64))]),
+        )],
         InstanceKey::Str(s) => vec![(
             "each".into(),
-            Value::object([("key", Value::String(s.clone())), ("value", each_value.clone())]),
+            Value::object([
+                ("key", Value::String(s.clone())),
+                ("value", each_value.clone()),
+            ]),
         )],
     }
 }
+
+/// An instance key and, for `for_each`, its `each.value`.
+pub(crate) type InstanceEntry = (InstanceKey, Option<Value>);
 
 /// Evaluates `count` / `for_each` into instance keys (with `each.value`s).
 pub(crate) fn expand(
@@ -310,7 +425,7 @@ pub(crate) fn expand(
     for_each: Option<&Expr>,
     scope: &dyn Scope,
     locals: Vec<(String, Value)>,
-) -> Result<(Expansion, Vec<(InstanceKey, Option<Value>)>), Diagnostics> {
+) -> Result<(Expansion, Vec<InstanceEntry>), Diagnostics> {
     if let Some(c) = count {
         let v = eval_with(c, scope, locals)?;
         return match v.unmarked() {

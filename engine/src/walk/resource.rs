@@ -58,7 +58,11 @@ fn provider_string(node: &NodeKind) -> String {
 
 /// The static form of an instance address, as stored in `dependencies`.
 fn static_addr(module: &ModulePath, r: &Resource) -> String {
-    crate::addr::AbsResource { module: module.without_keys(), resource: r.clone() }.to_string()
+    crate::addr::AbsResource {
+        module: module.without_keys(),
+        resource: r.clone(),
+    }
+    .to_string()
 }
 
 impl Walk {
@@ -83,7 +87,15 @@ impl Walk {
             let node = &g[i];
             match &node.kind {
                 NodeKind::Resource(r) => {
-                    let m = ModulePath(node.module.iter().map(|c| crate::addr::ModuleStep { name: c.clone(), key: InstanceKey::None }).collect());
+                    let m = ModulePath(
+                        node.module
+                            .iter()
+                            .map(|c| crate::addr::ModuleStep {
+                                name: c.clone(),
+                                key: InstanceKey::None,
+                            })
+                            .collect(),
+                    );
                     out.push(static_addr(&m, r));
                 }
                 NodeKind::Provider(_) => {}
@@ -110,9 +122,15 @@ impl Walk {
             if let NodeKind::Resource(r) = &g[i].kind {
                 let m = &g[i].module;
                 let hit = self.opts.targets.iter().any(|t| match t {
-                    crate::addr::Target::Module(p) => p.0.len() <= m.len() && p.0.iter().zip(m).all(|(s, c)| &s.name == c),
-                    crate::addr::Target::Resource(a) => &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter()),
-                    crate::addr::Target::Instance(a) => &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter()),
+                    crate::addr::Target::Module(p) => {
+                        p.0.len() <= m.len() && p.0.iter().zip(m).all(|(s, c)| &s.name == c)
+                    }
+                    crate::addr::Target::Resource(a) => {
+                        &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter())
+                    }
+                    crate::addr::Target::Instance(a) => {
+                        &a.resource == r && a.module.0.iter().map(|s| &s.name).eq(m.iter())
+                    }
                 });
                 if hit {
                     return false;
@@ -123,20 +141,40 @@ impl Walk {
         true
     }
 
-    pub(crate) async fn visit_resource(self: Arc<Self>, n: NodeIndex, module: &[String], r: &Resource) -> Result<(), Diagnostics> {
+    pub(crate) async fn visit_resource(
+        self: Arc<Self>,
+        n: NodeIndex,
+        module: &[String],
+        r: &Resource,
+    ) -> Result<(), Diagnostics> {
         let rb = self.module_config(module).module.resources[r].clone();
         let pnode = self.graph.resource_provider[&n];
         let provider = self.providers.lock().expect("lock").get(&pnode).cloned();
         let Some(provider) = provider else {
-            return Err(Diagnostic::error("Provider not configured").with_span(rb.span).into());
+            return Err(Diagnostic::error("Provider not configured")
+                .with_span(rb.span)
+                .into());
         };
         let provider_name = provider_string(&self.graph.graph[pnode].kind);
         let schema = self.resource_schema(&provider, r);
         if schema.is_none() {
-            return Err(Diagnostic::error(if r.mode == Mode::Data { "Invalid data source" } else { "Invalid resource type" })
-                .with_span(rb.span)
-                .with_detail(format!("The provider {} does not support {} \"{}\".", provider_name, if r.mode == Mode::Data { "data source" } else { "resource type" }, r.type_name))
-                .into());
+            return Err(Diagnostic::error(if r.mode == Mode::Data {
+                "Invalid data source"
+            } else {
+                "Invalid resource type"
+            })
+            .with_span(rb.span)
+            .with_detail(format!(
+                "The provider {} does not support {} \"{}\".",
+                provider_name,
+                if r.mode == Mode::Data {
+                    "data source"
+                } else {
+                    "resource type"
+                },
+                r.type_name
+            ))
+            .into());
         }
         let untargeted = self.untargeted(n);
         let deps = self.resource_dependencies(n);
@@ -148,19 +186,27 @@ impl Walk {
                 continue;
             }
             let scope = self.scope(&inst);
-            let (expansion, keys) = match expand(rb.count.as_ref(), rb.for_each.as_ref(), &scope, Vec::new()) {
-                Ok(k) => k,
-                Err(d) => {
-                    diags.extend(d);
-                    continue;
-                }
-            };
+            let (expansion, keys) =
+                match expand(rb.count.as_ref(), rb.for_each.as_ref(), &scope, Vec::new()) {
+                    Ok(k) => k,
+                    Err(d) => {
+                        diags.extend(d);
+                        continue;
+                    }
+                };
             self.store.resources.write().expect("lock").insert(
                 (inst.clone(), r.clone()),
-                ResourceValues { expansion, instances: BTreeMap::new() },
+                ResourceValues {
+                    expansion,
+                    instances: BTreeMap::new(),
+                },
             );
             for (key, each) in keys {
-                let addr = ResourceInstance { module: inst.clone(), resource: r.clone(), key: key.clone() };
+                let addr = ResourceInstance {
+                    module: inst.clone(),
+                    resource: r.clone(),
+                    key: key.clone(),
+                };
                 self.seen.lock().expect("lock").insert(addr.clone());
                 let locals = instance_locals(&key, &each.unwrap_or(Value::Null));
                 let this = self.clone();
@@ -170,7 +216,17 @@ impl Walk {
                 let provider_name = provider_name.clone();
                 let deps = deps.clone();
                 tasks.spawn(async move {
-                    let r = this.instance(&rb, &addr, locals, &provider, schema.as_ref().expect("checked"), &provider_name, deps).await;
+                    let r = this
+                        .instance(
+                            &rb,
+                            &addr,
+                            locals,
+                            &provider,
+                            schema.as_ref().expect("checked"),
+                            &provider_name,
+                            deps,
+                        )
+                        .await;
                     (addr, r)
                 });
             }
@@ -179,7 +235,9 @@ impl Walk {
             match res {
                 Ok((addr, Ok(v))) => {
                     let mut resources = self.store.resources.write().expect("lock");
-                    if let Some(rv) = resources.get_mut(&(addr.module.clone(), addr.resource.clone())) {
+                    if let Some(rv) =
+                        resources.get_mut(&(addr.module.clone(), addr.resource.clone()))
+                    {
                         rv.instances.insert(addr.key.clone(), v);
                     }
                 }
@@ -197,16 +255,31 @@ impl Walk {
     /// For untargeted resources: references see what state holds.
     fn values_from_state(&self, inst: &ModulePath, r: &Resource) {
         let state = self.state.lock().expect("lock");
-        let abs = crate::addr::AbsResource { module: inst.clone(), resource: r.clone() };
-        let Some(rs) = state.resource(&abs) else { return };
+        let abs = crate::addr::AbsResource {
+            module: inst.clone(),
+            resource: r.clone(),
+        };
+        let Some(rs) = state.resource(&abs) else {
+            return;
+        };
         let expansion = match rs.instances.keys().next() {
             Some(InstanceKey::Int(_)) => Expansion::Count,
             Some(InstanceKey::Str(_)) => Expansion::ForEach,
             _ => Expansion::Single,
         };
-        let instances = rs.instances.iter().map(|(k, i)| (k.clone(), i.attributes.clone())).collect();
+        let instances = rs
+            .instances
+            .iter()
+            .map(|(k, i)| (k.clone(), i.attributes.clone()))
+            .collect();
         drop(state);
-        self.store.resources.write().expect("lock").insert((inst.clone(), r.clone()), ResourceValues { expansion, instances });
+        self.store.resources.write().expect("lock").insert(
+            (inst.clone(), r.clone()),
+            ResourceValues {
+                expansion,
+                instances,
+            },
+        );
     }
 
     /// Plans or applies one instance; returns the value references to it see.
@@ -242,14 +315,24 @@ impl Walk {
             diags.push(
                 Diagnostic::error(format!("Invalid {}", addr.resource.type_name))
                     .with_span(rb.span)
-                    .with_detail(format!("{}{}", if e.path.is_empty() { String::new() } else { format!("{}: ", e.path.join(".")) }, e.message)),
+                    .with_detail(format!(
+                        "{}{}",
+                        if e.path.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}: ", e.path.join("."))
+                        },
+                        e.message
+                    )),
             );
         }
         if diags.has_errors() {
             return Err(diags);
         }
         if addr.resource.mode == Mode::Data {
-            return self.data_instance(addr, config, provider, provider_name).await;
+            return self
+                .data_instance(addr, config, provider, provider_name)
+                .await;
         }
         let prior = self.state.lock().expect("lock").instance(addr).cloned();
         match self.mode {
@@ -257,7 +340,9 @@ impl Walk {
                 let prior = match prior {
                     Some(p) if self.opts.refresh => {
                         let _permit = self.semaphore.acquire().await.expect("semaphore");
-                        match with_retry(|| provider.read(&addr.resource.type_name, &p.attributes)).await {
+                        match with_retry(|| provider.read(&addr.resource.type_name, &p.attributes))
+                            .await
+                        {
                             Ok(Some(v)) => Some(InstanceState { attributes: v, ..p }),
                             Ok(None) => None,
                             Err(e) => return Err(provider_diag(rb, addr, "refresh", e)),
@@ -267,19 +352,47 @@ impl Walk {
                 };
                 if let Some(p) = &prior {
                     // Refreshed objects are what dependents see when nothing changes.
-                    self.state.lock().expect("lock").set_instance(addr, provider_name, p.clone());
+                    self.state
+                        .lock()
+                        .expect("lock")
+                        .set_instance(addr, provider_name, p.clone());
                 }
-                let change = self.plan_instance(rb, addr, config, prior, provider, schema, provider_name).await?;
+                let change = self
+                    .plan_instance(rb, addr, config, prior, provider, schema, provider_name)
+                    .await?;
                 // A destroy plan still evaluates outputs and references against what exists.
-                let v = if self.mode == WalkMode::PlanDestroy { change.before.clone() } else { change.after.clone() }.unwrap_or(Value::Null);
+                let v = if self.mode == WalkMode::PlanDestroy {
+                    change.before.clone()
+                } else {
+                    change.after.clone()
+                }
+                .unwrap_or(Value::Null);
                 self.changes.lock().expect("lock").push(change);
                 Ok(v)
             }
-            WalkMode::Apply => self.apply_instance(rb, addr, config, prior, provider, schema, provider_name, deps).await,
+            WalkMode::Apply => {
+                self.apply_instance(
+                    rb,
+                    addr,
+                    config,
+                    prior,
+                    provider,
+                    schema,
+                    provider_name,
+                    deps,
+                )
+                .await
+            }
         }
     }
 
-    async fn data_instance(&self, addr: &ResourceInstance, config: Value, provider: &Arc<dyn Provider>, provider_name: &str) -> Result<Value, Diagnostics> {
+    async fn data_instance(
+        &self,
+        addr: &ResourceInstance,
+        config: Value,
+        provider: &Arc<dyn Provider>,
+        provider_name: &str,
+    ) -> Result<Value, Diagnostics> {
         if config.contains_unknown() {
             if self.mode != WalkMode::Apply {
                 self.changes.lock().expect("lock").push(ResourceChange {
@@ -305,12 +418,20 @@ impl Walk {
                 }
                 Ok(v)
             }
-            Err(e) => Err(Diagnostic::error(format!("Error reading {addr}")).with_detail(e.to_string()).into()),
+            Err(e) => Err(Diagnostic::error(format!("Error reading {addr}"))
+                .with_detail(e.to_string())
+                .into()),
         }
     }
 
     /// The configuration with prior values for computed attributes and ignored changes.
-    fn proposed(&self, rb: &ResourceBlock, config: &Value, prior: Option<&Value>, schema: &Schema) -> Value {
+    fn proposed(
+        &self,
+        rb: &ResourceBlock,
+        config: &Value,
+        prior: Option<&Value>,
+        schema: &Schema,
+    ) -> Value {
         let mut out: ValueMap = config.as_map().cloned().unwrap_or_default();
         let prior_map = prior.and_then(|p| p.as_map());
         for (name, attr) in &schema.attributes {
@@ -405,7 +526,11 @@ impl Walk {
         Ok(change)
     }
 
-    fn refuse_destroy(&self, rb: &ResourceBlock, addr: &ResourceInstance) -> Result<(), Diagnostics> {
+    fn refuse_destroy(
+        &self,
+        rb: &ResourceBlock,
+        addr: &ResourceInstance,
+    ) -> Result<(), Diagnostics> {
         if rb.lifecycle.prevent_destroy {
             return Err(Diagnostic::error("Instance cannot be destroyed")
                 .with_span(rb.span)
@@ -416,7 +541,10 @@ impl Walk {
     }
 
     fn planned_action(&self, addr: &ResourceInstance) -> Option<Action> {
-        self.plan.as_ref().and_then(|p| p.change(addr)).map(|c| c.action)
+        self.plan
+            .as_ref()
+            .and_then(|p| p.change(addr))
+            .map(|c| c.action)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -445,31 +573,61 @@ impl Walk {
         let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: Some(p.clone()), planned: None }))
-                    .await
-                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+                with_retry(|| {
+                    provider.apply(ApplyRequest {
+                        type_name: type_name.clone(),
+                        prior: Some(p.clone()),
+                        planned: None,
+                    })
+                })
+                .await
+                .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
                 self.record(addr, provider_name, None);
             }
         }
         let base = if replace { None } else { prior_attrs.clone() };
         let proposed = self.proposed(rb, &config, base.as_ref(), schema);
         let resp = with_retry(|| {
-            provider.plan(PlanRequest { type_name: type_name.clone(), prior: base.clone(), proposed: proposed.clone(), config: config.clone() })
+            provider.plan(PlanRequest {
+                type_name: type_name.clone(),
+                prior: base.clone(),
+                proposed: proposed.clone(),
+                config: config.clone(),
+            })
         })
         .await
         .map_err(|e| provider_diag(rb, addr, "plan", e))?;
-        let new = with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: base.clone(), planned: Some(resp.planned.clone()) }))
-            .await
-            .map_err(|e| provider_diag(rb, addr, if base.is_some() { "update" } else { "create" }, e))?
-            .unwrap_or(Value::Null);
+        let new = with_retry(|| {
+            provider.apply(ApplyRequest {
+                type_name: type_name.clone(),
+                prior: base.clone(),
+                planned: Some(resp.planned.clone()),
+            })
+        })
+        .await
+        .map_err(|e| {
+            provider_diag(
+                rb,
+                addr,
+                if base.is_some() { "update" } else { "create" },
+                e,
+            )
+        })?
+        .unwrap_or(Value::Null);
         let mut inst = InstanceState::new(new.clone());
         inst.dependencies = deps;
         inst.create_before_destroy = rb.lifecycle.create_before_destroy;
         if replace && rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                with_retry(|| provider.apply(ApplyRequest { type_name: type_name.clone(), prior: Some(p.clone()), planned: None }))
-                    .await
-                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+                with_retry(|| {
+                    provider.apply(ApplyRequest {
+                        type_name: type_name.clone(),
+                        prior: Some(p.clone()),
+                        planned: None,
+                    })
+                })
+                .await
+                .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
             }
         }
         self.record(addr, provider_name, Some(inst));
@@ -501,7 +659,11 @@ impl Walk {
         if let Some(sink) = &self.sink {
             if let Err(e) = sink.changed(&st) {
                 drop(st);
-                self.error(Diagnostic::error("Failed to save state").with_detail(format!("{e}. The change to {addr} happened but is not recorded.")));
+                self.error(
+                    Diagnostic::error("Failed to save state").with_detail(format!(
+                        "{e}. The change to {addr} happened but is not recorded."
+                    )),
+                );
             }
         }
     }
@@ -516,11 +678,26 @@ impl Walk {
             if seen.contains(&addr) || addr.resource.mode == Mode::Data {
                 continue;
             }
-            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr)) {
+            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr))
+            {
                 continue;
             }
-            let provider = state.resource(&addr.abs_resource()).map(|r| r.provider.clone()).unwrap_or_default();
-            let in_config = self.config.descendant(&addr.module.without_keys().0.iter().map(|s| s.name.clone()).collect::<Vec<_>>()).is_some_and(|c| c.module.resources.contains_key(&addr.resource));
+            let provider = state
+                .resource(&addr.abs_resource())
+                .map(|r| r.provider.clone())
+                .unwrap_or_default();
+            let in_config = self
+                .config
+                .descendant(
+                    &addr
+                        .module
+                        .without_keys()
+                        .0
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .is_some_and(|c| c.module.resources.contains_key(&addr.resource));
             changes.push(ResourceChange {
                 addr: addr.clone(),
                 action: Action::Delete,
@@ -529,7 +706,11 @@ impl Walk {
                 after: None,
                 replace_paths: Vec::new(),
                 create_before_destroy: false,
-                reason: Some(if in_config { "because its key is no longer in count or for_each".into() } else { "because it is not in the configuration".into() }),
+                reason: Some(if in_config {
+                    "because its key is no longer in count or for_each".into()
+                } else {
+                    "because it is not in the configuration".into()
+                }),
                 moved_from: None,
             });
         }
@@ -541,7 +722,13 @@ impl Walk {
         let deletes: Vec<ResourceInstance> = self
             .plan
             .as_ref()
-            .map(|p| p.changes.iter().filter(|c| c.action == Action::Delete).map(|c| c.addr.clone()).collect())
+            .map(|p| {
+                p.changes
+                    .iter()
+                    .filter(|c| c.action == Action::Delete)
+                    .map(|c| c.addr.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         self.delete_in_order(deletes).await;
     }
@@ -564,23 +751,37 @@ impl Walk {
 
     /// Deletes instances so that nothing is deleted before what depends on it.
     async fn delete_in_order(self: Arc<Self>, deletes: Vec<ResourceInstance>) {
-        let (deps, providers): (HashMap<ResourceInstance, Vec<String>>, HashMap<ResourceInstance, String>) = {
+        let (deps, providers): (
+            HashMap<ResourceInstance, Vec<String>>,
+            HashMap<ResourceInstance, String>,
+        ) = {
             let st = self.state.lock().expect("lock");
             let mut d = HashMap::new();
             let mut p = HashMap::new();
             for a in &deletes {
                 if let Some(i) = st.instance(a) {
                     d.insert(a.clone(), i.dependencies.clone());
-                    p.insert(a.clone(), st.resource(&a.abs_resource()).map(|r| r.provider.clone()).unwrap_or_default());
+                    p.insert(
+                        a.clone(),
+                        st.resource(&a.abs_resource())
+                            .map(|r| r.provider.clone())
+                            .unwrap_or_default(),
+                    );
                 }
             }
             (d, p)
         };
-        let set: Vec<ResourceInstance> = deletes.into_iter().filter(|a| deps.contains_key(a)).collect();
+        let set: Vec<ResourceInstance> = deletes
+            .into_iter()
+            .filter(|a| deps.contains_key(a))
+            .collect();
         // dependents[i] = instances that depend on i (must go first).
         let mut by_static: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, a) in set.iter().enumerate() {
-            by_static.entry(static_addr(&a.module, &a.resource)).or_default().push(i);
+            by_static
+                .entry(static_addr(&a.module, &a.resource))
+                .or_default()
+                .push(i);
         }
         let mut waiting = vec![0usize; set.len()];
         let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); set.len()];
@@ -604,7 +805,9 @@ impl Walk {
                 let this = self.clone();
                 tasks.spawn(async move { (i, this.delete_one(&addr, &provider_name).await) });
             }
-            let Some(res) = tasks.join_next().await else { break };
+            let Some(res) = tasks.join_next().await else {
+                break;
+            };
             let Ok((j, ok)) = res else { continue };
             if !ok {
                 failed.insert(j);
@@ -631,23 +834,43 @@ impl Walk {
             None => match self.configure_for_delete(provider_name) {
                 Some(p) => p,
                 None => {
-                    self.error(Diagnostic::error(format!("Cannot destroy {addr}")).with_detail(format!("Its provider {provider_name} is not configured.")));
+                    self.error(
+                        Diagnostic::error(format!("Cannot destroy {addr}")).with_detail(format!(
+                            "Its provider {provider_name} is not configured."
+                        )),
+                    );
                     return false;
                 }
             },
         };
-        let Some(prior) = self.state.lock().expect("lock").instance(addr).map(|i| i.attributes.clone()) else {
+        let Some(prior) = self
+            .state
+            .lock()
+            .expect("lock")
+            .instance(addr)
+            .map(|i| i.attributes.clone())
+        else {
             return true;
         };
         let _permit = self.semaphore.acquire().await.expect("semaphore");
-        let r = with_retry(|| provider.apply(ApplyRequest { type_name: addr.resource.type_name.clone(), prior: Some(prior.clone()), planned: None })).await;
+        let r = with_retry(|| {
+            provider.apply(ApplyRequest {
+                type_name: addr.resource.type_name.clone(),
+                prior: Some(prior.clone()),
+                planned: None,
+            })
+        })
+        .await;
         match r {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
                 self.record(addr, provider_name, None);
                 true
             }
             Err(e) => {
-                self.error(Diagnostic::error(format!("Error destroying {addr}")).with_detail(e.to_string()));
+                self.error(
+                    Diagnostic::error(format!("Error destroying {addr}"))
+                        .with_detail(e.to_string()),
+                );
                 false
             }
         }
@@ -658,14 +881,26 @@ impl Walk {
         let inner = provider_name.strip_prefix("provider[\"")?;
         let (name, rest) = inner.split_once("\"]")?;
         let alias = rest.strip_prefix('.').map(str::to_string);
-        let factory = self.factories.iter().find(|f| f.names().iter().any(|x| x == name))?;
+        let factory = self
+            .factories
+            .iter()
+            .find(|f| f.names().iter().any(|x| x == name))?;
         factory
-            .configure(&crate::provider::ProviderConfig { name: name.to_string(), alias, config: Value::Object(Default::default()) })
+            .configure(&crate::provider::ProviderConfig {
+                name: name.to_string(),
+                alias,
+                config: Value::Object(Default::default()),
+            })
             .ok()
     }
 }
 
-fn provider_diag(rb: &ResourceBlock, addr: &ResourceInstance, what: &str, e: ProviderError) -> Diagnostics {
+fn provider_diag(
+    rb: &ResourceBlock,
+    addr: &ResourceInstance,
+    what: &str,
+    e: ProviderError,
+) -> Diagnostics {
     Diagnostic::error(format!("Error during {what} of {addr}"))
         .with_span(rb.span)
         .with_detail(e.to_string())

@@ -37,7 +37,12 @@ impl ResourceValues {
     pub fn value(&self) -> Value {
         match self.expansion {
             Expansion::Unknown => Value::Unknown,
-            Expansion::Single => self.instances.values().next().cloned().unwrap_or(Value::Null),
+            Expansion::Single => self
+                .instances
+                .values()
+                .next()
+                .cloned()
+                .unwrap_or(Value::Null),
             Expansion::Count => Value::Tuple(self.instances.values().cloned().collect()),
             Expansion::ForEach => Value::Object(
                 self.instances
@@ -96,7 +101,9 @@ impl ModuleScope<'_> {
     }
 
     fn missing(&self, span: Option<Span>, summary: &str, detail: String) -> Diagnostic {
-        Diagnostic::error(summary).with_span(span).with_detail(detail)
+        Diagnostic::error(summary)
+            .with_span(span)
+            .with_detail(detail)
     }
 
     fn module_value(&self, call: &str) -> Value {
@@ -136,7 +143,10 @@ impl ModuleScope<'_> {
                     .map(|o| {
                         (
                             o.clone(),
-                            outputs.get(&(p.clone(), o.clone())).cloned().unwrap_or(Value::Unknown),
+                            outputs
+                                .get(&(p.clone(), o.clone()))
+                                .cloned()
+                                .unwrap_or(Value::Unknown),
                         )
                     })
                     .collect(),
@@ -167,7 +177,16 @@ impl ModuleScope<'_> {
             return Err(self.missing(
                 span,
                 "Reference to undeclared resource",
-                format!("A {} resource \"{}\" \"{}\" has not been declared in this module.", if r.mode == Mode::Data { "data" } else { "managed" }, r.type_name, r.name),
+                format!(
+                    "A {} resource \"{}\" \"{}\" has not been declared in this module.",
+                    if r.mode == Mode::Data {
+                        "data"
+                    } else {
+                        "managed"
+                    },
+                    r.type_name,
+                    r.name
+                ),
             ));
         }
         let resources = self.store.resources.read().expect("lock");

@@ -132,8 +132,12 @@ impl World {
             field("provider")?.as_str().unwrap_or_default(),
             field("region")?.as_str().unwrap_or_default(),
         );
-        w.counter = field("counter")?.as_u64().ok_or("`counter` is not a number")?;
-        let objects = field("objects")?.as_object().ok_or("`objects` is not an object")?;
+        w.counter = field("counter")?
+            .as_u64()
+            .ok_or("`counter` is not a number")?;
+        let objects = field("objects")?
+            .as_object()
+            .ok_or("`objects` is not an object")?;
         for (type_name, by_id) in objects {
             let rt = registry
                 .resources
@@ -173,8 +177,8 @@ impl WorldStore {
     ) -> Result<WorldStore, ProviderError> {
         let world = match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let j: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| corrupt(&path, &e.to_string()))?;
+                let j: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| corrupt(&path, &e.to_string()))?;
                 World::from_json(&j, registry).map_err(|e| corrupt(&path, &e))?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => World::new(provider, region),
