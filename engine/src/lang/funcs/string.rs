@@ -5,7 +5,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::value::{Value, ValueMap};
 
-use super::args::{f, fail, v, Call, Spec, PLAIN};
+use super::args::{f, fail, v, Call, Spec, NULLS, PLAIN};
 use super::format::{format, formatlist};
 use super::FuncError;
 
@@ -17,8 +17,8 @@ pub(super) const SPECS: &[Spec] = &[
     f("endswith", &["str", "suffix"], PLAIN, |c| {
         Ok(Value::Bool(c.str(0)?.ends_with(&c.str(1)?)))
     }),
-    v("format", &["format"], "args", PLAIN, format),
-    v("formatlist", &["format"], "args", PLAIN, formatlist),
+    v("format", &["format"], "args", NULLS, format),
+    v("formatlist", &["format"], "args", NULLS, formatlist),
     f("indent", &["spaces", "str"], PLAIN, |c| {
         let pad = " ".repeat(c.num(0)?.max(0.0) as usize);
         Ok(Value::String(c.str(1)?.replace('\n', &format!("\n{pad}"))))
