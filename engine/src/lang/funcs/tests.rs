@@ -216,6 +216,7 @@ fn string_rows() -> Vec<Ok_> {
             s("{\"a\":\"\\u003c\"}"),
         ),
         Ok_("format", vec![s("%v"), ts(&["1", "a"])], s("[\"1\",\"a\"]")),
+        Ok_("format", vec![s("%v"), n(-1.5e-7)], s("-1.5e-07")),
         Ok_(
             "format",
             vec![s("%v|%t %%"), Value::Null, b(true)],
@@ -419,6 +420,8 @@ fn collection_rows() -> Vec<Ok_> {
         Ok_("anytrue", vec![tup(vec![s("true")])], b(true)),
         Ok_("anytrue", vec![tup(vec![b(true), b(false)])], b(true)),
         Ok_("anytrue", vec![tup(vec![])], b(false)),
+        Ok_("alltrue", vec![tup(vec![Value::Null])], b(false)),
+        Ok_("anytrue", vec![tup(vec![Value::Null, b(false)])], b(false)),
         Ok_(
             "chunklist",
             vec![ts(&["a", "b", "c", "d", "e"]), n(2.0)],
@@ -490,6 +493,7 @@ fn collection_rows() -> Vec<Ok_> {
             vec![tup(vec![Value::Unknown, s("b")]), n(1.0)],
             s("b"),
         ),
+        Ok_("flatten", vec![list(vec![ls(&["a"])])], ts(&["a"])),
         Ok_(
             "flatten",
             vec![tup(vec![ts(&["a", "b"]), ts(&[]), ts(&["c"])])],
@@ -775,6 +779,9 @@ fn encoding_rows() -> Vec<Ok_> {
             s("\"a\": |-\n  x\n  y\n\"b\": []\n\"c\": {}\n\"d\": null\n\"e\": true\n\"f\": 1.5\n\"g\":\n- \"a\"\n- \"h\": 1\n\"i j\": \"\"\n"),
         ),
         Ok_("yamlencode", vec![s("a")], s("\"a\"\n")),
+        Ok_("yamlencode", vec![n(-1.5e-7)], s("-0.00000015\n...\n")),
+        Ok_("yamlencode", vec![Value::Null], s("null\n...\n")),
+        Ok_("yamlencode", vec![s("a\n")], s("|\n  a\n")),
         Ok_("yamlencode", vec![tup(vec![tup(nums(&[1.0])), tup(vec![])])], s("- - 1\n- []\n")),
         Ok_(
             "yamlencode",
