@@ -360,6 +360,7 @@ fn string_rows() -> Vec<Ok_> {
         ),
         Ok_("substr", vec![s("hello"), n(-10.0), n(2.0)], s("he")),
         Ok_("substr", vec![s("hello"), n(10.0), n(2.0)], s("")),
+        Ok_("substr", vec![s("hello"), n(1.0), n(9e18)], s("ello")),
         Ok_("title", vec![s("hello world")], s("Hello World")),
         Ok_(
             "title",
@@ -398,6 +399,8 @@ fn string_errors() -> Vec<Err_> {
         Err_("format", vec![s("%z"), n(1.0)], "unsupported format verb 'z' in \"%z\" at offset 0."),
         Err_("format", vec![s("abc %"), n(1.0)], "invalid format string starting at offset 4."),
         Err_("format", vec![s("%5%")], "unrecognized format character '%' at offset 2."),
+        Err_("format", vec![s("%99999999999999999999d"), n(1.0)], "width and precision must be at most"),
+        Err_("indent", vec![n(1e18), s("a\nb")], "Invalid value for \"spaces\" parameter: must be at most"),
         Err_(
             "formatlist",
             vec![s("%s"), ts(&["a"]), ts(&["b", "c"])],
