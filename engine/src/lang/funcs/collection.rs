@@ -54,11 +54,7 @@ pub(super) const SPECS: &[Spec] = &[
     f("flatten", &["list"], PLAIN, |c| {
         let mut out = Vec::new();
         flatten_into(c.seq(0)?, &mut out);
-        Ok(if is_list_like(c.arg(0)) {
-            Value::List(out)
-        } else {
-            Value::Tuple(out)
-        })
+        Ok(Value::Tuple(out))
     }),
     f("index", &["list", "value"], PLAIN, |c| {
         let items = c.seq(0)?;
@@ -185,7 +181,8 @@ fn entries<'a>(c: &'a Call, i: usize) -> Result<&'a ValueMap, FuncError> {
 fn bools(c: &Call, all: bool) -> Result<Value, FuncError> {
     let mut result = all;
     for item in c.seq(0)? {
-        let b = to_bool(item).map_err(|m| c.err(0, m))?;
+        // Terraform counts null elements as not true.
+        let b = !item.is_null() && to_bool(item).map_err(|m| c.err(0, m))?;
         if b != all {
             result = !all;
         }

@@ -342,7 +342,14 @@ pub(super) fn yaml_encode(v: &Value) -> String {
             yaml_seq(s, 0, false, &mut out)
         }
         other => {
-            yaml_scalar(other, 0, &mut out);
+            yaml_scalar(other, 2, &mut out);
+            // libyaml ends a document holding only a plain scalar with an explicit marker.
+            if matches!(
+                other,
+                Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown
+            ) {
+                out.push_str("...\n");
+            }
         }
     }
     out

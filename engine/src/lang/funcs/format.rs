@@ -66,6 +66,9 @@ pub(super) fn formatlist(c: &Call) -> Result<Value, FuncError> {
     Ok(Value::List(out))
 }
 
+/// The largest width or precision a directive may ask for.
+const MAX_WIDTH: usize = 1 << 16;
+
 /// One parsed `%...` directive.
 #[derive(Default)]
 struct Directive {
@@ -126,6 +129,12 @@ fn render(spec: &str, args: &[Value]) -> Result<(String, usize), FuncError> {
             d.precision = Some(read_number(&mut chars).unwrap_or(0));
         }
         read_index(&mut chars)?;
+        // A guard against allocating absurd amounts of memory, not a Terraform rule.
+        if d.width.max(d.precision).is_some_and(|n| n > MAX_WIDTH) {
+            return Err(fail(format!(
+                "width and precision must be at most {MAX_WIDTH}, at offset {start}."
+            )));
+        }
         let Some((verb_at, verb)) = chars.next() else {
             return Err(invalid());
         };

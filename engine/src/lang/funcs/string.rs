@@ -5,9 +5,12 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::value::{Value, ValueMap};
 
-use super::args::{f, fail, v, Call, Spec, PLAIN};
+use super::args::{f, fail, v, Call, Spec, NULLS, PLAIN};
 use super::format::{format, formatlist};
 use super::FuncError;
+
+/// The largest indentation `indent` accepts.
+const MAX_PAD: usize = 1 << 16;
 
 pub(super) const SPECS: &[Spec] = &[
     f("chomp", &["str"], PLAIN, |c| {
@@ -17,10 +20,15 @@ pub(super) const SPECS: &[Spec] = &[
     f("endswith", &["str", "suffix"], PLAIN, |c| {
         Ok(Value::Bool(c.str(0)?.ends_with(&c.str(1)?)))
     }),
-    v("format", &["format"], "args", PLAIN, format),
-    v("formatlist", &["format"], "args", PLAIN, formatlist),
+    v("format", &["format"], "args", NULLS, format),
+    v("formatlist", &["format"], "args", NULLS, formatlist),
     f("indent", &["spaces", "str"], PLAIN, |c| {
-        let pad = " ".repeat(c.num(0)?.max(0.0) as usize);
+        let spaces = c.num(0)?;
+        // A guard against allocating absurd amounts of memory, not a Terraform rule.
+        if spaces > MAX_PAD as f64 {
+            return Err(c.err(0, format!("must be at most {MAX_PAD}.")));
+        }
+        let pad = " ".repeat(spaces.max(0.0) as usize);
         Ok(Value::String(c.str(1)?.replace('\n', &format!("\n{pad}"))))
     }),
     v("join", &["separator"], "lists", PLAIN, join),
@@ -138,7 +146,7 @@ fn substr(c: &Call) -> Result<Value, FuncError> {
     let end = if length < 0 {
         len
     } else {
-        (offset + length).min(len)
+        offset.saturating_add(length).min(len)
     };
     Ok(Value::String(s[offset as usize..end as usize].concat()))
 }
