@@ -318,6 +318,19 @@ fn raw_strings_are_literal_for_primitive_types_and_hcl_otherwise() {
 }
 
 #[test]
+fn env_strings_parse_like_var_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let environment = env(&[("TF_VAR_list", "[\"a\", \"b\"]")]);
+    let sources = SourceMap::new();
+    let (values, _) = collect(dir.path(), &[], &environment, &sources);
+    let got = finalize(&values["list"], Some(&ty("set(string)")), None, &sources);
+    assert_eq!(
+        got,
+        Ok(Value::Set(vec![Value::string("a"), Value::string("b")]))
+    );
+}
+
+#[test]
 fn raw_string_for_any_rejects_bare_words() {
     let sources = SourceMap::new();
     let err = finalize(&cli_raw("a", "foo"), Some(&Type::Any), None, &sources).unwrap_err();
