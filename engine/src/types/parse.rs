@@ -114,6 +114,23 @@ fn type_expr(expr: &Expression) -> Result<Type, TypeExprError> {
             expr.span(),
         ));
     };
+    if call.name.is_namespaced() {
+        // `provider::p::list(...)` is a function call, never a type constructor.
+        let full: Vec<&str> = call
+            .name
+            .namespace
+            .iter()
+            .map(|n| n.value().as_str())
+            .chain(std::iter::once(call.name.name.value().as_str()))
+            .collect();
+        return Err(TypeExprError::new(
+            format!(
+                "Keyword \"{}\" is not a valid type constructor.",
+                full.join("::")
+            ),
+            expr.span(),
+        ));
+    }
     let name = call.name.name.value().as_str();
     let args: Vec<&Expression> = call.args.iter().collect();
     match name {
@@ -337,6 +354,11 @@ mod tests {
             ("foo", "The keyword \"foo\" is not a valid type specification.", 0..3),
             ("true", "The keyword \"true\" is not a valid type specification.", 0..4),
             ("foo(string)", "Keyword \"foo\" is not a valid type constructor.", 0..11),
+            (
+                "provider::p::list(string)",
+                "Keyword \"provider::p::list\" is not a valid type constructor.",
+                0..25,
+            ),
             ("string()", "Primitive type keyword \"string\" does not expect arguments.", 6..8),
             (
                 "optional(string)",

@@ -120,6 +120,30 @@ fn collection_conversions_table() {
             Value::Tuple(vec![s("1"), n(2.0)]),
         ),
         ("list", "[\"a\", 1]", Value::List(vec![s("a"), s("1")])),
+        (
+            "list(any)",
+            "[{a = 1, b = \"x\"}, {a = \"1\"}]",
+            Value::List(vec![
+                Value::Map([("a".into(), s("1")), ("b".into(), s("x"))].into()),
+                Value::Map([("a".into(), s("1"))].into()),
+            ]),
+        ),
+        (
+            "list(any)",
+            "[[], [\"a\"]]",
+            Value::List(vec![Value::List(vec![]), Value::List(vec![s("a")])]),
+        ),
+        (
+            "map(any)",
+            "{a = null, b = {c = 1}}",
+            Value::Map(
+                [
+                    ("a".into(), Value::Null),
+                    ("b".into(), Value::object([("c", n(1.0))])),
+                ]
+                .into(),
+            ),
+        ),
     ];
     for (t, v, want) in ok {
         assert_eq!(conv(t, v), Ok(want), "{v} as {t}");
