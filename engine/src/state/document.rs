@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
 use super::ctytype;
+use super::json::{AsJson, FromJson};
 use super::model::{InstanceState, OutputState, ResourceState, State};
 use super::StateError;
 use crate::addr::{AbsResource, InstanceKey, Mode, ModulePath, Resource, Target};
@@ -78,7 +79,7 @@ struct InstanceOut<'a> {
     index_key: Option<J>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'static str>,
-    attributes: J,
+    attributes: AsJson<'a>,
     sensitive_attributes: Vec<Vec<PathStep>>,
     dependencies: &'a [String],
     #[serde(skip_serializing_if = "is_false")]
@@ -97,7 +98,10 @@ struct OutputDoc {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a state document (a JSON object)")]
 struct DocIn {
+    version: Option<J>,
+    terraform_version: Option<serde::de::IgnoredAny>,
     serial: u64,
     lineage: String,
     #[serde(default)]
@@ -128,7 +132,7 @@ struct InstanceIn {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
-    attributes: J,
+    attributes: FromJson,
     #[serde(default)]
     sensitive_attributes: Vec<Vec<PathStep>>,
     #[serde(default)]
@@ -141,6 +145,7 @@ struct InstanceIn {
 
 /// Only what is needed to decide whether the rest can be read.
 #[derive(Deserialize)]
+#[serde(expecting = "a state document (a JSON object)")]
 struct VersionProbe {
     version: Option<J>,
     terraform_version: Option<serde::de::IgnoredAny>,
@@ -247,7 +252,7 @@ fn instance_out<'a>(
     InstanceOut {
         index_key: key.to_json(),
         status: inst.tainted.then_some("tainted"),
-        attributes: inst.attributes.to_json(),
+        attributes: AsJson(&inst.attributes),
         sensitive_attributes: sensitive,
         dependencies: &inst.dependencies,
         create_before_destroy: inst.create_before_destroy,
@@ -318,13 +323,24 @@ fn sort_value(v: &mut J) {
     }
 }
 
-/// Decodes a state document, checking its version first so that a newer format is
-/// reported as such rather than as a confusing shape error.
+/// Decodes a state document. An unsupported version is reported as such, even when the
+/// rest of the document has a shape this galley does not understand.
 pub fn decode(bytes: &[u8]) -> Result<State, StateError> {
-    let probe: VersionProbe = serde_json::from_slice(bytes).map_err(malformed)?;
-    check_version(&probe)?;
-    let doc: DocIn = serde_json::from_slice(bytes).map_err(malformed)?;
-    from_doc(doc)
+    match serde_json::from_slice::<DocIn>(bytes) {
+        Ok(doc) => {
+            check_version(&VersionProbe {
+                version: doc.version.clone(),
+                terraform_version: doc.terraform_version,
+            })?;
+            from_doc(doc)
+        }
+        // Only on failure is the document read a second time, for its version alone.
+        Err(shape_error) => {
+            let probe: VersionProbe = serde_json::from_slice(bytes).map_err(malformed)?;
+            check_version(&probe)?;
+            Err(malformed(shape_error))
+        }
+    }
 }
 
 fn malformed(e: serde_json::Error) -> StateError {
@@ -470,7 +486,7 @@ fn add_instance(
             )))
         }
     };
-    let mut attributes = Value::from_json(&i.attributes);
+    let FromJson(mut attributes) = i.attributes;
     for path in &i.sensitive_attributes {
         mark_path(&mut attributes, path);
     }
@@ -716,6 +732,12 @@ mod tests {
             let e = decode(doc.to_string().as_bytes()).unwrap_err();
             assert!(e.to_string().contains(want), "{want}: {e}");
         }
+    }
+
+    #[test]
+    fn a_document_that_is_not_an_object_says_what_was_expected() {
+        let e = decode(b"[1, 2]").unwrap_err();
+        assert!(e.to_string().contains("expected a state document"), "{e}");
     }
 
     #[test]

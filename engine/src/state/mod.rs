@@ -2,12 +2,14 @@
 //!
 //! - [`model`]: the in-memory [`State`], keyed by [`crate::addr`] types.
 //! - [`document`]: the JSON file format (modelled on Terraform's v4 state).
+//! - [`json`]: values to and from JSON without an intermediate tree, for speed.
 //! - [`local`]: the local file backend (atomic writes, `.backup`).
 //! - [`lock`]: the lock file that keeps two runs from writing one state.
 //! - [`ops`]: pure functions behind `galley state list|show|mv|rm` and `galley output`.
 
 pub mod ctytype;
 pub mod document;
+pub mod json;
 pub mod local;
 pub mod lock;
 pub mod model;
