@@ -77,9 +77,15 @@ impl FmtError {
 /// not valid HCL native syntax.
 pub fn format_source(src: &str) -> Result<String, FmtError> {
     validate(src)?;
-    let tokens = lexer::lex(src);
-    let tokens = tidy::tidy(format::writer_tokens(src, &tokens));
-    let mut tokens = tokens;
+    let lexed = lexer::lex(src);
+    let mut tokens = tidy::tidy(format::writer_tokens(src, &lexed)).map_err(|r| {
+        let offset = lexed.get(r.token).map_or(0, |t| t.start);
+        syntax_error(
+            src,
+            offset,
+            format!("attribute {:?} was already defined in this block", r.name),
+        )
+    })?;
     format::format(&mut tokens);
     Ok(format::write(&tokens))
 }
@@ -119,16 +125,28 @@ fn validate(src: &str) -> Result<(), FmtError> {
         }
     });
     if let Some((offset, message)) = bad {
-        let (line, column) = line_column(src, offset);
-        return Err(FmtError::Syntax {
-            path: PathBuf::new(),
-            offset,
-            line,
-            column,
-            message: message.to_string(),
-        });
+        return Err(syntax_error(src, offset, message.to_string()));
+    }
+    if let Some(open) = lexer::first_unbalanced(&tokens) {
+        let what = src.get(open.start..open.end).unwrap_or_default();
+        return Err(syntax_error(
+            src,
+            open.start,
+            format!("`{}` is not closed", what.trim_end()),
+        ));
     }
     Ok(())
+}
+
+fn syntax_error(src: &str, offset: usize, message: String) -> FmtError {
+    let (line, column) = line_column(src, offset);
+    FmtError::Syntax {
+        path: PathBuf::new(),
+        offset,
+        line,
+        column,
+        message,
+    }
 }
 
 fn line_column(src: &str, offset: usize) -> (usize, usize) {
