@@ -67,8 +67,9 @@ impl FmtOutcome {
 }
 
 /// Formats the given files and directories (the current directory when `paths` is empty),
-/// printing to `out` what `terraform fmt` prints. Fails only when a path does not exist, which
-/// stops processing as Terraform does; per-file problems are collected in the outcome.
+/// printing to `out` what `terraform fmt` prints. Fails only when a path does not exist (which
+/// stops processing, as in Terraform; exit status 2) or `out` cannot be written; per-file
+/// problems are collected in the outcome.
 pub fn run(
     paths: &[PathBuf],
     opts: &FmtOptions,
@@ -183,8 +184,21 @@ struct Formatter<'a> {
 }
 
 impl Formatter<'_> {
+    /// Prints one chunk. Terraform prints through its UI, which ends every write with exactly
+    /// one newline; under -check the chunks go to a plain buffer first and are printed as one.
+    fn emit(&mut self, bytes: &[u8]) {
+        if self.opts.check {
+            self.buffer.extend_from_slice(bytes);
+        } else {
+            self.buffer
+                .extend_from_slice(bytes.strip_suffix(b"\n").unwrap_or(bytes));
+            self.buffer.push(b'\n');
+        }
+    }
+
     fn flush(&mut self, opts: &FmtOptions, out: &mut dyn Write) -> Result<(), FmtError> {
-        if opts.check && !opts.list {
+        // Terraform drops the -check listing when any file failed.
+        if opts.check && (!opts.list || !self.outcome.errors.is_empty()) {
             self.buffer.clear();
             return Ok(());
         }
@@ -265,7 +279,7 @@ impl Formatter<'_> {
         };
         if result != src {
             if self.opts.list {
-                let _ = writeln!(self.buffer, "{}", display.display());
+                self.emit(format!("{}\n", display.display()).as_bytes());
             }
             if self.opts.write {
                 if let Err(source) = std::fs::write(full, &result) {
@@ -279,20 +293,43 @@ impl Formatter<'_> {
             }
             if self.opts.diff {
                 let name = display.to_string_lossy();
-                self.buffer
-                    .extend_from_slice(unified_diff(&src, &result, &name).as_bytes());
+                self.emit(unified_diff(&src, &result, &name).as_bytes());
             }
             self.outcome.changed.push(display);
         }
         if !self.opts.list && !self.opts.write && !self.opts.diff {
             // With nothing else to do, fmt prints the formatted text.
-            self.buffer.extend_from_slice(result.as_bytes());
+            self.emit(result.as_bytes());
         }
     }
 }
 
-/// A unified diff as `diff -u --label=old/<path> --label=new/<path>` prints it.
+/// A unified diff as `terraform fmt -diff` prints it. Terraform runs the system's
+/// `diff -u --label=old/<path> --label=new/<path>`; so do we, for identical hunks, and fall
+/// back to an equivalent diff computed in-process when `diff` is not available.
 fn unified_diff(old: &str, new: &str, path: &str) -> String {
+    system_diff(old, new, path).unwrap_or_else(|| builtin_diff(old, new, path))
+}
+
+fn system_diff(old: &str, new: &str, path: &str) -> Option<String> {
+    let mut a = tempfile::NamedTempFile::new().ok()?;
+    let mut b = tempfile::NamedTempFile::new().ok()?;
+    a.write_all(old.as_bytes()).ok()?;
+    b.write_all(new.as_bytes()).ok()?;
+    let output = std::process::Command::new("diff")
+        .arg(format!("--label=old/{path}"))
+        .arg(format!("--label=new/{path}"))
+        .arg("-u")
+        .arg(a.path())
+        .arg(b.path())
+        .output()
+        .ok()?;
+    // diff exits 1 when the files differ; only its output matters.
+    let text = String::from_utf8(output.stdout).ok()?;
+    text.starts_with("--- ").then_some(text)
+}
+
+fn builtin_diff(old: &str, new: &str, path: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
@@ -339,10 +376,135 @@ mod tests {
 
     #[test]
     fn diff_has_old_and_new_labels() {
-        let d = unified_diff("a=1\n", "a = 1\n", "main.tf");
+        let d = builtin_diff("a=1\n", "a = 1\n", "main.tf");
         assert_eq!(
             d,
             "--- old/main.tf\n+++ new/main.tf\n@@ -1 +1 @@\n-a=1\n+a = 1\n"
         );
+    }
+
+    #[test]
+    fn builtin_diff_marks_a_missing_final_newline() {
+        let d = builtin_diff("a=1", "a = 1", "x.tf");
+        assert!(d.ends_with("+a = 1\n\\ No newline at end of file\n"), "{d}");
+    }
+
+    #[test]
+    fn system_diff_agrees_with_the_builtin_one_on_simple_changes() {
+        let (old, new) = ("a=1\nb = 2\n", "a = 1\nb = 2\n");
+        assert_eq!(
+            unified_diff(old, new, "m.tf"),
+            builtin_diff(old, new, "m.tf")
+        );
+    }
+
+    /// A scratch module: `main.tf` needs formatting, `ok.tf` does not, `sub/s.tf` does.
+    fn scratch() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("sub")).expect("mkdir");
+        std::fs::create_dir_all(p.join(".terraform")).expect("mkdir");
+        std::fs::write(p.join("main.tf"), "a=1\n").expect("write");
+        std::fs::write(p.join("ok.tf"), "b = 2\n").expect("write");
+        std::fs::write(p.join("notes.txt"), "x=1\n").expect("write");
+        std::fs::write(p.join("sub/s.tf"), "c=1\n").expect("write");
+        std::fs::write(p.join(".terraform/h.tf"), "d=1\n").expect("write");
+        dir
+    }
+
+    fn run_here(dir: &Path, paths: &[&str], opts: FmtOptions) -> (FmtOutcome, String) {
+        let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        let mut out = Vec::new();
+        let outcome = run_in(dir, &paths, &opts, &mut out).expect("run");
+        (outcome, String::from_utf8(out).expect("utf8"))
+    }
+
+    fn read(path: PathBuf) -> String {
+        std::fs::read_to_string(path).expect("read")
+    }
+
+    #[test]
+    fn default_run_rewrites_changed_files_and_lists_them() {
+        let dir = scratch();
+        let (outcome, out) = run_here(dir.path(), &[], FmtOptions::default());
+        assert_eq!(out, "main.tf\n");
+        assert_eq!(outcome.exit_code(&FmtOptions::default()), 0);
+        assert_eq!(read(dir.path().join("main.tf")), "a = 1\n");
+        assert_eq!(read(dir.path().join("sub/s.tf")), "c=1\n");
+        assert_eq!(read(dir.path().join("notes.txt")), "x=1\n");
+    }
+
+    #[test]
+    fn recursive_run_descends_but_skips_hidden_directories() {
+        let dir = scratch();
+        let opts = FmtOptions {
+            recursive: true,
+            ..FmtOptions::default()
+        };
+        let (_, out) = run_here(dir.path(), &["."], opts);
+        assert_eq!(out, "main.tf\nsub/s.tf\n");
+        assert_eq!(read(dir.path().join(".terraform/h.tf")), "d=1\n");
+    }
+
+    #[test]
+    fn check_lists_without_writing_and_exits_3() {
+        let dir = scratch();
+        let opts = FmtOptions {
+            check: true,
+            ..FmtOptions::default()
+        };
+        let (outcome, out) = run_here(dir.path(), &[], opts);
+        assert_eq!(out, "main.tf\n");
+        assert_eq!(outcome.exit_code(&opts), 3);
+        assert_eq!(read(dir.path().join("main.tf")), "a=1\n");
+    }
+
+    #[test]
+    fn syntax_error_leaves_the_file_alone_and_hides_the_check_listing() {
+        let dir = scratch();
+        std::fs::write(dir.path().join("bad.tf"), "a = {\n").expect("write");
+        let opts = FmtOptions {
+            check: true,
+            ..FmtOptions::default()
+        };
+        let (outcome, out) = run_here(dir.path(), &[], opts);
+        assert_eq!(out, "");
+        assert_eq!(outcome.exit_code(&opts), 2);
+        assert!(
+            matches!(&outcome.errors[..], [FmtError::Syntax { path, .. }] if path == Path::new("bad.tf"))
+        );
+        assert_eq!(read(dir.path().join("bad.tf")), "a = {\n");
+    }
+
+    #[test]
+    fn without_list_write_or_diff_the_formatted_text_is_printed() {
+        let dir = scratch();
+        let opts = FmtOptions {
+            write: false,
+            list: false,
+            ..FmtOptions::default()
+        };
+        let (_, out) = run_here(dir.path(), &["main.tf", "ok.tf"], opts);
+        assert_eq!(out, "a = 1\nb = 2\n");
+    }
+
+    #[test]
+    fn unsupported_file_argument_is_an_error() {
+        let dir = scratch();
+        let (outcome, _) = run_here(dir.path(), &["notes.txt"], FmtOptions::default());
+        assert!(matches!(&outcome.errors[..], [FmtError::Unsupported(_)]));
+    }
+
+    #[test]
+    fn missing_path_stops_the_run() {
+        let dir = scratch();
+        let mut out = Vec::new();
+        let res = run_in(
+            dir.path(),
+            &[PathBuf::from("nope.tf")],
+            &FmtOptions::default(),
+            &mut out,
+        );
+        assert!(matches!(res, Err(FmtError::NotFound(p)) if p == Path::new("nope.tf")));
     }
 }

@@ -472,6 +472,44 @@ impl Lexer<'_> {
     }
 }
 
+/// The first opener without its closer (or closer without opener), if any: an unterminated
+/// string, heredoc, template sequence or bracket. hclsyntax rejects all of these, while
+/// hcl-edit is lenient about a few (e.g. a heredoc marker followed by more text).
+pub fn first_unbalanced(tokens: &[Token]) -> Option<Token> {
+    use TokenKind as K;
+    let mut stack: Vec<Token> = Vec::new();
+    for tok in tokens {
+        let opens = match tok.kind {
+            K::OBrace | K::OBrack | K::OParen | K::OQuote | K::OHeredoc => true,
+            K::TemplateInterp | K::TemplateControl => true,
+            K::CBrace | K::CBrack | K::CParen | K::CQuote | K::CHeredoc | K::TemplateSeqEnd => {
+                false
+            }
+            _ => continue,
+        };
+        if opens {
+            stack.push(*tok);
+            continue;
+        }
+        let expected = match tok.kind {
+            K::CBrace => K::OBrace,
+            K::CBrack => K::OBrack,
+            K::CParen => K::OParen,
+            K::CQuote => K::OQuote,
+            K::CHeredoc => K::OHeredoc,
+            _ => K::TemplateInterp,
+        };
+        match stack.pop() {
+            Some(open)
+                if open.kind == expected
+                    || (expected == K::TemplateInterp && open.kind == K::TemplateControl) => {}
+            Some(open) => return Some(open),
+            None => return Some(*tok),
+        }
+    }
+    stack.first().copied()
+}
+
 /// Single-character tokens that stand for themselves.
 fn self_token(c: u8) -> Option<TokenKind> {
     use TokenKind as K;
@@ -593,6 +631,21 @@ mod tests {
     #[test]
     fn heredoc_marker_needs_a_newline_right_after_it() {
         assert_eq!(kinds("<<EOT ")[..3], [K::LessThan, K::LessThan, K::Ident]);
+    }
+
+    #[test]
+    fn balanced_tokens_have_nothing_unbalanced() {
+        assert_eq!(
+            first_unbalanced(&lex("a = [\"${x}\", <<EOT\ny\nEOT\n]\n")),
+            None
+        );
+    }
+
+    #[test]
+    fn heredoc_marker_with_trailing_text_leaves_the_heredoc_open() {
+        let src = "a = \"${ <<EOT\nline\n  EOT }\"\n";
+        let open = first_unbalanced(&lex(src)).map(|t| &src[t.start..t.end]);
+        assert_eq!(open, Some("\""));
     }
 
     #[test]

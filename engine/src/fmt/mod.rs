@@ -77,9 +77,15 @@ impl FmtError {
 /// not valid HCL native syntax.
 pub fn format_source(src: &str) -> Result<String, FmtError> {
     validate(src)?;
-    let tokens = lexer::lex(src);
-    let tokens = tidy::tidy(format::writer_tokens(src, &tokens));
-    let mut tokens = tokens;
+    let lexed = lexer::lex(src);
+    let mut tokens = tidy::tidy(format::writer_tokens(src, &lexed)).map_err(|r| {
+        let offset = lexed.get(r.token).map_or(0, |t| t.start);
+        syntax_error(
+            src,
+            offset,
+            format!("attribute {:?} was already defined in this block", r.name),
+        )
+    })?;
     format::format(&mut tokens);
     Ok(format::write(&tokens))
 }
@@ -97,25 +103,50 @@ fn validate(src: &str) -> Result<(), FmtError> {
             message: err.message().to_string(),
         });
     }
-    // hcl-edit is more lenient than hclsyntax in a few places; tokens hclsyntax cannot scan
-    // would be a syntax error for Terraform, so they are for us too.
-    let bad = lexer::lex(src).into_iter().find(|t| {
-        matches!(
-            t.kind,
-            lexer::TokenKind::Invalid | lexer::TokenKind::QuotedNewline
-        )
+    // hcl-edit is more lenient than hclsyntax in a few places, where Terraform would refuse
+    // the file: characters hclsyntax cannot scan, and `x.0.1` (a fractional number where a
+    // legacy index belongs).
+    let tokens = lexer::lex(src);
+    let bad = tokens.iter().enumerate().find_map(|(i, t)| {
+        use lexer::TokenKind as K;
+        match t.kind {
+            K::Invalid | K::QuotedNewline => Some((t.start, "invalid character")),
+            K::NumberLit
+                if i > 0
+                    && tokens[i - 1].kind == K::Dot
+                    && src.get(t.start..t.end).is_some_and(|n| n.contains('.')) =>
+            {
+                Some((
+                    t.start,
+                    "invalid legacy index syntax; use [0][1] instead of .0.1",
+                ))
+            }
+            _ => None,
+        }
     });
-    if let Some(tok) = bad {
-        let (line, column) = line_column(src, tok.start);
-        return Err(FmtError::Syntax {
-            path: PathBuf::new(),
-            offset: tok.start,
-            line,
-            column,
-            message: "invalid character".to_string(),
-        });
+    if let Some((offset, message)) = bad {
+        return Err(syntax_error(src, offset, message.to_string()));
+    }
+    if let Some(open) = lexer::first_unbalanced(&tokens) {
+        let what = src.get(open.start..open.end).unwrap_or_default();
+        return Err(syntax_error(
+            src,
+            open.start,
+            format!("`{}` is not closed", what.trim_end()),
+        ));
     }
     Ok(())
+}
+
+fn syntax_error(src: &str, offset: usize, message: String) -> FmtError {
+    let (line, column) = line_column(src, offset);
+    FmtError::Syntax {
+        path: PathBuf::new(),
+        offset,
+        line,
+        column,
+        message,
+    }
 }
 
 fn line_column(src: &str, offset: usize) -> (usize, usize) {
@@ -146,6 +177,14 @@ mod tests {
             Err(FmtError::Syntax { line, .. }) => assert!(line >= 2),
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn chained_legacy_index_is_a_syntax_error() {
+        assert!(matches!(
+            format_source("a = x.1.2\n"),
+            Err(FmtError::Syntax { column: 7, .. })
+        ));
     }
 
     #[test]

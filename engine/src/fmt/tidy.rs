@@ -16,19 +16,32 @@ struct Edit {
     tokens: Vec<WToken>,
 }
 
+/// An attribute defined twice in one body, which hclsyntax rejects (hcl-edit does not always).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redefined {
+    /// Index of the second definition's name token.
+    pub token: usize,
+    pub name: String,
+}
+
 /// Applies Terraform's rewrites. If the token stream does not have the shape of a body (which
 /// a validated file always has), the tokens come back unchanged.
-pub fn tidy(tokens: Vec<WToken>) -> Vec<WToken> {
+pub fn tidy(tokens: Vec<WToken>) -> Result<Vec<WToken>, Redefined> {
     let mut walker = Walker {
         toks: &tokens,
         edits: Vec::new(),
+        redefined: None,
     };
     let mut blocks = Vec::new();
-    let edits = match walker.body(0, &mut blocks) {
+    let end = walker.body(0, &mut blocks);
+    if let Some(redefined) = walker.redefined {
+        return Err(redefined);
+    }
+    let edits = match end {
         Some(end) if tokens.get(end).is_some_and(|t| t.kind == K::Eof) => walker.edits,
-        _ => return tokens,
+        _ => return Ok(tokens),
     };
-    apply(tokens, edits)
+    Ok(apply(tokens, edits))
 }
 
 fn apply(tokens: Vec<WToken>, mut edits: Vec<Edit>) -> Vec<WToken> {
@@ -51,6 +64,7 @@ fn apply(tokens: Vec<WToken>, mut edits: Vec<Edit>) -> Vec<WToken> {
 struct Walker<'a> {
     toks: &'a [WToken],
     edits: Vec<Edit>,
+    redefined: Option<Redefined>,
 }
 
 impl Walker<'_> {
@@ -68,6 +82,7 @@ impl Walker<'_> {
 
     /// Walks body items from `i`; returns the index of the closing `}` or EOF.
     fn body(&mut self, mut i: usize, blocks: &mut Vec<String>) -> Option<usize> {
+        let mut names = std::collections::HashSet::new();
         loop {
             match self.kind(i) {
                 K::Newline | K::Comment => i += 1,
@@ -76,6 +91,12 @@ impl Walker<'_> {
                     let name = self.toks[i].text.clone();
                     let next = self.skip_comments(i + 1);
                     i = if self.kind(next) == K::Equal {
+                        if !names.insert(name.clone()) && self.redefined.is_none() {
+                            self.redefined = Some(Redefined {
+                                token: i,
+                                name: name.clone(),
+                            });
+                        }
                         self.attribute(&name, next + 1, blocks)?
                     } else {
                         self.block(i, &name, blocks)?
@@ -349,7 +370,7 @@ mod tests {
 
     /// Tidies and lays out `src`, since rewritten tokens get their spacing from layout.
     fn tidied(src: &str) -> String {
-        let mut toks = tidy(writer_tokens(src, &lex(src)));
+        let mut toks = tidy(writer_tokens(src, &lex(src))).expect("no redefinitions");
         format(&mut toks);
         write(&toks)
     }
@@ -401,6 +422,13 @@ mod tests {
             tidied("variable \"v\" {\ntype = \"map\"\n}\n"),
             "variable \"v\" {\n  type = map(string)\n}\n"
         );
+    }
+
+    #[test]
+    fn attribute_defined_twice_in_a_nested_body_is_reported() {
+        let src = "a = 1\nb {\nc = 1\nc = 2\n}\nc = 3\n";
+        let err = tidy(writer_tokens(src, &lex(src))).err();
+        assert_eq!(err.map(|e| (e.token, e.name)), Some((11, "c".to_string())));
     }
 
     #[test]
