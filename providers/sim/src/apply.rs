@@ -9,21 +9,31 @@ use crate::shape::{attr, conform_object, set_attr, str_attr, values_at};
 use crate::world::World;
 
 /// Creates the planned object; returns it as stored, every attribute known.
-pub fn create(rt: &ResourceType, world: &mut World, planned: Value) -> Result<Value, ProviderError> {
+pub fn create(
+    rt: &ResourceType,
+    world: &mut World,
+    planned: Value,
+) -> Result<Value, ProviderError> {
     let mut obj = conform_object(planned, &rt.schema);
     check_known(rt, &obj)?;
     check_required(&rt.schema, &obj, "")?;
     derive(rt, &mut obj, None, Phase::Apply);
     check_references(rt, &obj, world)?;
-    run_rules(rt, &RuleCtx {
-        obj: &obj,
-        prior: None,
-        world,
-        self_id: None,
-        phase: Phase::Apply,
-    })?;
+    run_rules(
+        rt,
+        &RuleCtx {
+            obj: &obj,
+            prior: None,
+            world,
+            self_id: None,
+            phase: Phase::Apply,
+        },
+    )?;
     let counter = world.next_counter();
-    let id = rt.id_style.make(&world.name(), rt.name, counter).unwrap_or_default();
+    let id = rt
+        .id_style
+        .make(&world.name(), rt.name, counter)
+        .unwrap_or_default();
     if !id.is_empty() {
         set_attr(&mut obj, "id", Value::string(&id));
     }
@@ -59,13 +69,16 @@ pub fn update(
     check_required(&rt.schema, &obj, "")?;
     derive(rt, &mut obj, Some(&prior), Phase::Apply);
     check_references(rt, &obj, world)?;
-    run_rules(rt, &RuleCtx {
-        obj: &obj,
-        prior: Some(&prior),
-        world,
-        self_id: Some(&id),
-        phase: Phase::Apply,
-    })?;
+    run_rules(
+        rt,
+        &RuleCtx {
+            obj: &obj,
+            prior: Some(&prior),
+            world,
+            self_id: Some(&id),
+            phase: Phase::Apply,
+        },
+    )?;
     set_attr(&mut obj, "id", Value::string(&id));
     settle(&rt.schema, &mut obj, Some(&prior));
     world.insert(rt.name, &id, obj.clone());
@@ -86,10 +99,12 @@ pub fn delete(
     }
     for other in registry.resources.values() {
         for r in other.references.iter().filter(|r| r.target == rt.name) {
-            let Some(code) = r.blocks_delete else { continue };
-            let dependent = world.of_type(other.name).find(|(_, o)| {
-                values_at(o, r.path).iter().any(|v| v.as_str() == Some(&id))
-            });
+            let Some(code) = r.blocks_delete else {
+                continue;
+            };
+            let dependent = world
+                .of_type(other.name)
+                .find(|(_, o)| values_at(o, r.path).iter().any(|v| v.as_str() == Some(&id)));
             if let Some((dep_id, _)) = dependent {
                 return Err(api_error(
                     code,
@@ -142,9 +157,13 @@ fn check_known(rt: &ResourceType, obj: &Value) -> Result<(), ProviderError> {
 /// Every id the object refers to must exist in the world.
 fn check_references(rt: &ResourceType, obj: &Value, world: &World) -> Result<(), ProviderError> {
     for r in &rt.references {
-        let Some(code) = r.not_found_code else { continue };
+        let Some(code) = r.not_found_code else {
+            continue;
+        };
         for v in values_at(obj, r.path) {
-            let Some(id) = v.as_str().filter(|s| !s.is_empty()) else { continue };
+            let Some(id) = v.as_str().filter(|s| !s.is_empty()) else {
+                continue;
+            };
             if world.get(r.target, id).is_none() {
                 return Err(api_error(
                     code,
@@ -193,7 +212,9 @@ fn settle(schema: &Schema, obj: &mut Value, prior: Option<&Value>) {
 fn strip_unknown(v: &mut Value) {
     match v {
         Value::Unknown => *v = Value::Null,
-        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.iter_mut().for_each(strip_unknown),
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => {
+            xs.iter_mut().for_each(strip_unknown)
+        }
         Value::Map(m) | Value::Object(m) => m.values_mut().for_each(strip_unknown),
         _ => {}
     }

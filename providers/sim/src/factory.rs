@@ -126,7 +126,9 @@ impl SimFactory {
         Ok(store.read(|w| types::weighted_shares(w, zone_id, &fqdn, record_type)))
     }
 
-    fn lock_worlds(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Arc<WorldStore>>> {
+    fn lock_worlds(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Arc<WorldStore>>> {
         // Inserting into a map cannot leave it half-done.
         self.worlds.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -188,7 +190,13 @@ impl SimFactory {
 fn world_file(provider: &str, region: &str) -> String {
     let safe: String = region
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{provider}--{safe}.json")
 }
@@ -217,7 +225,10 @@ impl ProviderFactory for SimFactory {
                 Some(v) if !v.is_null() => v
                     .as_str()
                     .ok_or_else(|| {
-                        ProviderError::Internal(format!("provider {}: region must be a string", cfg.name))
+                        ProviderError::Internal(format!(
+                            "provider {}: region must be a string",
+                            cfg.name
+                        ))
                     })?
                     .to_string(),
                 _ => registry.default_region.to_string(),
@@ -225,6 +236,10 @@ impl ProviderFactory for SimFactory {
         };
         types::check_region(&cfg.name, &region)?;
         let store = self.world(&cfg.name, &region)?;
-        Ok(Arc::new(SimProvider::new(registry, store, Arc::clone(&self.env))))
+        Ok(Arc::new(SimProvider::new(
+            registry,
+            store,
+            Arc::clone(&self.env),
+        )))
     }
 }

@@ -38,7 +38,9 @@ pub enum Fault {
 
 /// Why a `GALLEY_SIM_FAULTS` entry could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid fault `{entry}`: expected kind:type:times with kind throttle, timeout or capacity")]
+#[error(
+    "invalid fault `{entry}`: expected kind:type:times with kind throttle, timeout or capacity"
+)]
 pub struct FaultParseError {
     /// The offending entry.
     pub entry: String,
@@ -166,8 +168,14 @@ mod tests {
             times: 2,
         });
         assert!(inj.check("aws_subnet").is_ok());
-        assert!(matches!(inj.check("aws_vpc"), Err(ProviderError::Throttled(_))));
-        assert!(matches!(inj.check("aws_vpc"), Err(ProviderError::Throttled(_))));
+        assert!(matches!(
+            inj.check("aws_vpc"),
+            Err(ProviderError::Throttled(_))
+        ));
+        assert!(matches!(
+            inj.check("aws_vpc"),
+            Err(ProviderError::Throttled(_))
+        ));
         assert!(inj.check("aws_vpc").is_ok());
     }
 
@@ -179,7 +187,9 @@ mod tests {
             times: 1,
         });
         match inj.check("aws_instance") {
-            Err(ProviderError::Api { code, .. }) => assert_eq!(code, "InsufficientInstanceCapacity"),
+            Err(ProviderError::Api { code, .. }) => {
+                assert_eq!(code, "InsufficientInstanceCapacity")
+            }
             other => panic!("unexpected {other:?}"),
         }
     }

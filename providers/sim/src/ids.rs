@@ -37,7 +37,10 @@ fn hex_digits(seed: &str, n: usize) -> String {
 /// A prefixed id for a sub-object the service creates alongside another one
 /// (a VPC's default security group), derived from the parent's id.
 pub fn derived(prefix: &str, parent: &str, role: &str) -> String {
-    format!("{prefix}{}", hex_digits(&format!("galley-sim:{parent}/{role}"), 17))
+    format!(
+        "{prefix}{}",
+        hex_digits(&format!("galley-sim:{parent}/{role}"), 17)
+    )
 }
 
 impl IdStyle {
@@ -60,12 +63,21 @@ mod tests {
 
     #[test]
     fn prefixed_ids_have_seventeen_hex_digits_and_differ_by_counter() {
-        let a = IdStyle::Prefixed("vpc-").make("aws/eu-west-1", "aws_vpc", 1).unwrap();
-        let b = IdStyle::Prefixed("vpc-").make("aws/eu-west-1", "aws_vpc", 2).unwrap();
+        let a = IdStyle::Prefixed("vpc-")
+            .make("aws/eu-west-1", "aws_vpc", 1)
+            .unwrap();
+        let b = IdStyle::Prefixed("vpc-")
+            .make("aws/eu-west-1", "aws_vpc", 2)
+            .unwrap();
         assert_eq!(a.len(), 4 + 17);
         assert!(a[4..].chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
-        assert_eq!(a, IdStyle::Prefixed("vpc-").make("aws/eu-west-1", "aws_vpc", 1).unwrap());
+        assert_eq!(
+            a,
+            IdStyle::Prefixed("vpc-")
+                .make("aws/eu-west-1", "aws_vpc", 1)
+                .unwrap()
+        );
     }
 
     #[test]

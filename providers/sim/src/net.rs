@@ -66,7 +66,10 @@ mod tests {
     fn first_free_skips_used_addresses() {
         let n = parse_cidr("10.0.0.0/28").unwrap();
         let used = [Ipv4Addr::new(10, 0, 0, 4)];
-        assert_eq!(first_free(&n, 4, 15, &used), Some(Ipv4Addr::new(10, 0, 0, 5)));
+        assert_eq!(
+            first_free(&n, 4, 15, &used),
+            Some(Ipv4Addr::new(10, 0, 0, 5))
+        );
         assert_eq!(size(&n), 16);
     }
 }

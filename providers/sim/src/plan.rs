@@ -8,7 +8,11 @@ use crate::shape::{attr, conform_object, set_attr};
 use crate::world::World;
 
 /// Plans one resource change against the world as it is.
-pub fn plan(rt: &ResourceType, world: &World, req: &PlanRequest) -> Result<PlanResponse, ProviderError> {
+pub fn plan(
+    rt: &ResourceType,
+    world: &World,
+    req: &PlanRequest,
+) -> Result<PlanResponse, ProviderError> {
     let proposed = conform_object(req.proposed.clone(), &rt.schema);
     let config = match conform_object(req.config.clone(), &rt.schema) {
         // An engine that passes no separate configuration gets `proposed` read as one.
@@ -26,7 +30,13 @@ pub fn plan(rt: &ResourceType, world: &World, req: &PlanRequest) -> Result<PlanR
     derive(rt, &mut planned, prior.as_ref(), Phase::Plan);
     let mut requires_replace = Vec::new();
     if let Some(p) = &prior {
-        replace_paths(&rt.schema, p, &planned, &mut Vec::new(), &mut requires_replace);
+        replace_paths(
+            &rt.schema,
+            p,
+            &planned,
+            &mut Vec::new(),
+            &mut requires_replace,
+        );
     }
     if !requires_replace.is_empty() {
         // The replacement is a new object: nothing carries over from the old one.
@@ -74,20 +84,29 @@ pub fn check_required(schema: &Schema, obj: &Value, prefix: &str) -> Result<(), 
     }
     for (name, b) in &schema.blocks {
         let v = attr(obj, name);
-        let items = v.as_seq().map(<[Value]>::len).unwrap_or(usize::from(!v.is_null()));
+        let items = v
+            .as_seq()
+            .map(<[Value]>::len)
+            .unwrap_or(usize::from(!v.is_null()));
         if !v.is_unknown() && (items < b.min_items || (b.max_items > 0 && items > b.max_items)) {
             return Err(api_error(
                 "InvalidParameterValue",
                 format!(
                     "block {prefix}{name} appears {items} times; allowed: {} to {}",
                     b.min_items,
-                    if b.max_items == 0 { "any".to_string() } else { b.max_items.to_string() }
+                    if b.max_items == 0 {
+                        "any".to_string()
+                    } else {
+                        b.max_items.to_string()
+                    }
                 ),
             ));
         }
         let nested = format!("{prefix}{name}.");
         match v.as_seq() {
-            Some(xs) => xs.iter().try_for_each(|x| check_required(&b.schema, x, &nested))?,
+            Some(xs) => xs
+                .iter()
+                .try_for_each(|x| check_required(&b.schema, x, &nested))?,
             None => check_required(&b.schema, v, &nested)?,
         }
     }
@@ -230,7 +249,10 @@ fn replace_paths(
 
 fn has_force_new(schema: &Schema) -> bool {
     schema.attributes.values().any(|a| a.force_new)
-        || schema.blocks.values().any(|b| b.force_new || has_force_new(&b.schema))
+        || schema
+            .blocks
+            .values()
+            .any(|b| b.force_new || has_force_new(&b.schema))
 }
 
 fn with(path: &[String], name: &str) -> Vec<String> {

@@ -104,11 +104,15 @@ impl Provider for SimProvider {
         match (req.prior, req.planned) {
             (None, Some(planned)) => {
                 self.env.call(rt.durations.create).await;
-                self.store.mutate(|w| apply::create(rt, w, planned)).map(Some)
+                self.store
+                    .mutate(|w| apply::create(rt, w, planned))
+                    .map(Some)
             }
             (Some(prior), Some(planned)) => {
                 self.env.call(rt.durations.update).await;
-                self.store.mutate(|w| apply::update(rt, w, prior, planned)).map(Some)
+                self.store
+                    .mutate(|w| apply::update(rt, w, prior, planned))
+                    .map(Some)
             }
             (Some(prior), None) => {
                 self.env.call(rt.durations.delete).await;

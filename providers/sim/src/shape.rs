@@ -56,7 +56,10 @@ pub fn conform_object(v: Value, schema: &Schema) -> Value {
     };
     let mut out = ValueMap::new();
     for (name, a) in &schema.attributes {
-        out.insert(name.clone(), conform(m.remove(name).unwrap_or_default(), &a.ty));
+        out.insert(
+            name.clone(),
+            conform(m.remove(name).unwrap_or_default(), &a.ty),
+        );
     }
     for (name, b) in &schema.blocks {
         let raw = m.remove(name).unwrap_or_default();
@@ -143,8 +146,14 @@ mod tests {
 
     fn schema() -> Schema {
         Schema::default()
-            .attr("tags", Attribute::optional(Type::Map(Box::new(Type::String))))
-            .attr("ids", Attribute::optional(Type::Set(Box::new(Type::String))))
+            .attr(
+                "tags",
+                Attribute::optional(Type::Map(Box::new(Type::String))),
+            )
+            .attr(
+                "ids",
+                Attribute::optional(Type::Set(Box::new(Type::String))),
+            )
             .attr("port", Attribute::optional(Type::Number))
             .block(
                 "network",
@@ -175,7 +184,10 @@ mod tests {
                 "tags",
                 Value::Map([("a".to_string(), Value::string("1"))].into()),
             ),
-            ("ids", Value::Set(vec![Value::string("a"), Value::string("b")])),
+            (
+                "ids",
+                Value::Set(vec![Value::string("a"), Value::string("b")]),
+            ),
             ("port", Value::Number(22.0)),
             ("network", Value::List(vec![])),
         ]);

@@ -10,7 +10,10 @@ async fn a_slash_28_subnet_holds_eleven_instances_and_refuses_the_twelfth() {
     let p = aws(&sim.factory);
     let v = vpc(&p, "10.0.0.0/16").await;
     let sn = subnet(&p, &v, "10.0.0.0/28").await.unwrap();
-    assert_eq!(attr(&sn, "available_ip_address_count"), &Value::Number(11.0));
+    assert_eq!(
+        attr(&sn, "available_ip_address_count"),
+        &Value::Number(11.0)
+    );
     let mut ips = Vec::new();
     let mut instances = Vec::new();
     for _ in 0..11 {
@@ -18,17 +21,38 @@ async fn a_slash_28_subnet_holds_eleven_instances_and_refuses_the_twelfth() {
         ips.push(str_of(&i, "private_ip").to_string());
         instances.push(i);
     }
-    assert_eq!(ips.first().map(String::as_str), Some("10.0.0.4"), "first four are reserved");
-    assert_eq!(ips.last().map(String::as_str), Some("10.0.0.14"), "the last is reserved");
+    assert_eq!(
+        ips.first().map(String::as_str),
+        Some("10.0.0.4"),
+        "first four are reserved"
+    );
+    assert_eq!(
+        ips.last().map(String::as_str),
+        Some("10.0.0.14"),
+        "the last is reserved"
+    );
     let refreshed = p.read("aws_subnet", &sn).await.unwrap().unwrap();
-    assert_eq!(attr(&refreshed, "available_ip_address_count"), &Value::Number(0.0));
-    assert_eq!(code(instance(&p, &sn).await), "InsufficientFreeAddressesInSubnet");
+    assert_eq!(
+        attr(&refreshed, "available_ip_address_count"),
+        &Value::Number(0.0)
+    );
+    assert_eq!(
+        code(instance(&p, &sn).await),
+        "InsufficientFreeAddressesInSubnet"
+    );
 
     delete(&p, "aws_instance", &instances[3]).await.unwrap();
     let refreshed = p.read("aws_subnet", &sn).await.unwrap().unwrap();
-    assert_eq!(attr(&refreshed, "available_ip_address_count"), &Value::Number(1.0));
+    assert_eq!(
+        attr(&refreshed, "available_ip_address_count"),
+        &Value::Number(1.0)
+    );
     let again = instance(&p, &sn).await.unwrap();
-    assert_eq!(str_of(&again, "private_ip"), "10.0.0.7", "freed address is reused");
+    assert_eq!(
+        str_of(&again, "private_ip"),
+        "10.0.0.7",
+        "freed address is reused"
+    );
 }
 
 #[tokio::test]
@@ -69,8 +93,14 @@ async fn instance_computed_attributes_are_unknown_at_plan() {
     }
     let i = instance(&p, &sn).await.unwrap();
     assert!(str_of(&i, "id").starts_with("i-"));
-    assert_eq!(str_of(&i, "private_dns"), "ip-10-0-1-4.eu-west-1.compute.internal");
-    assert_eq!(attr(&i, "vpc_security_group_ids"), &Value::Set(vec![attr(&v, "default_security_group_id").clone()]));
+    assert_eq!(
+        str_of(&i, "private_dns"),
+        "ip-10-0-1-4.eu-west-1.compute.internal"
+    );
+    assert_eq!(
+        attr(&i, "vpc_security_group_ids"),
+        &Value::Set(vec![attr(&v, "default_security_group_id").clone()])
+    );
 }
 
 #[tokio::test]
@@ -81,14 +111,25 @@ async fn changing_the_ami_replaces_but_the_type_updates_in_place() {
     let sn = subnet(&p, &v, "10.0.1.0/24").await.unwrap();
     let i = instance(&p, &sn).await.unwrap();
     let cfg = |ami: &str, ty: &str| {
-        obj(&[("ami", s(ami)), ("instance_type", s(ty)), ("subnet_id", s(str_of(&sn, "id")))])
+        obj(&[
+            ("ami", s(ami)),
+            ("instance_type", s(ty)),
+            ("subnet_id", s(str_of(&sn, "id"))),
+        ])
     };
-    let resize = plan(&p, "aws_instance", Some(&i), &cfg("ami-0abcdef1234567890", "m5.large"))
-        .await
-        .unwrap();
+    let resize = plan(
+        &p,
+        "aws_instance",
+        Some(&i),
+        &cfg("ami-0abcdef1234567890", "m5.large"),
+    )
+    .await
+    .unwrap();
     assert!(resize.requires_replace.is_empty());
     assert_eq!(attr(&resize.planned, "private_ip"), attr(&i, "private_ip"));
-    let reimage = plan(&p, "aws_instance", Some(&i), &cfg("ami-0fff", "t3.micro")).await.unwrap();
+    let reimage = plan(&p, "aws_instance", Some(&i), &cfg("ami-0fff", "t3.micro"))
+        .await
+        .unwrap();
     assert_eq!(reimage.requires_replace, vec![vec!["ami".to_string()]]);
 }
 
@@ -97,8 +138,14 @@ async fn malformed_ami_and_type_are_refused() {
     let sim = sim();
     let p = aws(&sim.factory);
     let cfg = |ami: &str, ty: &str| obj(&[("ami", s(ami)), ("instance_type", s(ty))]);
-    assert_eq!(code(plan(&p, "aws_instance", None, &cfg("ubuntu", "t3.micro")).await), "InvalidAMIID.Malformed");
-    assert_eq!(code(plan(&p, "aws_instance", None, &cfg("ami-0abc", "huge")).await), "InvalidParameterValue");
+    assert_eq!(
+        code(plan(&p, "aws_instance", None, &cfg("ubuntu", "t3.micro")).await),
+        "InvalidAMIID.Malformed"
+    );
+    assert_eq!(
+        code(plan(&p, "aws_instance", None, &cfg("ami-0abc", "huge")).await),
+        "InvalidParameterValue"
+    );
 }
 
 #[tokio::test]
@@ -108,7 +155,10 @@ async fn subnet_with_instances_cannot_be_deleted() {
     let v = vpc(&p, "10.0.0.0/16").await;
     let sn = subnet(&p, &v, "10.0.1.0/24").await.unwrap();
     let i = instance(&p, &sn).await.unwrap();
-    assert_eq!(code(delete(&p, "aws_subnet", &sn).await), "DependencyViolation");
+    assert_eq!(
+        code(delete(&p, "aws_subnet", &sn).await),
+        "DependencyViolation"
+    );
     delete(&p, "aws_instance", &i).await.unwrap();
     delete(&p, "aws_subnet", &sn).await.unwrap();
 }
@@ -119,23 +169,36 @@ async fn security_group_in_use_cannot_be_deleted() {
     let p = aws(&sim.factory);
     let v = vpc(&p, "10.0.0.0/16").await;
     let sn = subnet(&p, &v, "10.0.1.0/24").await.unwrap();
-    let sg = create(&p, "aws_security_group", obj(&[("vpc_id", s(str_of(&v, "id")))]))
-        .await
-        .unwrap();
+    let sg = create(
+        &p,
+        "aws_security_group",
+        obj(&[("vpc_id", s(str_of(&v, "id")))]),
+    )
+    .await
+    .unwrap();
     assert!(str_of(&sg, "name").starts_with("terraform-"));
     let cfg = obj(&[
         ("ami", s("ami-0abc")),
         ("instance_type", s("t3.micro")),
         ("subnet_id", s(str_of(&sn, "id"))),
-        ("vpc_security_group_ids", Value::Tuple(vec![attr(&sg, "id").clone()])),
+        (
+            "vpc_security_group_ids",
+            Value::Tuple(vec![attr(&sg, "id").clone()]),
+        ),
     ]);
     create(&p, "aws_instance", cfg).await.unwrap();
-    assert_eq!(code(delete(&p, "aws_security_group", &sg).await), "DependencyViolation");
+    assert_eq!(
+        code(delete(&p, "aws_security_group", &sg).await),
+        "DependencyViolation"
+    );
     let missing = obj(&[
         ("ami", s("ami-0abc")),
         ("instance_type", s("t3.micro")),
         ("subnet_id", s(str_of(&sn, "id"))),
         ("vpc_security_group_ids", Value::Tuple(vec![s("sg-0000")])),
     ]);
-    assert_eq!(code(create(&p, "aws_instance", missing).await), "InvalidGroup.NotFound");
+    assert_eq!(
+        code(create(&p, "aws_instance", missing).await),
+        "InvalidGroup.NotFound"
+    );
 }

@@ -8,19 +8,32 @@ use engine::value::Value;
 async fn vpc_computed_attributes_are_unknown_at_plan_and_known_after_apply() {
     let sim = sim();
     let p = aws(&sim.factory);
-    let cfg = obj(&[("cidr_block", s("10.0.0.0/16")), ("tags", obj(&[("Name", s("main"))]))]);
+    let cfg = obj(&[
+        ("cidr_block", s("10.0.0.0/16")),
+        ("tags", obj(&[("Name", s("main"))])),
+    ]);
     let planned = plan(&p, "aws_vpc", None, &cfg).await.unwrap().planned;
     for computed in ["id", "arn", "default_security_group_id", "owner_id"] {
-        assert!(attr(&planned, computed).is_unknown(), "{computed} unknown at plan");
+        assert!(
+            attr(&planned, computed).is_unknown(),
+            "{computed} unknown at plan"
+        );
     }
-    assert_eq!(attr(&planned, "enable_dns_support"), &Value::Bool(true), "default known at plan");
+    assert_eq!(
+        attr(&planned, "enable_dns_support"),
+        &Value::Bool(true),
+        "default known at plan"
+    );
     assert_eq!(attr(&planned, "enable_dns_hostnames"), &Value::Bool(false));
     assert!(attr(&planned, "tags_all").semantic_eq(&obj(&[("Name", s("main"))])));
 
     let state = create(&p, "aws_vpc", cfg).await.unwrap();
     let id = str_of(&state, "id");
     assert!(id.starts_with("vpc-") && id.len() == 21, "{id}");
-    assert_eq!(str_of(&state, "arn"), format!("arn:aws:ec2:eu-west-1:123456789012:vpc/{id}"));
+    assert_eq!(
+        str_of(&state, "arn"),
+        format!("arn:aws:ec2:eu-west-1:123456789012:vpc/{id}")
+    );
     assert!(str_of(&state, "default_security_group_id").starts_with("sg-"));
     assert!(!state.contains_unknown());
 }
@@ -39,10 +52,17 @@ async fn changing_tags_updates_in_place_keeping_computed_values() {
     let sim = sim();
     let p = aws(&sim.factory);
     let state = vpc(&p, "10.0.0.0/16").await;
-    let cfg = obj(&[("cidr_block", s("10.0.0.0/16")), ("tags", obj(&[("env", s("dev"))]))]);
+    let cfg = obj(&[
+        ("cidr_block", s("10.0.0.0/16")),
+        ("tags", obj(&[("env", s("dev"))])),
+    ]);
     let (planned, after) = update(&p, "aws_vpc", &state, cfg).await.unwrap();
     assert!(planned.requires_replace.is_empty());
-    assert_eq!(attr(&planned.planned, "arn"), attr(&state, "arn"), "prior computed value kept");
+    assert_eq!(
+        attr(&planned.planned, "arn"),
+        attr(&state, "arn"),
+        "prior computed value kept"
+    );
     assert_eq!(attr(&after, "id"), attr(&state, "id"));
     assert!(attr(&after, "tags_all").semantic_eq(&obj(&[("env", s("dev"))])));
 }
@@ -52,10 +72,18 @@ async fn changing_cidr_block_requires_replacement() {
     let sim = sim();
     let p = aws(&sim.factory);
     let state = vpc(&p, "10.0.0.0/16").await;
-    let planned = plan(&p, "aws_vpc", Some(&state), &obj(&[("cidr_block", s("10.1.0.0/16"))]))
-        .await
-        .unwrap();
-    assert_eq!(planned.requires_replace, vec![vec!["cidr_block".to_string()]]);
+    let planned = plan(
+        &p,
+        "aws_vpc",
+        Some(&state),
+        &obj(&[("cidr_block", s("10.1.0.0/16"))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        planned.requires_replace,
+        vec![vec!["cidr_block".to_string()]]
+    );
     assert!(attr(&planned.planned, "id").is_unknown());
 }
 
@@ -90,7 +118,10 @@ async fn malformed_and_oversized_vpc_cidrs_are_refused_at_plan() {
 async fn missing_required_attribute_is_refused() {
     let sim = sim();
     let p = aws(&sim.factory);
-    assert_eq!(code(plan(&p, "aws_vpc", None, &obj(&[])).await), "MissingParameter");
+    assert_eq!(
+        code(plan(&p, "aws_vpc", None, &obj(&[])).await),
+        "MissingParameter"
+    );
 }
 
 #[tokio::test]
@@ -99,8 +130,14 @@ async fn validate_reports_a_bad_cidr_without_touching_the_world() {
     let p = aws(&sim.factory);
     let errs = p.validate("aws_vpc", &obj(&[("cidr_block", s("10.0.0.0/99"))]));
     assert_eq!(errs.len(), 1);
-    assert!(errs[0].message.contains("InvalidParameterValue"), "{}", errs[0].message);
-    assert!(p.validate("aws_vpc", &obj(&[("cidr_block", s("10.0.0.0/16"))])).is_empty());
+    assert!(
+        errs[0].message.contains("InvalidParameterValue"),
+        "{}",
+        errs[0].message
+    );
+    assert!(p
+        .validate("aws_vpc", &obj(&[("cidr_block", s("10.0.0.0/16"))]))
+        .is_empty());
 }
 
 #[tokio::test]
@@ -108,8 +145,14 @@ async fn subnet_outside_its_vpc_is_refused_with_invalid_subnet_range() {
     let sim = sim();
     let p = aws(&sim.factory);
     let v = vpc(&p, "10.0.0.0/16").await;
-    assert_eq!(code(subnet(&p, &v, "10.1.0.0/24").await), "InvalidSubnet.Range");
-    assert_eq!(code(subnet(&p, &v, "10.0.0.0/29").await), "InvalidSubnet.Range");
+    assert_eq!(
+        code(subnet(&p, &v, "10.1.0.0/24").await),
+        "InvalidSubnet.Range"
+    );
+    assert_eq!(
+        code(subnet(&p, &v, "10.0.0.0/29").await),
+        "InvalidSubnet.Range"
+    );
 }
 
 #[tokio::test]
@@ -118,7 +161,10 @@ async fn overlapping_subnets_conflict() {
     let p = aws(&sim.factory);
     let v = vpc(&p, "10.0.0.0/16").await;
     subnet(&p, &v, "10.0.1.0/24").await.unwrap();
-    assert_eq!(code(subnet(&p, &v, "10.0.1.128/25").await), "InvalidSubnet.Conflict");
+    assert_eq!(
+        code(subnet(&p, &v, "10.0.1.128/25").await),
+        "InvalidSubnet.Conflict"
+    );
     // Another VPC may reuse the range.
     let other = vpc(&p, "10.0.0.0/16").await;
     subnet(&p, &other, "10.0.1.0/24").await.unwrap();
@@ -128,8 +174,14 @@ async fn overlapping_subnets_conflict() {
 async fn subnet_in_a_missing_vpc_fails_at_apply() {
     let sim = sim();
     let p = aws(&sim.factory);
-    let cfg = obj(&[("vpc_id", s("vpc-00000000000000000")), ("cidr_block", s("10.0.1.0/24"))]);
-    assert_eq!(code(create(&p, "aws_subnet", cfg).await), "InvalidVpcID.NotFound");
+    let cfg = obj(&[
+        ("vpc_id", s("vpc-00000000000000000")),
+        ("cidr_block", s("10.0.1.0/24")),
+    ]);
+    assert_eq!(
+        code(create(&p, "aws_subnet", cfg).await),
+        "InvalidVpcID.NotFound"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +196,10 @@ async fn subnet_zone_must_belong_to_the_region() {
             ("availability_zone", s(az)),
         ])
     };
-    assert_eq!(code(create(&p, "aws_subnet", cfg("us-east-1a")).await), "InvalidParameterValue");
+    assert_eq!(
+        code(create(&p, "aws_subnet", cfg("us-east-1a")).await),
+        "InvalidParameterValue"
+    );
     let sn = create(&p, "aws_subnet", cfg("eu-west-1b")).await.unwrap();
     assert_eq!(str_of(&sn, "availability_zone_id"), "euw1-az2");
 }
@@ -158,7 +213,10 @@ async fn subnet_gets_a_zone_and_counts_free_addresses() {
         &p,
         "aws_subnet",
         None,
-        &obj(&[("vpc_id", s(str_of(&v, "id"))), ("cidr_block", s("10.0.1.0/24"))]),
+        &obj(&[
+            ("vpc_id", s(str_of(&v, "id"))),
+            ("cidr_block", s("10.0.1.0/24")),
+        ]),
     )
     .await
     .unwrap()
@@ -167,7 +225,10 @@ async fn subnet_gets_a_zone_and_counts_free_addresses() {
     assert!(attr(&planned, "available_ip_address_count").is_unknown());
     let sn = subnet(&p, &v, "10.0.1.0/24").await.unwrap();
     assert_eq!(str_of(&sn, "availability_zone"), "eu-west-1a");
-    assert_eq!(attr(&sn, "available_ip_address_count"), &Value::Number(251.0));
+    assert_eq!(
+        attr(&sn, "available_ip_address_count"),
+        &Value::Number(251.0)
+    );
 }
 
 #[tokio::test]
@@ -190,7 +251,10 @@ async fn update_of_an_object_deleted_out_of_band_is_not_found() {
     delete(&p, "aws_vpc", &v).await.unwrap();
     assert_eq!(p.read("aws_vpc", &v).await.unwrap(), None);
     let r = update(&p, "aws_vpc", &v, obj(&[("cidr_block", s("10.0.0.0/16"))])).await;
-    assert!(matches!(r, Err(engine::provider::ProviderError::NotFound(_))), "{r:?}");
+    assert!(
+        matches!(r, Err(engine::provider::ProviderError::NotFound(_))),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -226,11 +290,21 @@ async fn security_group_rules_are_validated_and_kept_as_a_set() {
             ("ingress", Value::Tuple(rules)),
         ])
     };
-    let bad = plan(&p, "aws_security_group", None, &cfg(vec![rule(443.0, 80.0)])).await;
+    let bad = plan(
+        &p,
+        "aws_security_group",
+        None,
+        &cfg(vec![rule(443.0, 80.0)]),
+    )
+    .await;
     assert_eq!(code(bad), "InvalidParameterValue");
-    let sg = create(&p, "aws_security_group", cfg(vec![rule(443.0, 443.0), rule(80.0, 80.0)]))
-        .await
-        .unwrap();
+    let sg = create(
+        &p,
+        "aws_security_group",
+        cfg(vec![rule(443.0, 443.0), rule(80.0, 80.0)]),
+    )
+    .await
+    .unwrap();
     assert!(matches!(attr(&sg, "ingress"), Value::Set(xs) if xs.len() == 2));
     assert_eq!(str_of(&sg, "description"), "Managed by Terraform");
     let dup = create(&p, "aws_security_group", cfg(vec![])).await;
@@ -242,7 +316,10 @@ async fn security_group_rules_are_validated_and_kept_as_a_set() {
 async fn availability_zones_data_source_lists_the_regions_zones() {
     let sim = sim();
     let p = aws(&sim.factory);
-    let azs = p.read_data("aws_availability_zones", &obj(&[])).await.unwrap();
+    let azs = p
+        .read_data("aws_availability_zones", &obj(&[]))
+        .await
+        .unwrap();
     assert_eq!(
         attr(&azs, "names"),
         &Value::List(vec![s("eu-west-1a"), s("eu-west-1b"), s("eu-west-1c")])

@@ -8,7 +8,9 @@ use engine::provider::Provider;
 use engine::value::Value;
 
 async fn zone(p: &Arc<dyn Provider>) -> Value {
-    create(p, "aws_route53_zone", obj(&[("name", s("example.com"))])).await.unwrap()
+    create(p, "aws_route53_zone", obj(&[("name", s("example.com"))]))
+        .await
+        .unwrap()
 }
 
 fn weighted(zone: &Value, set_id: Option<&str>, weight: f64) -> Value {
@@ -33,17 +35,25 @@ fn weighted(zone: &Value, set_id: Option<&str>, weight: f64) -> Value {
 async fn zone_gets_an_id_and_four_name_servers() {
     let sim = sim();
     let p = aws(&sim.factory);
-    let planned = plan(&p, "aws_route53_zone", None, &obj(&[("name", s("example.com"))]))
-        .await
-        .unwrap()
-        .planned;
+    let planned = plan(
+        &p,
+        "aws_route53_zone",
+        None,
+        &obj(&[("name", s("example.com"))]),
+    )
+    .await
+    .unwrap()
+    .planned;
     assert!(attr(&planned, "zone_id").is_unknown());
     assert!(attr(&planned, "name_servers").is_unknown());
     let z = zone(&p).await;
     let id = str_of(&z, "zone_id");
     assert!(id.starts_with('Z') && id.len() == 21, "{id}");
     assert_eq!(attr(&z, "id"), attr(&z, "zone_id"));
-    assert_eq!(attr(&z, "name_servers").as_seq().map(<[Value]>::len), Some(4));
+    assert_eq!(
+        attr(&z, "name_servers").as_seq().map(<[Value]>::len),
+        Some(4)
+    );
     assert_eq!(str_of(&z, "comment"), "Managed by Terraform");
 }
 
@@ -52,9 +62,14 @@ async fn weighted_record_gets_fqdn_and_composite_id() {
     let sim = sim();
     let p = aws(&sim.factory);
     let z = zone(&p).await;
-    let r = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 10.0)).await.unwrap();
+    let r = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 10.0))
+        .await
+        .unwrap();
     assert_eq!(str_of(&r, "fqdn"), "api.example.com");
-    assert_eq!(str_of(&r, "id"), format!("{}_api.example.com_A_blue", str_of(&z, "zone_id")));
+    assert_eq!(
+        str_of(&r, "id"),
+        format!("{}_api.example.com_A_blue", str_of(&z, "zone_id"))
+    );
 }
 
 #[tokio::test]
@@ -72,10 +87,23 @@ async fn weights_must_lie_between_0_and_255() {
     let p = aws(&sim.factory);
     let z = zone(&p).await;
     for bad in [256.0, -1.0, 1.5] {
-        let r = plan(&p, "aws_route53_record", None, &weighted(&z, Some("x"), bad)).await;
+        let r = plan(
+            &p,
+            "aws_route53_record",
+            None,
+            &weighted(&z, Some("x"), bad),
+        )
+        .await;
         assert_eq!(code(r), "InvalidInput", "{bad}");
     }
-    plan(&p, "aws_route53_record", None, &weighted(&z, Some("x"), 255.0)).await.unwrap();
+    plan(
+        &p,
+        "aws_route53_record",
+        None,
+        &weighted(&z, Some("x"), 255.0),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -83,8 +111,12 @@ async fn set_identifier_is_unique_per_name_and_type() {
     let sim = sim();
     let p = aws(&sim.factory);
     let z = zone(&p).await;
-    create(&p, "aws_route53_record", weighted(&z, Some("blue"), 10.0)).await.unwrap();
-    create(&p, "aws_route53_record", weighted(&z, Some("green"), 0.0)).await.unwrap();
+    create(&p, "aws_route53_record", weighted(&z, Some("blue"), 10.0))
+        .await
+        .unwrap();
+    create(&p, "aws_route53_record", weighted(&z, Some("green"), 0.0))
+        .await
+        .unwrap();
     let dup = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 5.0)).await;
     assert_eq!(code(dup), "InvalidChangeBatch");
 }
@@ -95,18 +127,40 @@ async fn changing_the_weight_updates_in_place_and_shifts_traffic() {
     let p = aws(&sim.factory);
     let z = zone(&p).await;
     let zone_id = str_of(&z, "zone_id").to_string();
-    let blue = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 100.0)).await.unwrap();
-    create(&p, "aws_route53_record", weighted(&z, Some("green"), 0.0)).await.unwrap();
-    let shares = sim.factory.traffic_shares("eu-west-1", &zone_id, "api.example.com", "A").unwrap();
-    assert_eq!(shares, vec![("blue".to_string(), 1.0), ("green".to_string(), 0.0)]);
-
-    let (planned, _) = update(&p, "aws_route53_record", &blue, weighted(&z, Some("blue"), 0.0))
+    let blue = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 100.0))
         .await
         .unwrap();
+    create(&p, "aws_route53_record", weighted(&z, Some("green"), 0.0))
+        .await
+        .unwrap();
+    let shares = sim
+        .factory
+        .traffic_shares("eu-west-1", &zone_id, "api.example.com", "A")
+        .unwrap();
+    assert_eq!(
+        shares,
+        vec![("blue".to_string(), 1.0), ("green".to_string(), 0.0)]
+    );
+
+    let (planned, _) = update(
+        &p,
+        "aws_route53_record",
+        &blue,
+        weighted(&z, Some("blue"), 0.0),
+    )
+    .await
+    .unwrap();
     assert!(planned.requires_replace.is_empty());
     assert_eq!(attr(&planned.planned, "fqdn"), &s("api.example.com"));
-    let shares = sim.factory.traffic_shares("eu-west-1", &zone_id, "api.example.com.", "A").unwrap();
-    assert_eq!(shares, vec![("blue".to_string(), 0.5), ("green".to_string(), 0.5)], "all zero: equal split");
+    let shares = sim
+        .factory
+        .traffic_shares("eu-west-1", &zone_id, "api.example.com.", "A")
+        .unwrap();
+    assert_eq!(
+        shares,
+        vec![("blue".to_string(), 0.5), ("green".to_string(), 0.5)],
+        "all zero: equal split"
+    );
 }
 
 #[tokio::test]
@@ -114,8 +168,13 @@ async fn zone_with_records_cannot_be_deleted() {
     let sim = sim();
     let p = aws(&sim.factory);
     let z = zone(&p).await;
-    let r = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 1.0)).await.unwrap();
-    assert_eq!(code(delete(&p, "aws_route53_zone", &z).await), "HostedZoneNotEmpty");
+    let r = create(&p, "aws_route53_record", weighted(&z, Some("blue"), 1.0))
+        .await
+        .unwrap();
+    assert_eq!(
+        code(delete(&p, "aws_route53_zone", &z).await),
+        "HostedZoneNotEmpty"
+    );
     delete(&p, "aws_route53_record", &r).await.unwrap();
     delete(&p, "aws_route53_zone", &z).await.unwrap();
 }
@@ -131,12 +190,28 @@ async fn record_needs_records_or_alias_but_not_both() {
         ("evaluate_target_health", Value::Bool(true)),
     ])]);
     let base = |extra: Vec<(&str, Value)>| {
-        let mut pairs = vec![("zone_id", s(str_of(&z, "zone_id"))), ("name", s("www")), ("type", s("A"))];
+        let mut pairs = vec![
+            ("zone_id", s(str_of(&z, "zone_id"))),
+            ("name", s("www")),
+            ("type", s("A")),
+        ];
         pairs.extend(extra);
         obj(&pairs)
     };
-    assert_eq!(code(plan(&p, "aws_route53_record", None, &base(vec![])).await), "InvalidInput");
-    let both = base(vec![("alias", alias.clone()), ("records", Value::Tuple(vec![s("1.2.3.4")])), ("ttl", Value::Number(1.0))]);
-    assert_eq!(code(plan(&p, "aws_route53_record", None, &both).await), "InvalidInput");
-    create(&p, "aws_route53_record", base(vec![("alias", alias)])).await.unwrap();
+    assert_eq!(
+        code(plan(&p, "aws_route53_record", None, &base(vec![])).await),
+        "InvalidInput"
+    );
+    let both = base(vec![
+        ("alias", alias.clone()),
+        ("records", Value::Tuple(vec![s("1.2.3.4")])),
+        ("ttl", Value::Number(1.0)),
+    ]);
+    assert_eq!(
+        code(plan(&p, "aws_route53_record", None, &both).await),
+        "InvalidInput"
+    );
+    create(&p, "aws_route53_record", base(vec![("alias", alias)]))
+        .await
+        .unwrap();
 }

@@ -2,8 +2,8 @@
 
 mod common;
 use common::*;
-use engine::value::Value;
 use engine::provider::ProviderFactory;
+use engine::value::Value;
 
 #[tokio::test]
 async fn output_is_unknown_at_plan_and_equals_input_after_apply() {
@@ -11,7 +11,10 @@ async fn output_is_unknown_at_plan_and_equals_input_after_apply() {
     let p = provider(&sim.factory, "terraform", None);
     let input = Value::Tuple(vec![s("a"), s("b")]);
     let cfg = obj(&[("input", input.clone())]);
-    let planned = plan(&p, "terraform_data", None, &cfg).await.unwrap().planned;
+    let planned = plan(&p, "terraform_data", None, &cfg)
+        .await
+        .unwrap()
+        .planned;
     assert!(attr(&planned, "output").is_unknown());
     assert!(attr(&planned, "id").is_unknown());
     let state = create(&p, "terraform_data", cfg).await.unwrap();
@@ -23,7 +26,9 @@ async fn output_is_unknown_at_plan_and_equals_input_after_apply() {
 async fn changing_input_updates_in_place_and_output_follows() {
     let sim = sim();
     let p = provider(&sim.factory, "terraform", None);
-    let state = create(&p, "terraform_data", obj(&[("input", s("one"))])).await.unwrap();
+    let state = create(&p, "terraform_data", obj(&[("input", s("one"))]))
+        .await
+        .unwrap();
     let (planned, after) = update(&p, "terraform_data", &state, obj(&[("input", s("two"))]))
         .await
         .unwrap();
@@ -37,10 +42,17 @@ async fn changing_input_updates_in_place_and_output_follows() {
 async fn unchanged_input_keeps_output_known() {
     let sim = sim();
     let p = provider(&sim.factory, "terraform", None);
-    let state = create(&p, "terraform_data", obj(&[("input", s("one"))])).await.unwrap();
-    let planned = plan(&p, "terraform_data", Some(&state), &obj(&[("input", s("one"))]))
+    let state = create(&p, "terraform_data", obj(&[("input", s("one"))]))
         .await
         .unwrap();
+    let planned = plan(
+        &p,
+        "terraform_data",
+        Some(&state),
+        &obj(&[("input", s("one"))]),
+    )
+    .await
+    .unwrap();
     assert_eq!(attr(&planned.planned, "output"), &s("one"));
     assert!(planned.requires_replace.is_empty());
 }
@@ -52,18 +64,31 @@ async fn changing_triggers_replace_forces_replacement() {
     let state = create(&p, "terraform_data", obj(&[("triggers_replace", s("v1"))]))
         .await
         .unwrap();
-    let planned = plan(&p, "terraform_data", Some(&state), &obj(&[("triggers_replace", s("v2"))]))
-        .await
-        .unwrap();
-    assert_eq!(planned.requires_replace, vec![vec!["triggers_replace".to_string()]]);
-    assert!(attr(&planned.planned, "id").is_unknown(), "a replacement gets a new id");
+    let planned = plan(
+        &p,
+        "terraform_data",
+        Some(&state),
+        &obj(&[("triggers_replace", s("v2"))]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        planned.requires_replace,
+        vec![vec!["triggers_replace".to_string()]]
+    );
+    assert!(
+        attr(&planned.planned, "id").is_unknown(),
+        "a replacement gets a new id"
+    );
 }
 
 #[tokio::test]
 async fn delete_removes_the_object_and_read_reports_it_gone() {
     let sim = sim();
     let p = provider(&sim.factory, "terraform", None);
-    let state = create(&p, "terraform_data", obj(&[("input", s("x"))])).await.unwrap();
+    let state = create(&p, "terraform_data", obj(&[("input", s("x"))]))
+        .await
+        .unwrap();
     assert_eq!(sim.factory.object_count().unwrap(), 1);
     assert!(p.read("terraform_data", &state).await.unwrap().is_some());
     delete(&p, "terraform_data", &state).await.unwrap();
@@ -77,6 +102,11 @@ async fn delete_removes_the_object_and_read_reports_it_gone() {
 fn factory_serves_three_provider_names() {
     let sim = sim();
     assert_eq!(sim.factory.names(), ["aws", "openstack", "terraform"]);
-    assert!(sim.factory.schema("terraform").unwrap().resources.contains_key("terraform_data"));
+    assert!(sim
+        .factory
+        .schema("terraform")
+        .unwrap()
+        .resources
+        .contains_key("terraform_data"));
     assert!(sim.factory.schema("azurerm").is_none());
 }

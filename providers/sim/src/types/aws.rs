@@ -44,7 +44,11 @@ pub fn is_region(region: &str) -> bool {
 
 /// The availability zones of a region: `a` to `f` in us-east-1, `a` to `c` elsewhere.
 pub fn availability_zones(region: &str) -> Vec<String> {
-    let letters = if region == "us-east-1" { "abcdef" } else { "abc" };
+    let letters = if region == "us-east-1" {
+        "abcdef"
+    } else {
+        "abc"
+    };
     letters.chars().map(|c| format!("{region}{c}")).collect()
 }
 
@@ -83,8 +87,14 @@ mod tests {
 
     #[test]
     fn zone_ids_follow_aws_naming() {
-        assert_eq!(zone_id("eu-west-1", "eu-west-1b").as_deref(), Some("euw1-az2"));
-        assert_eq!(zone_id("us-east-1", "us-east-1a").as_deref(), Some("use1-az1"));
+        assert_eq!(
+            zone_id("eu-west-1", "eu-west-1b").as_deref(),
+            Some("euw1-az2")
+        );
+        assert_eq!(
+            zone_id("us-east-1", "us-east-1a").as_deref(),
+            Some("use1-az1")
+        );
         assert_eq!(zone_id("eu-west-1", "us-east-1a"), None);
     }
 }

@@ -27,20 +27,33 @@ fn read_zones(ctx: &DataCtx) -> Result<Value, ProviderError> {
     let names = zones(ctx.region);
     // Every simulated zone is available.
     let wanted = str_attr(ctx.config, "state").unwrap_or("available");
-    let names: Vec<String> = if wanted == "available" { names } else { Vec::new() };
+    let names: Vec<String> = if wanted == "available" {
+        names
+    } else {
+        Vec::new()
+    };
     let ids: Vec<Value> = names
         .iter()
         .filter_map(|n| zone_id(ctx.region, n))
         .map(Value::string)
         .collect();
     Ok(Value::object([
-        ("state", ctx.config.get_attr("state").cloned().unwrap_or_default()),
+        (
+            "state",
+            ctx.config.get_attr("state").cloned().unwrap_or_default(),
+        ),
         (
             "all_availability_zones",
-            ctx.config.get_attr("all_availability_zones").cloned().unwrap_or_default(),
+            ctx.config
+                .get_attr("all_availability_zones")
+                .cloned()
+                .unwrap_or_default(),
         ),
         ("id", Value::string(ctx.region)),
-        ("names", Value::List(names.into_iter().map(Value::string).collect())),
+        (
+            "names",
+            Value::List(names.into_iter().map(Value::string).collect()),
+        ),
         ("zone_ids", Value::List(ids)),
         ("group_names", Value::set(vec![Value::string(ctx.region)])),
     ]))
@@ -89,7 +102,10 @@ pub fn caller_identity() -> DataSource {
             Ok(Value::object([
                 ("id", Value::string(ACCOUNT_ID)),
                 ("account_id", Value::string(ACCOUNT_ID)),
-                ("arn", Value::string(format!("arn:aws:iam::{ACCOUNT_ID}:user/galley"))),
+                (
+                    "arn",
+                    Value::string(format!("arn:aws:iam::{ACCOUNT_ID}:user/galley")),
+                ),
                 ("user_id", Value::string("AIDAGALLEYSIMULATOR")),
             ]))
         },

@@ -20,13 +20,34 @@ pub fn resource() -> ResourceType {
         Schema::default()
             .attr("ami", Attribute::required(string()).force_new())
             .attr("instance_type", Attribute::required(string()))
-            .attr("subnet_id", Attribute::optional_computed(string()).force_new())
-            .attr("private_ip", Attribute::optional_computed(string()).force_new())
-            .attr("vpc_security_group_ids", Attribute::optional_computed(string_set()))
-            .attr("security_groups", Attribute::optional_computed(string_set()).force_new())
-            .attr("availability_zone", Attribute::optional_computed(string()).force_new())
-            .attr("associate_public_ip_address", Attribute::optional_computed(boolean()).force_new())
-            .attr("key_name", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "subnet_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "private_ip",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "vpc_security_group_ids",
+                Attribute::optional_computed(string_set()),
+            )
+            .attr(
+                "security_groups",
+                Attribute::optional_computed(string_set()).force_new(),
+            )
+            .attr(
+                "availability_zone",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "associate_public_ip_address",
+                Attribute::optional_computed(boolean()).force_new(),
+            )
+            .attr(
+                "key_name",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("user_data", Attribute::optional(string()).force_new())
             .attr("id", computed_string())
             .attr("arn", computed_string())
@@ -64,13 +85,21 @@ fn ami_and_type_are_well_formed(ctx: &RuleCtx) -> Result<(), ProviderError> {
     if let Some(ami) = str_attr(ctx.obj, "ami") {
         let hex = ami.strip_prefix("ami-").unwrap_or("");
         if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(api_error("InvalidAMIID.Malformed", format!("Invalid id: \"{ami}\"")));
+            return Err(api_error(
+                "InvalidAMIID.Malformed",
+                format!("Invalid id: \"{ami}\""),
+            ));
         }
     }
     if let Some(t) = str_attr(ctx.obj, "instance_type") {
         let well_formed = t.split_once('.').is_some_and(|(family, size)| {
-            family.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            family
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+                && family
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
                 && !size.is_empty()
                 && size.chars().all(|c| c.is_ascii_alphanumeric())
         });
@@ -105,7 +134,10 @@ fn groups_exist(ctx: &RuleCtx) -> Result<(), ProviderError> {
     if ctx.phase != Phase::Apply {
         return Ok(());
     }
-    for g in attr(ctx.obj, "vpc_security_group_ids").as_seq().unwrap_or(&[]) {
+    for g in attr(ctx.obj, "vpc_security_group_ids")
+        .as_seq()
+        .unwrap_or(&[])
+    {
         let Some(g) = g.as_str() else { continue };
         let exists = ctx.world.get("aws_security_group", g).is_some()
             || ctx
@@ -134,11 +166,19 @@ fn place_in_subnet(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     let world: &World = ctx.world;
     let region = world.region();
     let subnet_id = str_attr(ctx.obj, "subnet_id")
-        .ok_or_else(|| api_error("VPCIdNotSpecified", "No default VPC for this user; set subnet_id."))?
+        .ok_or_else(|| {
+            api_error(
+                "VPCIdNotSpecified",
+                "No default VPC for this user; set subnet_id.",
+            )
+        })?
         .to_string();
-    let subnet = world
-        .get("aws_subnet", &subnet_id)
-        .ok_or_else(|| api_error("InvalidSubnetID.NotFound", format!("The subnet ID '{subnet_id}' does not exist")))?;
+    let subnet = world.get("aws_subnet", &subnet_id).ok_or_else(|| {
+        api_error(
+            "InvalidSubnetID.NotFound",
+            format!("The subnet ID '{subnet_id}' does not exist"),
+        )
+    })?;
     let net = str_attr(subnet, "cidr_block")
         .and_then(parse_cidr)
         .ok_or_else(|| ProviderError::Internal(format!("subnet {subnet_id} has no CIDR block")))?;
@@ -152,7 +192,10 @@ fn place_in_subnet(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     let ip = match str_attr(ctx.obj, "private_ip") {
         Some(wanted) => {
             let ip: Ipv4Addr = wanted.parse().map_err(|_| {
-                api_error("InvalidParameterValue", format!("Invalid private IP address {wanted}"))
+                api_error(
+                    "InvalidParameterValue",
+                    format!("Invalid private IP address {wanted}"),
+                )
             })?;
             let offset = u64::from(u32::from(ip)).wrapping_sub(u64::from(u32::from(net.network())));
             if !net.contains(&ip) || offset < first || offset >= last {
@@ -162,13 +205,18 @@ fn place_in_subnet(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
                 ));
             }
             if used.contains(&ip) {
-                return Err(api_error("InvalidIPAddress.InUse", format!("Address {ip} is in use.")));
+                return Err(api_error(
+                    "InvalidIPAddress.InUse",
+                    format!("Address {ip} is in use."),
+                ));
             }
             ip
         }
         None => first_free(&net, first, last, &used).ok_or_else(|| full(&subnet_id))?,
     };
-    let zone = str_attr(subnet, "availability_zone").unwrap_or_default().to_string();
+    let zone = str_attr(subnet, "availability_zone")
+        .unwrap_or_default()
+        .to_string();
     let vpc_id = str_attr(subnet, "vpc_id").unwrap_or_default();
     let default_group = world
         .get("aws_vpc", vpc_id)
@@ -185,15 +233,26 @@ fn place_in_subnet(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     fill(ctx.obj, "vpc_security_group_ids", Value::set(default_group));
     fill(ctx.obj, "security_groups", Value::Set(Vec::new()));
     fill(ctx.obj, "key_name", Value::string(""));
-    fill(ctx.obj, "arn", Value::string(arn("ec2", region, &format!("instance/{}", ctx.id))));
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(arn("ec2", region, &format!("instance/{}", ctx.id))),
+    );
     fill(ctx.obj, "instance_state", Value::string("running"));
     fill(
         ctx.obj,
         "private_dns",
-        Value::string(format!("ip-{}.{dns_suffix}", ip.to_string().replace('.', "-"))),
+        Value::string(format!(
+            "ip-{}.{dns_suffix}",
+            ip.to_string().replace('.', "-")
+        )),
     );
     fill(ctx.obj, "public_ip", Value::string(""));
     fill(ctx.obj, "public_dns", Value::string(""));
-    fill(ctx.obj, "primary_network_interface_id", Value::string(derived("eni-", ctx.id, "primary")));
+    fill(
+        ctx.obj,
+        "primary_network_interface_id",
+        Value::string(derived("eni-", ctx.id, "primary")),
+    );
     Ok(())
 }

@@ -26,7 +26,10 @@ pub fn resource() -> ResourceType {
         .attr("records", Attribute::optional(string_set()))
         .attr("set_identifier", Attribute::optional(string()).force_new())
         .attr("health_check_id", Attribute::optional(string()))
-        .attr("multivalue_answer_routing_policy", Attribute::optional(boolean()))
+        .attr(
+            "multivalue_answer_routing_policy",
+            Attribute::optional(boolean()),
+        )
         .attr("allow_overwrite", Attribute::optional_computed(boolean()))
         .attr("id", computed_string())
         .attr("fqdn", computed_string())
@@ -77,7 +80,10 @@ fn record_is_well_formed(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let obj = ctx.obj;
     if let Some(t) = str_attr(obj, "type") {
         if !TYPES.contains(&t) {
-            return Err(invalid(format!("Invalid type '{t}': must be one of {}", TYPES.join(", "))));
+            return Err(invalid(format!(
+                "Invalid type '{t}': must be one of {}",
+                TYPES.join(", ")
+            )));
         }
     }
     let alias = attr(obj, "alias").as_seq().is_some_and(|a| !a.is_empty());
@@ -109,7 +115,11 @@ fn weighted_records_are_consistent(ctx: &RuleCtx) -> Result<(), ProviderError> {
             "a weighted record requires set_identifier (missing field 'SetIdentifier')".into(),
         ));
     }
-    if weights.is_empty() && !policy.is_unknown() && !multivalue && str_attr(obj, "set_identifier").is_some() {
+    if weights.is_empty()
+        && !policy.is_unknown()
+        && !multivalue
+        && str_attr(obj, "set_identifier").is_some()
+    {
         return Err(invalid("set_identifier requires a routing policy".into()));
     }
     for w in weights {
@@ -172,7 +182,10 @@ pub fn fqdn(obj: &Value, world: &World) -> Option<String> {
 fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     let zone_id = str_attr(ctx.obj, "zone_id").unwrap_or_default().to_string();
     let fqdn = fqdn(ctx.obj, ctx.world).ok_or_else(|| {
-        api_error("NoSuchHostedZone", format!("No hosted zone found with ID: {zone_id}"))
+        api_error(
+            "NoSuchHostedZone",
+            format!("No hosted zone found with ID: {zone_id}"),
+        )
     })?;
     let t = str_attr(ctx.obj, "type").unwrap_or_default();
     let mut id = format!("{zone_id}_{fqdn}_{t}");

@@ -16,7 +16,10 @@ pub fn resource() -> ResourceType {
             .attr("name", Attribute::required(string()).force_new())
             .attr("comment", Attribute::optional_computed(string()))
             .attr("force_destroy", Attribute::optional_computed(boolean()))
-            .attr("delegation_set_id", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "delegation_set_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("id", computed_string())
             .attr("zone_id", computed_string())
             .attr("arn", computed_string())
@@ -47,12 +50,17 @@ fn name_is_a_domain(ctx: &RuleCtx) -> Result<(), ProviderError> {
         && n.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         });
     if ok {
         Ok(())
     } else {
-        Err(api_error("InvalidDomainName", format!("{name} is not a valid domain name")))
+        Err(api_error(
+            "InvalidDomainName",
+            format!("{name} is not a valid domain name"),
+        ))
     }
 }
 
@@ -65,13 +73,21 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
         .enumerate()
         .map(|(i, tld)| {
             let k = (n >> (i * 16)) as u32;
-            Value::string(format!("ns-{}.awsdns-{:02}.{tld}", k % 2048, (k >> 11) % 64))
+            Value::string(format!(
+                "ns-{}.awsdns-{:02}.{tld}",
+                k % 2048,
+                (k >> 11) % 64
+            ))
         })
         .collect();
     fill(ctx.obj, "primary_name_server", servers[0].clone());
     fill(ctx.obj, "name_servers", Value::List(servers));
     fill(ctx.obj, "zone_id", Value::string(&id));
-    fill(ctx.obj, "arn", Value::string(format!("arn:aws:route53:::hostedzone/{id}")));
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(format!("arn:aws:route53:::hostedzone/{id}")),
+    );
     fill(ctx.obj, "delegation_set_id", Value::string(""));
     Ok(())
 }

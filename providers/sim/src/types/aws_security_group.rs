@@ -15,9 +15,15 @@ pub fn resource() -> ResourceType {
     let schema = with_tags(
         Schema::default()
             .attr("name", Attribute::optional_computed(string()).force_new())
-            .attr("description", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "description",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("vpc_id", Attribute::optional_computed(string()).force_new())
-            .attr("revoke_rules_on_delete", Attribute::optional_computed(boolean()))
+            .attr(
+                "revoke_rules_on_delete",
+                Attribute::optional_computed(boolean()),
+            )
             .attr("id", computed_string())
             .attr("arn", computed_string())
             .attr("owner_id", computed_string())
@@ -68,10 +74,15 @@ fn rules_are_valid(ctx: &RuleCtx) -> Result<(), ProviderError> {
         for rule in attr(ctx.obj, block).as_seq().unwrap_or(&[]) {
             let protocol = str_attr(rule, "protocol").unwrap_or("-1");
             if !PROTOCOLS.contains(&protocol) && protocol.parse::<u8>().is_err() {
-                return Err(invalid(format!("Invalid value '{protocol}' for IP protocol.")));
+                return Err(invalid(format!(
+                    "Invalid value '{protocol}' for IP protocol."
+                )));
             }
             let all = protocol == "-1" || protocol == "all";
-            let (from, to) = (attr(rule, "from_port").as_f64(), attr(rule, "to_port").as_f64());
+            let (from, to) = (
+                attr(rule, "from_port").as_f64(),
+                attr(rule, "to_port").as_f64(),
+            );
             if let (Some(from), Some(to)) = (from, to) {
                 let in_range = |p: f64| p.fract() == 0.0 && (-1.0..=65535.0).contains(&p);
                 if !all && (!in_range(from) || !in_range(to) || from > to) {
@@ -102,7 +113,10 @@ fn name_is_unique_in_vpc(ctx: &RuleCtx) -> Result<(), ProviderError> {
     if taken {
         return Err(api_error(
             "InvalidGroup.Duplicate",
-            format!("The security group '{name}' already exists for VPC '{}'", vpc.unwrap_or("")),
+            format!(
+                "The security group '{name}' already exists for VPC '{}'",
+                vpc.unwrap_or("")
+            ),
         ));
     }
     Ok(())
@@ -111,12 +125,23 @@ fn name_is_unique_in_vpc(ctx: &RuleCtx) -> Result<(), ProviderError> {
 fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     if str_attr(ctx.obj, "vpc_id").is_none() {
         // The simulated account has no default VPC, like many real ones.
-        return Err(api_error("VPCIdNotSpecified", "No default VPC for this user; set vpc_id."));
+        return Err(api_error(
+            "VPCIdNotSpecified",
+            "No default VPC for this user; set vpc_id.",
+        ));
     }
     let region = ctx.world.region();
     let suffix = ctx.id.trim_start_matches("sg-");
-    fill(ctx.obj, "name", Value::string(format!("terraform-{suffix}")));
-    fill(ctx.obj, "arn", Value::string(arn("ec2", region, &format!("security-group/{}", ctx.id))));
+    fill(
+        ctx.obj,
+        "name",
+        Value::string(format!("terraform-{suffix}")),
+    );
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(arn("ec2", region, &format!("security-group/{}", ctx.id))),
+    );
     fill(ctx.obj, "owner_id", Value::string(ACCOUNT_ID));
     Ok(())
 }

@@ -20,10 +20,22 @@ pub fn resource() -> ResourceType {
         Schema::default()
             .attr("vpc_id", Attribute::required(string()).force_new())
             .attr("cidr_block", Attribute::required(string()).force_new())
-            .attr("availability_zone", Attribute::optional_computed(string()).force_new())
-            .attr("availability_zone_id", Attribute::optional_computed(string()).force_new())
-            .attr("map_public_ip_on_launch", Attribute::optional_computed(boolean()))
-            .attr("assign_ipv6_address_on_creation", Attribute::optional_computed(boolean()))
+            .attr(
+                "availability_zone",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "availability_zone_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "map_public_ip_on_launch",
+                Attribute::optional_computed(boolean()),
+            )
+            .attr(
+                "assign_ipv6_address_on_creation",
+                Attribute::optional_computed(boolean()),
+            )
             .attr("id", computed_string())
             .attr("arn", computed_string())
             .attr("owner_id", computed_string())
@@ -59,7 +71,10 @@ fn cidr_fits_the_vpc(ctx: &RuleCtx) -> Result<(), ProviderError> {
         )
     })?;
     if !(16..=28).contains(&net.prefix_len()) {
-        return Err(api_error("InvalidSubnet.Range", format!("The CIDR '{cidr}' is invalid.")));
+        return Err(api_error(
+            "InvalidSubnet.Range",
+            format!("The CIDR '{cidr}' is invalid."),
+        ));
     }
     let Some(vpc_id) = str_attr(ctx.obj, "vpc_id") else {
         return Ok(());
@@ -122,7 +137,11 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     if let Some(zid) = zone_id(&region, &zone) {
         fill(ctx.obj, "availability_zone_id", Value::string(zid));
     }
-    fill(ctx.obj, "arn", Value::string(arn("ec2", &region, &format!("subnet/{}", ctx.id))));
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(arn("ec2", &region, &format!("subnet/{}", ctx.id))),
+    );
     fill(ctx.obj, "owner_id", Value::string(ACCOUNT_ID));
     Ok(())
 }

@@ -16,10 +16,22 @@ pub fn resource() -> ResourceType {
         Schema::default()
             .attr("cidr_block", Attribute::required(string()).force_new())
             .attr("instance_tenancy", Attribute::optional_computed(string()))
-            .attr("enable_dns_support", Attribute::optional_computed(boolean()))
-            .attr("enable_dns_hostnames", Attribute::optional_computed(boolean()))
-            .attr("enable_network_address_usage_metrics", Attribute::optional_computed(boolean()))
-            .attr("assign_generated_ipv6_cidr_block", Attribute::optional_computed(boolean()))
+            .attr(
+                "enable_dns_support",
+                Attribute::optional_computed(boolean()),
+            )
+            .attr(
+                "enable_dns_hostnames",
+                Attribute::optional_computed(boolean()),
+            )
+            .attr(
+                "enable_network_address_usage_metrics",
+                Attribute::optional_computed(boolean()),
+            )
+            .attr(
+                "assign_generated_ipv6_cidr_block",
+                Attribute::optional_computed(boolean()),
+            )
             .attr("id", computed_string())
             .attr("arn", computed_string())
             .attr("owner_id", computed_string())
@@ -68,13 +80,33 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), engine::provider::ProviderEr
     let region = ctx.world.region();
     let id = ctx.id;
     let route_table = derived("rtb-", id, "main-route-table");
-    fill(ctx.obj, "arn", Value::string(arn("ec2", region, &format!("vpc/{id}"))));
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(arn("ec2", region, &format!("vpc/{id}"))),
+    );
     fill(ctx.obj, "owner_id", Value::string(ACCOUNT_ID));
-    fill(ctx.obj, "default_security_group_id", Value::string(derived("sg-", id, "default-sg")));
-    fill(ctx.obj, "default_network_acl_id", Value::string(derived("acl-", id, "default-acl")));
-    fill(ctx.obj, "default_route_table_id", Value::string(&route_table));
+    fill(
+        ctx.obj,
+        "default_security_group_id",
+        Value::string(derived("sg-", id, "default-sg")),
+    );
+    fill(
+        ctx.obj,
+        "default_network_acl_id",
+        Value::string(derived("acl-", id, "default-acl")),
+    );
+    fill(
+        ctx.obj,
+        "default_route_table_id",
+        Value::string(&route_table),
+    );
     fill(ctx.obj, "main_route_table_id", Value::string(route_table));
-    fill(ctx.obj, "dhcp_options_id", Value::string(derived("dopt-", region, "default-dhcp")));
+    fill(
+        ctx.obj,
+        "dhcp_options_id",
+        Value::string(derived("dopt-", region, "default-dhcp")),
+    );
     fill(ctx.obj, "ipv6_cidr_block", Value::string(""));
     fill(ctx.obj, "ipv6_association_id", Value::string(""));
     Ok(())

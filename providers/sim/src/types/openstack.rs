@@ -10,7 +10,9 @@ use crate::shape::{conform, str_attr};
 
 /// The simulated project (tenant) id.
 pub fn project_id() -> String {
-    uuid_for("galley-sim:openstack/project").simple().to_string()
+    uuid_for("galley-sim:openstack/project")
+        .simple()
+        .to_string()
 }
 
 /// Adds `region`, `tags` and `all_tags` (computed, follows `tags`).

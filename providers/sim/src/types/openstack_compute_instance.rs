@@ -22,16 +22,28 @@ pub fn resource() -> ResourceType {
     let schema = with_common(
         Schema::default()
             .attr("name", Attribute::required(string()))
-            .attr("image_id", Attribute::optional_computed(string()).force_new())
-            .attr("image_name", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "image_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr(
+                "image_name",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("flavor_id", Attribute::optional_computed(string()))
             .attr("flavor_name", Attribute::optional_computed(string()))
             .attr("key_pair", Attribute::optional(string()).force_new())
-            .attr("security_groups", Attribute::optional_computed(string_set()))
+            .attr(
+                "security_groups",
+                Attribute::optional_computed(string_set()),
+            )
             .attr("metadata", Attribute::optional(string_map()))
             .attr("all_metadata", Attribute::computed(string_map()))
             .attr("user_data", Attribute::optional(string()).force_new())
-            .attr("availability_zone", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "availability_zone",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("power_state", Attribute::optional_computed(string()))
             .attr("config_drive", Attribute::optional(boolean()).force_new())
             .attr("stop_before_destroy", Attribute::optional(boolean()))
@@ -49,8 +61,14 @@ pub fn resource() -> ResourceType {
                         .attr("uuid", Attribute::optional_computed(string()).force_new())
                         .attr("name", Attribute::optional_computed(string()).force_new())
                         .attr("port", Attribute::optional_computed(string()).force_new())
-                        .attr("fixed_ip_v4", Attribute::optional_computed(string()).force_new())
-                        .attr("fixed_ip_v6", Attribute::optional_computed(string()).force_new())
+                        .attr(
+                            "fixed_ip_v4",
+                            Attribute::optional_computed(string()).force_new(),
+                        )
+                        .attr(
+                            "fixed_ip_v6",
+                            Attribute::optional_computed(string()).force_new(),
+                        )
                         .attr("mac", Attribute::optional_computed(string()))
                         .attr("access_network", Attribute::optional_computed(boolean())),
                 },
@@ -83,18 +101,28 @@ fn metadata_map(v: &Value) -> Value {
 }
 
 fn image_and_flavor_are_named(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    let named = |a: &str, b: &str| {
-        !attr(ctx.obj, a).is_null() || !attr(ctx.obj, b).is_null()
-    };
+    let named = |a: &str, b: &str| !attr(ctx.obj, a).is_null() || !attr(ctx.obj, b).is_null();
     if !named("image_id", "image_name") {
-        return Err(api_error("BadRequest", "one of image_id or image_name must be set"));
+        return Err(api_error(
+            "BadRequest",
+            "one of image_id or image_name must be set",
+        ));
     }
     if !named("flavor_id", "flavor_name") {
-        return Err(api_error("BadRequest", "one of flavor_id or flavor_name must be set"));
+        return Err(api_error(
+            "BadRequest",
+            "one of flavor_id or flavor_name must be set",
+        ));
     }
     for n in attr(ctx.obj, "network").as_seq().unwrap_or(&[]) {
-        if ["uuid", "name", "port"].iter().all(|k| attr(n, k).is_null()) {
-            return Err(api_error("BadRequest", "a network block needs uuid, name or port"));
+        if ["uuid", "name", "port"]
+            .iter()
+            .all(|k| attr(n, k).is_null())
+        {
+            return Err(api_error(
+                "BadRequest",
+                "a network block needs uuid, name or port",
+            ));
         }
     }
     Ok(())
@@ -116,7 +144,11 @@ fn attach_ports(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     let world: &World = ctx.world;
     resolve_pair(ctx.obj, "image_id", "image_name", "image");
     resolve_pair(ctx.obj, "flavor_id", "flavor_name", "flavor");
-    fill(ctx.obj, "security_groups", Value::set(vec![Value::string("default")]));
+    fill(
+        ctx.obj,
+        "security_groups",
+        Value::set(vec![Value::string("default")]),
+    );
     fill(ctx.obj, "region", Value::string(world.region()));
     let id = ctx.id.to_string();
     let Value::Object(m) = &mut *ctx.obj else {
@@ -133,7 +165,11 @@ fn attach_ports(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
         let ip = allocate(n, &net_id, world, &mine)?;
         mine.push(ip);
         fill(n, "uuid", Value::string(&net_id));
-        fill(n, "name", Value::string(str_attr(net, "name").unwrap_or_default()));
+        fill(
+            n,
+            "name",
+            Value::string(str_attr(net, "name").unwrap_or_default()),
+        );
         fill(n, "fixed_ip_v4", Value::string(ip.to_string()));
         fill(n, "fixed_ip_v6", Value::string(""));
         fill(
@@ -145,7 +181,10 @@ fn attach_ports(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
         fill(
             n,
             "mac",
-            Value::string(format!("fa:16:3e:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2])),
+            Value::string(format!(
+                "fa:16:3e:{:02x}:{:02x}:{:02x}",
+                mac[0], mac[1], mac[2]
+            )),
         );
     }
     let access = networks
@@ -166,7 +205,10 @@ fn find_network<'w>(block: &Value, world: &'w World) -> Result<(String, &'w Valu
         if let Some(n) = world.get(NETWORK, uuid) {
             return Ok((uuid.to_string(), n));
         }
-        return Err(api_error("NetworkNotFound", format!("Network {uuid} could not be found.")));
+        return Err(api_error(
+            "NetworkNotFound",
+            format!("Network {uuid} could not be found."),
+        ));
     }
     let name = str_attr(block, "name").unwrap_or_default();
     let found: Vec<_> = world
@@ -175,7 +217,10 @@ fn find_network<'w>(block: &Value, world: &'w World) -> Result<(String, &'w Valu
         .collect();
     match found.as_slice() {
         [(id, n)] => Ok((id.to_string(), n)),
-        [] => Err(api_error("NetworkNotFound", format!("Network {name} could not be found."))),
+        [] => Err(api_error(
+            "NetworkNotFound",
+            format!("Network {name} could not be found."),
+        )),
         _ => Err(api_error(
             "NetworkAmbiguous",
             format!("Multiple possible networks found named {name}; use uuid."),
@@ -185,14 +230,22 @@ fn find_network<'w>(block: &Value, world: &'w World) -> Result<(String, &'w Valu
 
 /// An address from the network's first IPv4 subnet, skipping the gateway and
 /// addresses held by other instances' ports.
-fn allocate(block: &Value, net_id: &str, world: &World, mine: &[Ipv4Addr]) -> Result<Ipv4Addr, ProviderError> {
+fn allocate(
+    block: &Value,
+    net_id: &str,
+    world: &World,
+    mine: &[Ipv4Addr],
+) -> Result<Ipv4Addr, ProviderError> {
     let (subnet_id, subnet) = world
         .of_type(SUBNET)
         .find(|(_, s)| {
             str_attr(s, "network_id") == Some(net_id) && attr(s, "ip_version").as_f64() != Some(6.0)
         })
         .ok_or_else(|| {
-            api_error("IpAddressGenerationFailure", format!("Network {net_id} has no IPv4 subnet."))
+            api_error(
+                "IpAddressGenerationFailure",
+                format!("Network {net_id} has no IPv4 subnet."),
+            )
         })?;
     let net = str_attr(subnet, "cidr")
         .and_then(parse_cidr)
@@ -207,14 +260,23 @@ fn allocate(block: &Value, net_id: &str, world: &World, mine: &[Ipv4Addr]) -> Re
         used.push(gw);
     }
     if let Some(wanted) = str_attr(block, "fixed_ip_v4") {
-        let ip: Ipv4Addr = wanted
-            .parse()
-            .map_err(|_| api_error("InvalidInput", format!("Invalid input for fixed_ip_v4: {wanted}")))?;
+        let ip: Ipv4Addr = wanted.parse().map_err(|_| {
+            api_error(
+                "InvalidInput",
+                format!("Invalid input for fixed_ip_v4: {wanted}"),
+            )
+        })?;
         if !net.contains(&ip) {
-            return Err(api_error("InvalidIpForSubnet", format!("IP address {ip} is not a valid IP for the specified subnet.")));
+            return Err(api_error(
+                "InvalidIpForSubnet",
+                format!("IP address {ip} is not a valid IP for the specified subnet."),
+            ));
         }
         if used.contains(&ip) {
-            return Err(api_error("IpAddressAlreadyAllocated", format!("IP address {ip} already allocated in subnet {subnet_id}")));
+            return Err(api_error(
+                "IpAddressAlreadyAllocated",
+                format!("IP address {ip} already allocated in subnet {subnet_id}"),
+            ));
         }
         return Ok(ip);
     }

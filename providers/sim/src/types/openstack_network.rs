@@ -17,9 +17,15 @@ fn schema() -> Schema {
             .attr("admin_state_up", Attribute::optional_computed(boolean()))
             .attr("shared", Attribute::optional_computed(boolean()))
             .attr("external", Attribute::optional_computed(boolean()))
-            .attr("port_security_enabled", Attribute::optional_computed(boolean()))
+            .attr(
+                "port_security_enabled",
+                Attribute::optional_computed(boolean()),
+            )
             .attr("mtu", Attribute::optional_computed(number()))
-            .attr("tenant_id", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "tenant_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("id", computed_string()),
     )
 }
@@ -71,7 +77,10 @@ fn find_network(ctx: &DataCtx) -> Result<Value, ProviderError> {
             set_attr(&mut out, "network_id", Value::string(*nid));
             Ok(out)
         }
-        [] => Err(api_error("NetworkNotFound", "Your query returned no results.")),
+        [] => Err(api_error(
+            "NetworkNotFound",
+            "Your query returned no results.",
+        )),
         _ => Err(api_error(
             "InvalidInput",
             "Your query returned more than one result; narrow it with network_id.",

@@ -16,14 +16,20 @@ pub fn resource() -> ResourceType {
         Schema::default()
             .attr("network_id", Attribute::required(string()).force_new())
             .attr("cidr", Attribute::required(string()).force_new())
-            .attr("ip_version", Attribute::optional_computed(number()).force_new())
+            .attr(
+                "ip_version",
+                Attribute::optional_computed(number()).force_new(),
+            )
             .attr("name", Attribute::optional(string()))
             .attr("description", Attribute::optional(string()))
             .attr("gateway_ip", Attribute::optional_computed(string()))
             .attr("no_gateway", Attribute::optional_computed(boolean()))
             .attr("enable_dhcp", Attribute::optional_computed(boolean()))
             .attr("dns_nameservers", Attribute::optional(string_list()))
-            .attr("tenant_id", Attribute::optional_computed(string()).force_new())
+            .attr(
+                "tenant_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("id", computed_string()),
     );
     ResourceType::new("openstack_networking_subnet_v2", schema)
@@ -53,23 +59,37 @@ fn cidr_is_free_on_network(ctx: &RuleCtx) -> Result<(), ProviderError> {
     if version == 6.0 {
         return match cidr.parse::<ipnet::Ipv6Net>() {
             Ok(_) => Ok(()),
-            Err(_) => Err(api_error("InvalidInput", format!("Invalid input for cidr: '{cidr}' is not a valid IP subnet."))),
+            Err(_) => Err(api_error(
+                "InvalidInput",
+                format!("Invalid input for cidr: '{cidr}' is not a valid IP subnet."),
+            )),
         };
     }
     if version != 4.0 {
-        return Err(api_error("InvalidInput", format!("Invalid input for ip_version: {version}")));
+        return Err(api_error(
+            "InvalidInput",
+            format!("Invalid input for ip_version: {version}"),
+        ));
     }
     let net = parse_cidr(cidr).ok_or_else(|| {
-        api_error("InvalidInput", format!("Invalid input for cidr: '{cidr}' is not a valid IP subnet."))
+        api_error(
+            "InvalidInput",
+            format!("Invalid input for cidr: '{cidr}' is not a valid IP subnet."),
+        )
     })?;
     let Some(network_id) = str_attr(ctx.obj, "network_id") else {
         return Ok(());
     };
-    let clash = ctx.world.of_type("openstack_networking_subnet_v2").find(|(id, s)| {
-        Some(*id) != ctx.self_id
-            && str_attr(s, "network_id") == Some(network_id)
-            && str_attr(s, "cidr").and_then(parse_cidr).is_some_and(|o| overlaps(&o, &net))
-    });
+    let clash = ctx
+        .world
+        .of_type("openstack_networking_subnet_v2")
+        .find(|(id, s)| {
+            Some(*id) != ctx.self_id
+                && str_attr(s, "network_id") == Some(network_id)
+                && str_attr(s, "cidr")
+                    .and_then(parse_cidr)
+                    .is_some_and(|o| overlaps(&o, &net))
+        });
     if let Some((id, _)) = clash {
         return Err(api_error(
             "InvalidInput",

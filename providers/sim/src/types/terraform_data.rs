@@ -12,7 +12,10 @@ pub fn resource() -> ResourceType {
         .attr("id", computed_string())
         .attr("input", Attribute::optional(Type::Any))
         .attr("output", Attribute::computed(Type::Any))
-        .attr("triggers_replace", Attribute::optional(Type::Any).force_new());
+        .attr(
+            "triggers_replace",
+            Attribute::optional(Type::Any).force_new(),
+        );
     // Terraform shows `output` as known only after apply, even when `input` is known.
     ResourceType::new("terraform_data", schema).derive("output", "input", false, Clone::clone)
 }

@@ -110,7 +110,11 @@ pub async fn plan(
     .await
 }
 
-pub async fn create(p: &Arc<dyn Provider>, ty: &str, config: Value) -> Result<Value, ProviderError> {
+pub async fn create(
+    p: &Arc<dyn Provider>,
+    ty: &str,
+    config: Value,
+) -> Result<Value, ProviderError> {
     let planned = plan(p, ty, None, &config).await?.planned;
     let out = p
         .apply(ApplyRequest {
@@ -159,18 +163,27 @@ pub fn code(r: Result<impl std::fmt::Debug, ProviderError>) -> String {
 }
 
 pub fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.get_attr(name).unwrap_or_else(|| panic!("no attribute {name} in {v}"))
+    v.get_attr(name)
+        .unwrap_or_else(|| panic!("no attribute {name} in {v}"))
 }
 
 pub fn str_of<'a>(v: &'a Value, name: &str) -> &'a str {
-    attr(v, name).as_str().unwrap_or_else(|| panic!("{name} is not a string in {v}"))
+    attr(v, name)
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string in {v}"))
 }
 
 pub async fn vpc(p: &Arc<dyn Provider>, cidr: &str) -> Value {
-    create(p, "aws_vpc", obj(&[("cidr_block", s(cidr))])).await.unwrap()
+    create(p, "aws_vpc", obj(&[("cidr_block", s(cidr))]))
+        .await
+        .unwrap()
 }
 
-pub async fn subnet(p: &Arc<dyn Provider>, vpc: &Value, cidr: &str) -> Result<Value, ProviderError> {
+pub async fn subnet(
+    p: &Arc<dyn Provider>,
+    vpc: &Value,
+    cidr: &str,
+) -> Result<Value, ProviderError> {
     create(
         p,
         "aws_subnet",
