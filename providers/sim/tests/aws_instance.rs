@@ -202,3 +202,32 @@ async fn security_group_in_use_cannot_be_deleted() {
         "InvalidGroup.NotFound"
     );
 }
+
+#[tokio::test]
+async fn subnet_update_returns_the_planned_count_and_refresh_the_live_one() {
+    let sim = sim();
+    let p = aws(&sim.factory);
+    let v = vpc(&p, "10.0.0.0/16").await;
+    let sn = subnet(&p, &v, "10.0.1.0/24").await.unwrap();
+    instance(&p, &sn).await.unwrap();
+    let cfg = obj(&[
+        ("vpc_id", attr(&v, "id").clone()),
+        ("cidr_block", s("10.0.1.0/24")),
+        ("tags", obj(&[("tier", s("app"))])),
+    ]);
+    let (planned, after) = update(&p, "aws_subnet", &sn, cfg).await.unwrap();
+    assert_eq!(
+        attr(&planned.planned, "available_ip_address_count"),
+        &Value::Number(251.0)
+    );
+    assert_eq!(
+        attr(&after, "available_ip_address_count"),
+        &Value::Number(251.0),
+        "as planned"
+    );
+    let refreshed = p.read("aws_subnet", &after).await.unwrap().unwrap();
+    assert_eq!(
+        attr(&refreshed, "available_ip_address_count"),
+        &Value::Number(250.0)
+    );
+}

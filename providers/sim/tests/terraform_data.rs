@@ -110,3 +110,33 @@ fn factory_serves_three_provider_names() {
         .contains_key("terraform_data"));
     assert!(sim.factory.schema("azurerm").is_none());
 }
+
+#[tokio::test]
+async fn planning_a_null_configuration_plans_destruction() {
+    let sim = sim();
+    let p = provider(&sim.factory, "terraform", None);
+    let state = create(&p, "terraform_data", obj(&[("input", s("x"))]))
+        .await
+        .unwrap();
+    let planned = p
+        .plan(engine::provider::PlanRequest {
+            type_name: "terraform_data".into(),
+            prior: Some(state),
+            proposed: Value::Null,
+            config: Value::Null,
+        })
+        .await
+        .unwrap();
+    assert_eq!(planned.planned, Value::Null);
+}
+
+#[test]
+fn provider_blocks_accept_region_and_credentials() {
+    let sim = sim();
+    let aws = sim.factory.schema("aws").unwrap().provider;
+    assert!(aws.attributes.contains_key("region"));
+    assert!(aws.attributes["secret_key"].sensitive);
+    assert!(aws.blocks.contains_key("default_tags"));
+    let os = sim.factory.schema("openstack").unwrap().provider;
+    assert!(os.attributes.contains_key("auth_url"));
+}
