@@ -82,7 +82,9 @@ pub fn update(
     set_attr(&mut obj, "id", Value::string(&id));
     settle(&rt.schema, &mut obj, Some(&prior));
     world.insert(rt.name, &id, obj.clone());
-    Ok(with_live(rt, obj, &id, world))
+    // Live attributes keep their planned (prior) value here, so that the result matches
+    // the plan; the next refresh brings them up to date.
+    Ok(obj)
 }
 
 /// Deletes an object; refused while other objects depend on it. Deleting an object

@@ -9,7 +9,26 @@
 //!
 //! Values exchanged with the engine are shaped by the schemas: nested blocks are
 //! objects (`Single`), lists of objects (`List`) or sets of objects (`Set`); absent
-//! attributes are null and absent list or set blocks empty.
+//! attributes are null and absent list or set blocks empty. Tuples and objects are
+//! accepted where the schema says list, set or map, and returned converted.
+//!
+//! What the engine can rely on:
+//! - `plan` builds `planned` from `config` and `prior` (`proposed` is only a fallback
+//!   when `config` is null); a null `proposed` and `config` plan a destroy (null).
+//!   `requires_replace` holds attribute paths, list-block items as
+//!   `["network", "0", "uuid"]`; when it is non-empty, `planned` is the replacement's
+//!   create plan (computed attributes unknown).
+//! - `apply` never returns unknowns; a configurable attribute still unknown at apply
+//!   is an `Internal` error. Sensitive marks are dropped: re-mark from the schema.
+//! - Rule failures are `ProviderError::Api` with the service's code
+//!   (`InvalidSubnet.Range`, `DependencyViolation`, `InvalidInput`, ...).
+//! - Deleting an object that is already gone succeeds; `read` returns `None` for it.
+//! - Some computed attributes change without the object changing
+//!   (`aws_subnet.available_ip_address_count`); they refresh on `read` only.
+//!
+//! Test hooks: [`SimFactory::inject`] or `GALLEY_SIM_FAULTS` (see [`fault`]),
+//! `GALLEY_SIM_LATENCY_MS` ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
+//! [`SimFactory::object_count`] and [`SimFactory::traffic_shares`].
 
 pub mod apply;
 pub mod clock;

@@ -13,6 +13,13 @@ pub fn plan(
     world: &World,
     req: &PlanRequest,
 ) -> Result<PlanResponse, ProviderError> {
+    if req.proposed.is_null() && req.config.is_null() {
+        // Nothing configured: the object is to be destroyed.
+        return Ok(PlanResponse {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+        });
+    }
     let proposed = conform_object(req.proposed.clone(), &rt.schema);
     let config = match conform_object(req.config.clone(), &rt.schema) {
         // An engine that passes no separate configuration gets `proposed` read as one.

@@ -231,8 +231,10 @@ pub struct Registry {
     pub resources: BTreeMap<&'static str, ResourceType>,
     /// Data sources by name.
     pub data_sources: BTreeMap<&'static str, DataSource>,
-    /// Region used when the provider block names none.
+    /// Region used when the provider block names none (empty: the provider has no regions).
     pub default_region: &'static str,
+    /// The `provider` block's schema.
+    pub provider: Schema,
 }
 
 impl Registry {
@@ -242,6 +244,12 @@ impl Registry {
             default_region,
             ..Registry::default()
         }
+    }
+
+    /// Sets the `provider` block's schema.
+    pub fn provider_block(mut self, schema: Schema) -> Registry {
+        self.provider = schema;
+        self
     }
 
     /// Adds a resource type.
@@ -266,10 +274,7 @@ impl Registry {
     /// The schemas, as the engine's contract wants them.
     pub fn provider_schema(&self) -> ProviderSchema {
         ProviderSchema {
-            provider: Schema::default().attr(
-                "region",
-                engine::provider::Attribute::optional(engine::types::Type::String),
-            ),
+            provider: self.provider.clone(),
             resources: self
                 .resources
                 .iter()

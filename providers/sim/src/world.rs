@@ -4,8 +4,11 @@
 //! under a mutex and the file is rewritten (temp file + rename, so it is never torn) at
 //! most once per `flush_interval`; a write skipped for that reason is scheduled on tokio
 //! for the end of the interval, and [`WorldStore::flush`] and drop write whatever is
-//! pending. A crash can therefore lose the last interval of mutations: the engine then
-//! finds those objects gone on refresh and recreates them, as after an out-of-band delete.
+//! pending. Periodic writes skip fsync (a killed process loses nothing the kernel has;
+//! a power cut may); `flush` and drop fsync. A crash can therefore lose the last
+//! interval of mutations: the engine then finds those objects gone on refresh and
+//! recreates them, as after an out-of-band delete. Each object's JSON is encoded once
+//! when stored, so a write costs a copy of the file's bytes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -26,7 +29,15 @@ pub struct World {
     provider: String,
     region: String,
     counter: u64,
-    objects: BTreeMap<String, BTreeMap<String, Value>>,
+    objects: BTreeMap<String, BTreeMap<String, Stored>>,
+}
+
+/// An object and its JSON text, encoded once when stored so that writing the world
+/// file costs a copy of bytes, not a re-encoding of every object.
+#[derive(Debug, Clone)]
+struct Stored {
+    value: Value,
+    json: String,
 }
 
 impl World {
@@ -56,7 +67,10 @@ impl World {
 
     /// The object `id` of type `type_name`.
     pub fn get(&self, type_name: &str, id: &str) -> Option<&Value> {
-        self.objects.get(type_name).and_then(|m| m.get(id))
+        self.objects
+            .get(type_name)
+            .and_then(|m| m.get(id))
+            .map(|s| &s.value)
     }
 
     /// All objects of one type.
@@ -64,7 +78,7 @@ impl World {
         self.objects
             .get(type_name)
             .into_iter()
-            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
+            .flat_map(|m| m.iter().map(|(k, s)| (k.as_str(), &s.value)))
     }
 
     /// Every object, as (type, id).
@@ -86,10 +100,12 @@ impl World {
 
     /// Stores an object.
     pub fn insert(&mut self, type_name: &str, id: &str, v: Value) {
+        let mut json = String::new();
+        write_json(&v, &mut json);
         self.objects
             .entry(type_name.to_string())
             .or_default()
-            .insert(id.to_string(), v);
+            .insert(id.to_string(), Stored { value: v, json });
     }
 
     /// Removes an object.
@@ -99,7 +115,7 @@ impl World {
         if m.is_empty() {
             self.objects.remove(type_name);
         }
-        v
+        v.map(|s| s.value)
     }
 
     /// The next creation number; ids derive from it.
@@ -108,22 +124,32 @@ impl World {
         self.counter
     }
 
-    fn to_json(&self) -> serde_json::Value {
-        let objects: serde_json::Map<String, serde_json::Value> = self
-            .objects
-            .iter()
-            .map(|(t, m)| {
-                let inner = m.iter().map(|(id, v)| (id.clone(), v.to_json())).collect();
-                (t.clone(), serde_json::Value::Object(inner))
-            })
-            .collect();
-        serde_json::json!({
-            "version": 1,
-            "provider": self.provider,
-            "region": self.region,
-            "counter": self.counter,
-            "objects": objects,
-        })
+    /// The world file's text.
+    fn to_text(&self) -> String {
+        let mut out = String::with_capacity(1024);
+        out.push_str("{\"version\":1,\"provider\":");
+        write_json(&Value::string(&self.provider), &mut out);
+        out.push_str(",\"region\":");
+        write_json(&Value::string(&self.region), &mut out);
+        out.push_str(&format!(",\"counter\":{},\"objects\":{{", self.counter));
+        for (i, (type_name, by_id)) in self.objects.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json(&Value::string(type_name), &mut out);
+            out.push_str(":{");
+            for (j, (id, stored)) in by_id.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                write_json(&Value::string(id), &mut out);
+                out.push(':');
+                out.push_str(&stored.json);
+            }
+            out.push('}');
+        }
+        out.push_str("}}\n");
+        out
     }
 
     fn from_json(j: &serde_json::Value, registry: &Registry) -> Result<World, String> {
@@ -211,41 +237,57 @@ impl WorldStore {
         Ok(out)
     }
 
-    /// Writes the world now if it changed since the last write.
+    /// Writes the world now, durably (fsync), if it changed since the last write.
     pub fn flush(&self) -> Result<(), ProviderError> {
+        self.write(true)
+    }
+
+    /// Writes the world if it changed; `durable` also waits for the disk (fsync), which
+    /// periodic writes skip: a killed process loses nothing the kernel already has.
+    fn write(&self, durable: bool) -> Result<(), ProviderError> {
         let _writer = lock(&self.writer);
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
-        let text = {
-            let world = lock(&self.world);
-            serde_json::to_string(&world.to_json()).map_err(|e| io_error(&self.path, &e))?
-        };
-        *lock(&self.last_write) = Instant::now();
-        write_atomically(&self.path, text.as_bytes()).inspect_err(|_| {
+        let text = lock(&self.world).to_text();
+        write_atomically(&self.path, text.as_bytes(), durable).inspect_err(|_| {
             // Still unwritten: the next flush must try again.
             self.dirty.store(true, Ordering::SeqCst);
         })
     }
 
+    /// Arranges the write that follows a mutation: at once and durably when the flush
+    /// interval is zero; otherwise at most once per interval, on tokio's blocking pool
+    /// so that applies never wait for the disk (inline when there is no runtime).
     fn flush_if_due(self: &Arc<Self>) -> Result<(), ProviderError> {
-        if lock(&self.last_write).elapsed() >= self.flush_interval {
-            return self.flush();
+        if self.flush_interval.is_zero() {
+            return self.write(true);
         }
-        // Not due yet: make sure a write happens at the end of the interval even if
-        // no further mutation comes, when a tokio runtime is there to run it.
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            if !self.scheduled.swap(true, Ordering::SeqCst) {
-                let me = Arc::clone(self);
-                rt.spawn(async move {
-                    tokio::time::sleep(me.flush_interval).await;
-                    me.scheduled.store(false, Ordering::SeqCst);
-                    // Errors resurface on the next explicit flush (dirty stays set).
-                    let _ = me.flush();
-                });
-            }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            let due = lock(&self.last_write).elapsed() >= self.flush_interval;
+            return if due { self.write_now() } else { Ok(()) };
+        };
+        if self.scheduled.swap(true, Ordering::SeqCst) {
+            return Ok(());
         }
+        let wait = self
+            .flush_interval
+            .saturating_sub(lock(&self.last_write).elapsed());
+        // A weak reference, so that dropping the factory still flushes at once.
+        let weak = Arc::downgrade(self);
+        rt.spawn(async move {
+            tokio::time::sleep(wait).await;
+            let Some(me) = weak.upgrade() else { return };
+            me.scheduled.store(false, Ordering::SeqCst);
+            // Errors resurface on the next explicit flush (dirty stays set).
+            let _ = tokio::task::spawn_blocking(move || me.write_now()).await;
+        });
         Ok(())
+    }
+
+    fn write_now(&self) -> Result<(), ProviderError> {
+        *lock(&self.last_write) = Instant::now();
+        self.write(false)
     }
 }
 
@@ -261,15 +303,54 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ProviderError> {
+fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<(), ProviderError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
     }
     let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| io_error(&tmp, &e))?;
     f.write_all(bytes).map_err(|e| io_error(&tmp, &e))?;
-    f.sync_all().map_err(|e| io_error(&tmp, &e))?;
+    if durable {
+        f.sync_all().map_err(|e| io_error(&tmp, &e))?;
+    }
     std::fs::rename(&tmp, path).map_err(|e| io_error(path, &e))
+}
+
+/// Appends `v` as JSON (unknowns as null, marks dropped), as [`Value::to_json`] does,
+/// without building an intermediate document.
+fn write_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null | Value::Unknown => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(_) => out.push_str(&v.to_json().to_string()),
+        Value::String(s) => {
+            // Serializing a str cannot fail.
+            out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "null".into()));
+        }
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => {
+            out.push('[');
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(x, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) | Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(&Value::String(k.clone()), out);
+                out.push(':');
+                write_json(x, out);
+            }
+            out.push('}');
+        }
+        Value::Sensitive(x) => write_json(x, out),
+    }
 }
 
 fn io_error(path: &Path, e: &dyn std::fmt::Display) -> ProviderError {

@@ -29,6 +29,7 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
         (
             "aws",
             Registry::new("us-east-1")
+                .provider_block(aws::provider_block())
                 .resource(aws_vpc::resource())
                 .resource(aws_subnet::resource())
                 .resource(aws_security_group::resource())
@@ -42,6 +43,7 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
         (
             "openstack",
             Registry::new("RegionOne")
+                .provider_block(openstack::provider_block())
                 .resource(openstack_network::resource())
                 .resource(openstack_subnet::resource())
                 .resource(openstack_compute_instance::resource())

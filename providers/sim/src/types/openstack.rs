@@ -15,6 +15,38 @@ pub fn project_id() -> String {
         .to_string()
 }
 
+/// The `provider "openstack"` block: `region` selects the world; authentication
+/// settings are accepted and ignored.
+pub fn provider_block() -> Schema {
+    let optional = Attribute::optional;
+    [
+        "auth_url",
+        "cloud",
+        "user_name",
+        "user_id",
+        "tenant_name",
+        "tenant_id",
+        "user_domain_name",
+        "project_domain_name",
+        "domain_name",
+        "application_credential_id",
+        "endpoint_type",
+        "cacert_file",
+    ]
+    .into_iter()
+    .fold(Schema::default(), |s, name| {
+        s.attr(name, optional(string()))
+    })
+    .attr("region", optional(string()))
+    .attr("password", optional(string()).sensitive())
+    .attr("token", optional(string()).sensitive())
+    .attr(
+        "application_credential_secret",
+        optional(string()).sensitive(),
+    )
+    .attr("insecure", optional(super::boolean()))
+}
+
 /// Adds `region`, `tags` and `all_tags` (computed, follows `tags`).
 pub fn with_common(schema: Schema) -> Schema {
     schema
