@@ -389,12 +389,7 @@ impl Walk {
                 }
             }
         }
-        if let Some(sink) = &self.sink {
-            if let Err(e) = sink.changed(&state) {
-                drop(state);
-                self.error(Diagnostic::error("Failed to save state").with_detail(e));
-            }
-        }
+        self.persist(state, "");
     }
 }
 

@@ -45,6 +45,22 @@ where
     }
 }
 
+/// Destroys one object through its provider, retrying while throttled.
+async fn destroy_object(
+    provider: &Arc<dyn Provider>,
+    type_name: &str,
+    prior: &Value,
+) -> Result<Option<Value>, ProviderError> {
+    with_retry(|| {
+        provider.apply(ApplyRequest {
+            type_name: type_name.to_string(),
+            prior: Some(prior.clone()),
+            planned: None,
+        })
+    })
+    .await
+}
+
 /// The provider string recorded in state and plans, e.g. `provider["aws"].west`.
 fn provider_string(node: &NodeKind) -> String {
     match node {
@@ -573,15 +589,9 @@ impl Walk {
         let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                with_retry(|| {
-                    provider.apply(ApplyRequest {
-                        type_name: type_name.clone(),
-                        prior: Some(p.clone()),
-                        planned: None,
-                    })
-                })
-                .await
-                .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+                destroy_object(provider, &type_name, p)
+                    .await
+                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
                 self.record(addr, provider_name, None);
             }
         }
@@ -619,15 +629,9 @@ impl Walk {
         inst.create_before_destroy = rb.lifecycle.create_before_destroy;
         if replace && rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                with_retry(|| {
-                    provider.apply(ApplyRequest {
-                        type_name: type_name.clone(),
-                        prior: Some(p.clone()),
-                        planned: None,
-                    })
-                })
-                .await
-                .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+                destroy_object(provider, &type_name, p)
+                    .await
+                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
             }
         }
         self.record(addr, provider_name, Some(inst));
@@ -656,15 +660,27 @@ impl Walk {
                 st.remove_instance(addr);
             }
         }
-        if let Some(sink) = &self.sink {
-            if let Err(e) = sink.changed(&st) {
-                drop(st);
-                self.error(
-                    Diagnostic::error("Failed to save state").with_detail(format!(
-                        "{e}. The change to {addr} happened but is not recorded."
-                    )),
-                );
-            }
+        self.persist(
+            st,
+            &format!("The change to {addr} happened but is not recorded."),
+        );
+    }
+
+    /// Hands the state to the sink; a failure becomes an error diagnostic ending in `context`.
+    pub(crate) fn persist(
+        &self,
+        state: std::sync::MutexGuard<'_, crate::state::State>,
+        context: &str,
+    ) {
+        let Some(sink) = &self.sink else { return };
+        if let Err(e) = sink.changed(&state) {
+            drop(state);
+            let detail = if context.is_empty() {
+                e
+            } else {
+                format!("{e}. {context}")
+            };
+            self.error(Diagnostic::error("Failed to save state").with_detail(detail));
         }
     }
 
@@ -741,12 +757,7 @@ impl Walk {
         self.clone().apply_orphans().await;
         let mut st = self.state.lock().expect("lock");
         st.outputs.clear();
-        if let Some(sink) = &self.sink {
-            if let Err(e) = sink.changed(&st) {
-                drop(st);
-                self.error(Diagnostic::error("Failed to save state").with_detail(e));
-            }
-        }
+        self.persist(st, "");
     }
 
     /// Deletes instances so that nothing is deleted before what depends on it.
@@ -853,15 +864,7 @@ impl Walk {
             return true;
         };
         let _permit = self.semaphore.acquire().await.expect("semaphore");
-        let r = with_retry(|| {
-            provider.apply(ApplyRequest {
-                type_name: addr.resource.type_name.clone(),
-                prior: Some(prior.clone()),
-                planned: None,
-            })
-        })
-        .await;
-        match r {
+        match destroy_object(&provider, &addr.resource.type_name, &prior).await {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
                 self.record(addr, provider_name, None);
                 true
