@@ -226,21 +226,25 @@ impl Target {
     /// True if `inst` is named by this target.
     pub fn contains(&self, inst: &ResourceInstance) -> bool {
         match self {
-            Target::Module(m) => {
-                inst.module.0.starts_with(&m.0) || module_matches_unkeyed(m, &inst.module)
-            }
+            Target::Module(m) => module_pattern_matches(m, &inst.module, true),
             Target::Resource(r) => {
                 r.resource == inst.resource
-                    && (r.module == inst.module || module_matches_unkeyed(&r.module, &inst.module))
+                    && module_pattern_matches(&r.module, &inst.module, false)
             }
             Target::Instance(i) => i == inst,
         }
     }
 }
 
-/// `module.a` (no key) also names every instance `module.a[...]`.
-fn module_matches_unkeyed(pattern: &ModulePath, path: &ModulePath) -> bool {
-    pattern.0.len() <= path.0.len()
+/// `module.a` (no key) also names every instance `module.a[...]`. With `prefix`, the
+/// pattern may name an ancestor of `path`; without it, exactly `path`'s module.
+fn module_pattern_matches(pattern: &ModulePath, path: &ModulePath, prefix: bool) -> bool {
+    let len_ok = if prefix {
+        pattern.0.len() <= path.0.len()
+    } else {
+        pattern.0.len() == path.0.len()
+    };
+    len_ok
         && pattern
             .0
             .iter()
@@ -453,5 +457,10 @@ mod tests {
         let j: ResourceInstance = "module.net[\"a\"].aws_vpc.v".parse().unwrap();
         assert!(m.contains(&j));
         assert!(!m.contains(&i));
+        let in_module: ResourceInstance = "module.net.aws_instance.web[3]".parse().unwrap();
+        assert!(
+            !t.contains(&in_module),
+            "a root target does not name module resources"
+        );
     }
 }

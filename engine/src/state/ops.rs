@@ -9,40 +9,13 @@ use super::{ctytype, render, StateError};
 use crate::addr::{AbsResource, InstanceKey, Mode, ModulePath, ResourceInstance, Target};
 use crate::value::{format_number, Value};
 
-/// True if `target` names `inst`. A module step written without a key (`module.a`) names
-/// every instance of that module; a resource target names only that resource in exactly
-/// that module.
-pub fn target_matches(target: &Target, inst: &ResourceInstance) -> bool {
-    match target {
-        Target::Module(m) => module_pattern_matches(m, &inst.module, true),
-        Target::Resource(r) => {
-            r.resource == inst.resource && module_pattern_matches(&r.module, &inst.module, false)
-        }
-        Target::Instance(i) => i == inst,
-    }
-}
-
-fn module_pattern_matches(pattern: &ModulePath, path: &ModulePath, prefix: bool) -> bool {
-    let len_ok = if prefix {
-        pattern.0.len() <= path.0.len()
-    } else {
-        pattern.0.len() == path.0.len()
-    };
-    len_ok
-        && pattern
-            .0
-            .iter()
-            .zip(&path.0)
-            .all(|(p, s)| p.name == s.name && (p.key == InstanceKey::None || p.key == s.key))
-}
-
 /// The instances `galley state list` prints: all of them, or those named by any filter,
 /// in address order.
 pub fn list(state: &State, filters: &[Target]) -> Vec<ResourceInstance> {
     state
         .instances()
         .map(|(addr, _)| addr)
-        .filter(|addr| filters.is_empty() || filters.iter().any(|t| target_matches(t, addr)))
+        .filter(|addr| filters.is_empty() || filters.iter().any(|t| t.contains(addr)))
         .collect()
 }
 
@@ -258,15 +231,15 @@ fn mv_instance(
 /// removed addresses; deposed objects are listed as `ADDR (deposed object KEY)`.
 pub fn rm(state: &mut State, targets: &[Target]) -> Result<Vec<String>, StateError> {
     for t in targets {
-        let current = state.instances().any(|(a, _)| target_matches(t, &a));
-        let deposed = state.deposed().any(|(a, _, _)| target_matches(t, &a));
+        let current = state.instances().any(|(a, _)| t.contains(&a));
+        let deposed = state.deposed().any(|(a, _, _)| t.contains(&a));
         if !current && !deposed {
             return Err(StateError::NotFound {
                 address: t.to_string(),
             });
         }
     }
-    let hit = |a: &ResourceInstance| targets.iter().any(|t| target_matches(t, a));
+    let hit = |a: &ResourceInstance| targets.iter().any(|t| t.contains(a));
     let current: Vec<ResourceInstance> = state.instances().map(|(a, _)| a).filter(hit).collect();
     let deposed: Vec<(ResourceInstance, String)> = state
         .deposed()
@@ -632,11 +605,8 @@ resource "aws_vpc" "main" {
     #[test]
     fn root_resource_targets_do_not_match_module_resources() {
         let t = target("aws_vpc.main");
-        assert!(!target_matches(&t, &addr("module.net.aws_vpc.main")));
-        assert!(target_matches(
-            &target("module.net.aws_vpc.main"),
-            &addr("module.net[\"a\"].aws_vpc.main")
-        ));
+        assert!(!t.contains(&addr("module.net.aws_vpc.main")));
+        assert!(target("module.net.aws_vpc.main").contains(&addr("module.net[\"a\"].aws_vpc.main")));
     }
 
     fn outputs_state() -> State {
