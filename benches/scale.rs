@@ -1,14 +1,15 @@
 //! Scale benchmark: N `terraform_data` resources in 100 stacks of chained references,
-//! planned and applied on the simulator with zero latency. Prints wall times and peak RSS.
+//! each referring to the previous one's id (as real configurations chain ids and ARNs), planned
+//! and applied on the simulator with zero latency. Prints wall times and peak RSS.
 //!
 //! Run: `cargo bench --bench scale` (N defaults to 10000; set GALLEY_BENCH_N to change).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use engine::diag::SourceMap;
 use engine::state::{LocalBackend, State};
-use engine::walk::{Options, StateSink, Walk, WalkMode};
+use engine::walk::{JournalSink, Options, Walk, WalkMode};
 
 /// Writes one stack module per directory: a chain of resources referencing the previous
 /// one, a `count` group and a `for_each` group over a local set, and `merge()` in locals.
@@ -30,7 +31,7 @@ fn generate(dir: &std::path::Path, n: usize) {
         m.push_str("resource \"terraform_data\" \"c0\" {\n  input = local.base\n}\n\n");
         for i in 1..chain {
             m.push_str(&format!(
-                "resource \"terraform_data\" \"c{i}\" {{\n  input = {{ parent = terraform_data.c{}.output, n = {i} }}\n}}\n\n",
+                "resource \"terraform_data\" \"c{i}\" {{\n  input = {{ parent = terraform_data.c{}.id, n = {i} }}\n}}\n\n",
                 i - 1
             ));
         }
@@ -69,19 +70,6 @@ fn peak_rss_mb() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
-}
-
-struct Saver(Mutex<LocalBackend>);
-
-impl StateSink for Saver {
-    fn changed(&self, state: &State) -> Result<(), String> {
-        let mut st = state.clone();
-        self.0
-            .lock()
-            .map_err(|e| e.to_string())?
-            .persist(&mut st)
-            .map_err(|e| e.to_string())
-    }
 }
 
 fn main() {
@@ -132,7 +120,7 @@ fn main() {
         WalkMode::Apply,
     )
     .expect("walk");
-    let sink = Arc::new(Saver(Mutex::new(backend)));
+    let sink = JournalSink::new(backend);
     let (state, diags) = rt.block_on(walk.apply(plan, sink));
     let apply_time = t.elapsed();
     assert!(!diags.has_errors(), "{}", diags.render(&sources));

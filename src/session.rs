@@ -115,15 +115,22 @@ impl Session {
     }
 
     /// Loads state (empty when there is none); prints and fails when it is unreadable.
+    ///
+    /// When the last apply was stopped half-way, its journal is replayed and the user is
+    /// told what it recovered and which provider calls may or may not have happened.
     pub fn load_state(&self, backend: &LocalBackend) -> Result<State, Reported> {
-        match backend.load() {
-            Ok(Some(s)) => Ok(s),
-            Ok(None) => Ok(State::new()),
+        let state = match backend.load() {
+            Ok(Some(s)) => s,
+            Ok(None) => State::new(),
             Err(e) => {
                 eprintln!("Error: {e}");
-                Err(Reported)
+                return Err(Reported);
             }
+        };
+        if let Some(r) = backend.take_recovery() {
+            report_recovery(&r);
         }
+        Ok(state)
     }
 
     /// Takes the state lock, waiting up to `timeout`.
@@ -192,5 +199,26 @@ impl ProviderFactory for Only {
         cfg: &engine::provider::ProviderConfig,
     ) -> Result<Arc<dyn engine::provider::Provider>, engine::provider::ProviderError> {
         self.inner.configure(cfg)
+    }
+}
+
+/// Tells the user what a journal left by an interrupted apply held.
+fn report_recovery(r: &engine::state::Recovery) {
+    if r.replayed > 0 {
+        eprintln!(
+            "Warning: the last apply was interrupted; recovered {} change(s) from its journal that the state file did not hold yet.",
+            r.replayed
+        );
+    }
+    for (addr, action) in &r.interrupted {
+        eprintln!(
+            "Warning: the last apply was stopped while a provider was {} {addr}\n\n  It may or may not have happened. Run galley plan: a refresh shows the object's real state. If {addr} was being created and now exists but is not in the state, import it or delete it by hand.",
+            match action.as_str() {
+                "create" => "creating",
+                "update" => "updating",
+                "delete" => "deleting",
+                _ => "changing",
+            }
+        );
     }
 }

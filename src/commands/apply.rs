@@ -1,31 +1,14 @@
 //! `galley apply` and `galley destroy`: plan (or load a saved plan), confirm, execute.
 
 use std::io::{BufRead, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use engine::plan::Plan;
-use engine::state::{LocalBackend, State};
-use engine::walk::{Options, StateSink, Walk, WalkMode};
+use engine::walk::{JournalSink, Options, Walk, WalkMode};
 
 use super::plan::{make_plan, runtime};
 use crate::cli::ApplyArgs;
 use crate::session::{interactive, Session, EXIT_ERROR, EXIT_OK};
-
-/// Persists state after every change.
-struct Saver {
-    backend: Mutex<LocalBackend>,
-}
-
-impl StateSink for Saver {
-    fn changed(&self, state: &State) -> Result<(), String> {
-        let mut st = state.clone();
-        self.backend
-            .lock()
-            .map_err(|e| e.to_string())?
-            .persist(&mut st)
-            .map_err(|e| e.to_string())
-    }
-}
 
 /// Runs `apply` (or `destroy` when `destroy` is set).
 pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
@@ -110,9 +93,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let sink = Arc::new(Saver {
-        backend: Mutex::new(s.backend(args.flags.state.as_deref())),
-    });
+    let sink = JournalSink::new(s.backend(args.flags.state.as_deref()));
     let started = std::time::Instant::now();
     let (final_state, diags) = runtime().block_on(walk.apply(plan, sink.clone()));
     s.report(&diags);

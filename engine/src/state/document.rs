@@ -24,7 +24,7 @@ use super::ctytype;
 use super::json::{AsJson, FromJson};
 use super::model::{InstanceState, OutputState, ResourceState, State};
 use super::StateError;
-use crate::addr::{AbsResource, InstanceKey, Mode, ModulePath, Resource, Target};
+use crate::addr::{AbsResource, InstanceKey, Mode, ModulePath, Resource, ResourceInstance, Target};
 use crate::value::Value;
 
 /// The format version this galley writes.
@@ -217,6 +217,83 @@ pub fn encode_into(state: &State, buf: &mut Vec<u8>) -> Result<(), StateError> {
     serde_json::to_writer_pretty(&mut *buf, &doc)
         .map_err(|e| StateError::Invalid(format!("could not encode the state: {e}")))?;
     buf.push(b'\n');
+    Ok(())
+}
+
+/// Encodes what state holds for one instance (its current object and any deposed ones) as
+/// a journal record: `{"set": "<address>", "resource": {...}}`, where `resource` has the
+/// shape of a state document's resource entry holding only that instance's objects. An
+/// instance that is gone encodes with no objects.
+pub(crate) fn encode_instance_record(
+    state: &State,
+    addr: &ResourceInstance,
+    buf: &mut Vec<u8>,
+) -> Result<(), StateError> {
+    #[derive(Serialize)]
+    struct Record<'a> {
+        set: String,
+        resource: ResourceOut<'a>,
+    }
+    let abs = addr.abs_resource();
+    let empty = ResourceState::default();
+    let res = state.resources.get(&abs).unwrap_or(&empty);
+    // Only this key's objects: a resource with thousands of instances costs no more.
+    let current = res.instances.get_key_value(&addr.key);
+    let deposed = res
+        .deposed
+        .range((addr.key.clone(), String::new())..)
+        .take_while(|((k, _), _)| *k == addr.key);
+    let out = ResourceOut {
+        module: (!abs.module.is_root()).then(|| abs.module.to_string()),
+        mode: abs.resource.mode,
+        type_name: &abs.resource.type_name,
+        name: &abs.resource.name,
+        provider: &res.provider,
+        instances: current
+            .map(|(k, i)| instance_out(k, None, i))
+            .into_iter()
+            .chain(deposed.map(|((k, d), i)| instance_out(k, Some(d.as_str()), i)))
+            .collect(),
+    };
+    let record = Record {
+        set: addr.to_string(),
+        resource: out,
+    };
+    serde_json::to_writer(&mut *buf, &record)
+        .map_err(|e| StateError::Invalid(format!("could not encode a journal record: {e}")))
+}
+
+/// Applies a journal record made by [`encode_instance_record`] to `state`: the instance's
+/// objects are replaced by the record's.
+pub(crate) fn apply_instance_record(state: &mut State, record: &J) -> Result<(), StateError> {
+    let invalid = |m: String| StateError::Invalid(format!("journal record: {m}"));
+    let addr: ResourceInstance = record
+        .get("set")
+        .and_then(J::as_str)
+        .ok_or_else(|| invalid("no \"set\" address".into()))?
+        .parse()
+        .map_err(|e: crate::addr::AddrError| invalid(e.to_string()))?;
+    let r: ResourceIn = serde_json::from_value(record.get("resource").cloned().unwrap_or(J::Null))
+        .map_err(|e| invalid(e.to_string()))?;
+    let abs = addr.abs_resource();
+    let mut fresh = ResourceState::new(r.provider);
+    for i in r.instances {
+        add_instance(&abs, &mut fresh, i)?;
+    }
+    let entry = state
+        .resources
+        .entry(abs.clone())
+        .or_insert_with(|| ResourceState::new(fresh.provider.clone()));
+    entry.instances.remove(&addr.key);
+    entry.deposed.retain(|(k, _), _| *k != addr.key);
+    if !fresh.provider.is_empty() {
+        entry.provider = fresh.provider;
+    }
+    entry.instances.extend(fresh.instances);
+    entry.deposed.extend(fresh.deposed);
+    if entry.is_empty() {
+        state.resources.remove(&abs);
+    }
     Ok(())
 }
 

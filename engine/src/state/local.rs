@@ -1,6 +1,6 @@
 //! The local backend: state in one JSON file, replaced atomically on every write.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::document::{decode, encode_into};
 use super::lock::{self, LockError, LockGuard};
+use super::journal::{self, Recovery};
 use super::model::State;
 use super::StateError;
 
@@ -26,6 +27,8 @@ pub struct LocalBackend {
     load_failed: Cell<bool>,
     /// Reused between writes, since apply persists after every resource.
     buf: Vec<u8>,
+    /// What `load` recovered from a journal left by an interrupted apply.
+    recovery: RefCell<Option<Recovery>>,
 }
 
 impl LocalBackend {
@@ -36,6 +39,7 @@ impl LocalBackend {
             backed_up: false,
             load_failed: Cell::new(false),
             buf: Vec::new(),
+            recovery: RefCell::new(None),
         }
     }
 
@@ -62,7 +66,27 @@ impl LocalBackend {
     /// Reads the state; `None` when there is no state file yet. A file that cannot be
     /// used is reported with what to do about it, and is never modified: later
     /// [`LocalBackend::persist`] calls on this backend refuse to write over it.
+    ///
+    /// A journal left by an interrupted apply is replayed onto the state; what it held is
+    /// then available from [`LocalBackend::take_recovery`].
     pub fn load(&self) -> Result<Option<State>, StateError> {
+        let loaded = self.load_file()?;
+        let had_file = loaded.is_some();
+        let mut state = loaded.unwrap_or_default();
+        let recovery = journal::replay(&self.path, &mut state).inspect_err(|_| {
+            self.load_failed.set(true);
+        })?;
+        let replayed = recovery.is_some();
+        *self.recovery.borrow_mut() = recovery;
+        Ok((had_file || replayed).then_some(state))
+    }
+
+    /// What the last [`LocalBackend::load`] recovered from a journal, once.
+    pub fn take_recovery(&self) -> Option<Recovery> {
+        self.recovery.borrow_mut().take()
+    }
+
+    fn load_file(&self) -> Result<Option<State>, StateError> {
         let bytes = match fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -147,7 +171,18 @@ impl LocalBackend {
             }
             self.backed_up = true;
         }
-        write_atomic(&self.path, &self.buf, permissions)
+        write_atomic(&self.path, &self.buf, permissions)?;
+        // The state now holds everything the journal did; its header no longer matches.
+        let journal = journal::journal_path(&self.path);
+        match fs::remove_file(&journal) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Io {
+                action: "remove the journal",
+                path: journal,
+                source,
+            }),
+        }
     }
 }
 

@@ -4,11 +4,13 @@
 //! - [`document`]: the JSON file format (modelled on Terraform's v4 state).
 //! - [`json`]: values to and from JSON without an intermediate tree, for speed.
 //! - [`local`]: the local file backend (atomic writes, `.backup`).
+//! - [`journal`]: changes appended between full writes during apply, replayed on load.
 //! - [`lock`]: the lock file that keeps two runs from writing one state.
 //! - [`ops`]: pure functions behind `galley state list|show|mv|rm` and `galley output`.
 
 pub mod ctytype;
 pub mod document;
+pub mod journal;
 pub mod json;
 pub mod local;
 pub mod lock;
@@ -19,6 +21,7 @@ pub mod render;
 use std::path::PathBuf;
 
 pub use document::{decode, encode, encode_into, STATE_VERSION, SUPPORTED_VERSIONS};
+pub use journal::{Journaled, Recovery};
 pub use local::{LocalBackend, DEFAULT_STATE_FILE};
 pub use lock::{acquire, force_unlock, lock_path, read_lock, LockError, LockGuard, LockInfo};
 pub use model::{InstanceState, OutputState, ResourceState, State};

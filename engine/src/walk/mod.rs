@@ -1,6 +1,7 @@
 //! Walks the dependency graph: evaluates every node in dependency order, in plan mode
 //! (producing a [`Plan`]) or apply mode (executing one), on tokio with bounded parallelism.
 
+mod events;
 mod nodes;
 mod resource;
 pub mod store;
@@ -21,6 +22,7 @@ use crate::provider::{Provider, ProviderFactory};
 use crate::state::State;
 use crate::value::Value;
 
+pub use events::{Event, JournalSink, Observer, Outcome, StateSink};
 use store::Store;
 
 /// What the walk does with resources.
@@ -58,12 +60,6 @@ impl Default for Options {
     }
 }
 
-/// Called after each change to state during apply, to persist it.
-pub trait StateSink: Send + Sync {
-    /// The state changed; `state` is the new whole state.
-    fn changed(&self, state: &State) -> Result<(), String>;
-}
-
 /// Everything a walk needs.
 pub struct Walk {
     pub(crate) config: Arc<Config>,
@@ -80,6 +76,7 @@ pub struct Walk {
     pub(crate) plan: Option<Plan>,
     pub(crate) semaphore: Semaphore,
     pub(crate) sink: Option<Arc<dyn StateSink>>,
+    pub(crate) observer: Option<Arc<dyn Observer>>,
     /// Instances touched by this walk (so orphans can be found afterwards).
     pub(crate) seen: Mutex<HashSet<ResourceInstance>>,
     pub(crate) diags: Mutex<Diagnostics>,
@@ -120,9 +117,16 @@ impl Walk {
             plan: None,
             semaphore: Semaphore::new(parallelism),
             sink: None,
+            observer: None,
             seen: Mutex::new(HashSet::new()),
             diags: Mutex::new(diags),
         })
+    }
+
+    /// Reports apply progress to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Walk {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs in plan mode and returns the plan.
@@ -159,7 +163,8 @@ impl Walk {
         })
     }
 
-    /// Runs in apply mode: executes `plan`, calling `sink` after every change. Returns the
+    /// Runs in apply mode: executes `plan`, telling `sink` before and after every provider
+    /// call and writing the whole state through it at the end. Returns the
     /// final state and every problem met; independent branches finish even when one fails.
     pub async fn apply(mut self, plan: Plan, sink: Arc<dyn StateSink>) -> (State, Diagnostics) {
         self.plan = Some(plan);

@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::nodes::{expand, instance_locals};
 use super::store::{Expansion, ResourceValues};
-use super::{Walk, WalkMode};
+use super::events::Call;
+use super::{Event, Outcome, Walk, WalkMode};
 use crate::addr::{InstanceKey, Mode, ModulePath, Resource, ResourceInstance};
 use crate::config::{IgnoreChanges, ResourceBlock};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -589,10 +590,17 @@ impl Walk {
         let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                destroy_object(provider, &type_name, p)
-                    .await
-                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
-                self.record(addr, provider_name, None);
+                let call = self.begin(addr, "delete")?;
+                match destroy_object(provider, &type_name, p).await {
+                    Ok(_) | Err(ProviderError::NotFound(_)) => {
+                        self.record(addr, provider_name, None);
+                        self.end(addr, call, Ok(None));
+                    }
+                    Err(e) => {
+                        self.end(addr, call, Err(&e));
+                        return Err(provider_diag(rb, addr, "destroy", e));
+                    }
+                }
             }
         }
         let base = if replace { None } else { prior_attrs.clone() };
@@ -607,34 +615,52 @@ impl Walk {
         })
         .await
         .map_err(|e| provider_diag(rb, addr, "plan", e))?;
-        let new = with_retry(|| {
+        let verb = if base.is_some() { "update" } else { "create" };
+        let call = self.begin(addr, verb)?;
+        let applied = with_retry(|| {
             provider.apply(ApplyRequest {
                 type_name: type_name.clone(),
                 prior: base.clone(),
                 planned: Some(resp.planned.clone()),
             })
         })
-        .await
-        .map_err(|e| {
-            provider_diag(
-                rb,
-                addr,
-                if base.is_some() { "update" } else { "create" },
-                e,
-            )
-        })?
-        .unwrap_or(Value::Null);
+        .await;
+        let new = match applied {
+            Ok(v) => v.unwrap_or(Value::Null),
+            Err(e) => {
+                self.end(addr, call, Err(&e));
+                return Err(provider_diag(rb, addr, verb, e));
+            }
+        };
         let mut inst = InstanceState::new(new.clone());
         inst.dependencies = deps;
         inst.create_before_destroy = rb.lifecycle.create_before_destroy;
-        if replace && rb.lifecycle.create_before_destroy {
-            if let Some(p) = &prior_attrs {
-                destroy_object(provider, &type_name, p)
-                    .await
-                    .map_err(|e| provider_diag(rb, addr, "destroy", e))?;
+        let cbd_replace = replace && rb.lifecycle.create_before_destroy && prior_attrs.is_some();
+        let mut deposed = None;
+        // The new object is recorded before the old one is destroyed, and the old one stays
+        // in state (deposed) until its destroy succeeds: neither is ever unrecorded.
+        self.update_state(addr, |st| {
+            if cbd_replace {
+                deposed = st.depose_instance(addr);
+            }
+            st.set_instance(addr, provider_name, inst);
+        });
+        self.end(addr, call, Ok(Some(&new)));
+        if let (Some(key), Some(p)) = (deposed, &prior_attrs) {
+            let call = self.begin(addr, "delete")?;
+            match destroy_object(provider, &type_name, p).await {
+                Ok(_) | Err(ProviderError::NotFound(_)) => {
+                    self.update_state(addr, |st| {
+                        st.remove_deposed(addr, &key);
+                    });
+                    self.end(addr, call, Ok(None));
+                }
+                Err(e) => {
+                    self.end(addr, call, Err(&e));
+                    return Err(provider_diag(rb, addr, "destroy of the replaced object", e));
+                }
             }
         }
-        self.record(addr, provider_name, Some(inst));
         let scope = self.scope(&addr.module);
         let mut diags = Diagnostics::new();
         for c in &rb.lifecycle.postconditions {
@@ -651,19 +677,79 @@ impl Walk {
 
     /// Records an instance's new object (or its deletion) in state and persists it.
     fn record(&self, addr: &ResourceInstance, provider: &str, inst: Option<InstanceState>) {
-        let mut st = self.state.lock().expect("lock");
-        match inst {
+        self.update_state(addr, |st| match inst {
             Some(i) => {
                 st.set_instance(addr, provider, i);
             }
             None => {
                 st.remove_instance(addr);
             }
+        });
+    }
+
+    /// Changes what state holds for `addr` and hands that to the sink.
+    fn update_state(&self, addr: &ResourceInstance, f: impl FnOnce(&mut crate::state::State)) {
+        let mut st = self.state.lock().expect("lock");
+        f(&mut st);
+        let Some(sink) = &self.sink else { return };
+        if let Err(e) = sink.instance_changed(&st, addr) {
+            drop(st);
+            self.error(Diagnostic::error("Failed to save state").with_detail(format!(
+                "{e}. The change to {addr} happened but is not recorded."
+            )));
         }
-        self.persist(
-            st,
-            &format!("The change to {addr} happened but is not recorded."),
-        );
+    }
+
+    /// Before a provider call that changes `addr`: journals the intent (refusing the call
+    /// when that fails, since its outcome could then be lost) and tells the observer.
+    fn begin(&self, addr: &ResourceInstance, action: &'static str) -> Result<Call, Diagnostics> {
+        if let Some(sink) = &self.sink {
+            let st = self.state.lock().expect("lock");
+            if let Err(e) = sink.intent(&st, addr, action) {
+                return Err(Diagnostic::error("Failed to save state")
+                    .with_detail(format!("{e}. galley did not {action} {addr}."))
+                    .into());
+            }
+        }
+        if let Some(o) = &self.observer {
+            o.event(&Event::Started {
+                addr: addr.clone(),
+                action,
+            });
+        }
+        Ok(Call {
+            action,
+            started: Instant::now(),
+        })
+    }
+
+    /// After a provider call: ends its journal entry, except after a timeout (whether the
+    /// object changed is then unknown, and the open intent says so), and tells the observer.
+    fn end(&self, addr: &ResourceInstance, call: Call, result: Result<Option<&Value>, &ProviderError>) {
+        if !matches!(result, Err(ProviderError::Timeout(_))) {
+            if let Some(sink) = &self.sink {
+                let st = self.state.lock().expect("lock");
+                if let Err(e) = sink.done(&st, addr) {
+                    drop(st);
+                    self.error(Diagnostic::error("Failed to save state").with_detail(e));
+                }
+            }
+        }
+        if let Some(o) = &self.observer {
+            let outcome = match result {
+                Ok(v) => Outcome::Ok(
+                    v.and_then(|v| v.get_attr("id"))
+                        .and_then(|id| id.as_str().map(str::to_string)),
+                ),
+                Err(_) => Outcome::Failed,
+            };
+            o.event(&Event::Finished {
+                addr: addr.clone(),
+                action: call.action,
+                elapsed: call.started.elapsed(),
+                outcome,
+            });
+        }
     }
 
     /// Hands the state to the sink; a failure becomes an error diagnostic ending in `context`.
@@ -864,12 +950,21 @@ impl Walk {
             return true;
         };
         let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let call = match self.begin(addr, "delete") {
+            Ok(c) => c,
+            Err(d) => {
+                self.errors(d);
+                return false;
+            }
+        };
         match destroy_object(&provider, &addr.resource.type_name, &prior).await {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
                 self.record(addr, provider_name, None);
+                self.end(addr, call, Ok(None));
                 true
             }
             Err(e) => {
+                self.end(addr, call, Err(&e));
                 self.error(
                     Diagnostic::error(format!("Error destroying {addr}"))
                         .with_detail(e.to_string()),

@@ -1,0 +1,452 @@
+//! The apply journal: changes appended to `<state>.journal` between full writes of the state,
+//! so that saving after every resource costs the size of the change, not of the whole state.
+//!
+//! The file is JSON lines. The first line names the state it extends:
+//! `{"journal": 1, "lineage": "<uuid>", "serial": 7}`; it applies only to the state file with
+//! that lineage and serial. Then, for each provider call, an intent before it, the new objects
+//! after it, and an end marker:
+//!
+//! ```text
+//! {"intent": "create", "address": "aws_vpc.main"}
+//! {"set": "aws_vpc.main", "resource": {"mode": "managed", "type": "aws_vpc", ..., "instances": [...]}}
+//! {"done": "aws_vpc.main"}
+//! ```
+//!
+//! Loading the state replays a matching journal ([`replay`]); an intent without its `done`
+//! means galley was stopped while a provider was changing that object, which the user is
+//! told about. Every full write of the state removes the journal (the state then holds
+//! everything in it). Records are written with one `write` call each and not fsynced: a
+//! killed process loses nothing; a power cut can lose records since the last full write.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as J;
+
+use super::document::{apply_instance_record, encode_instance_record};
+use super::local::{with_suffix, LocalBackend};
+use super::model::State;
+use super::StateError;
+use crate::addr::ResourceInstance;
+
+/// The journal format version this galley writes and reads.
+pub const JOURNAL_VERSION: u64 = 1;
+
+/// Full writes happen at most every this many records, or as many as the state has
+/// instances, whichever is more: the cost of full writes stays linear in the apply's size.
+const MIN_RECORDS_BETWEEN_WRITES: usize = 1000;
+
+/// The journal file that belongs to the state file at `state_path`.
+pub fn journal_path(state_path: &Path) -> PathBuf {
+    with_suffix(state_path, ".journal")
+}
+
+/// What replaying a journal found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recovery {
+    /// Objects recorded in the journal and not yet in the state file.
+    pub replayed: usize,
+    /// Provider calls that started and never ended: `(address, "create" | "update" | "delete")`.
+    /// The object may or may not have changed in the real world.
+    pub interrupted: Vec<(String, String)>,
+}
+
+/// Applies the journal next to `state_path` to `state` (read from that file, or a new state
+/// when there is none). `Ok(None)` when there is no journal, or it belongs to another
+/// version of the state (one written after it, which already holds its records).
+pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
+    let path = journal_path(state_path);
+    let text = match fs::read(&path) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StateError::Io {
+                action: "read the journal",
+                path,
+                source,
+            })
+        }
+    };
+    let corrupt = |line: usize, why: String| {
+        StateError::Invalid(format!(
+            "the journal {} is damaged at line {line}: {why}. galley has not changed it; move it away to use the state file as it is",
+            path.display()
+        ))
+    };
+    let mut lines = text.split_inclusive('\n').enumerate().peekable();
+    let Some((_, first)) = lines.next() else {
+        return Ok(None);
+    };
+    if !first.ends_with('\n') {
+        // Stopped while writing the header: nothing was recorded.
+        return Ok(None);
+    }
+    let header: J = serde_json::from_str(first).map_err(|e| corrupt(1, e.to_string()))?;
+    if header.get("journal").and_then(J::as_u64) != Some(JOURNAL_VERSION) {
+        return Err(corrupt(1, format!("expected a journal version {JOURNAL_VERSION} header")));
+    }
+    let lineage = header.get("lineage").and_then(J::as_str).unwrap_or("");
+    let serial = header.get("serial").and_then(J::as_u64);
+    let fresh = state.serial == 0 && state.is_empty();
+    if fresh && serial == Some(0) {
+        // No state file was written before the journal started.
+        state.lineage = lineage.to_string();
+    } else if lineage != state.lineage || serial != Some(state.serial) {
+        return Ok(None);
+    }
+    let mut recovery = Recovery::default();
+    let mut open: Vec<(String, String)> = Vec::new();
+    while let Some((n, line)) = lines.next() {
+        let last = lines.peek().is_none();
+        if last && !line.ends_with('\n') {
+            // Stopped while writing this record; its intent stays open and is reported.
+            break;
+        }
+        let record: J = serde_json::from_str(line).map_err(|e| corrupt(n + 1, e.to_string()))?;
+        if let Some(addr) = record.get("intent").and(record.get("address")) {
+            let action = record["intent"].as_str().unwrap_or("change").to_string();
+            open.push((addr.as_str().unwrap_or("").to_string(), action));
+        } else if let Some(addr) = record.get("done").and_then(J::as_str) {
+            if let Some(i) = open.iter().position(|(a, _)| a == addr) {
+                open.remove(i);
+            }
+        } else if record.get("set").is_some() {
+            apply_instance_record(state, &record).map_err(|e| corrupt(n + 1, e.to_string()))?;
+            recovery.replayed += 1;
+        } else {
+            return Err(corrupt(n + 1, "unknown record".to_string()));
+        }
+    }
+    recovery.interrupted = open;
+    Ok(Some(recovery))
+}
+
+/// A local backend written through a journal: [`Journaled::record`] appends the change of
+/// one instance; the whole state is written now and then, and by [`Journaled::checkpoint`].
+#[derive(Debug)]
+pub struct Journaled {
+    backend: LocalBackend,
+    path: PathBuf,
+    file: Option<File>,
+    /// Records since the last full write.
+    records: usize,
+    /// Serial of the state file on disk (`None` until the first call tells).
+    serial: Option<u64>,
+    /// Instances in the state at the last full write (counting them costs a walk of the state).
+    written_instances: usize,
+    buf: Vec<u8>,
+}
+
+impl Journaled {
+    /// Journals writes to `backend`'s state file.
+    pub fn new(backend: LocalBackend) -> Journaled {
+        let path = journal_path(backend.path());
+        Journaled {
+            backend,
+            path,
+            file: None,
+            records: 0,
+            serial: None,
+            written_instances: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Notes that a provider is about to `action` ("create", "update", "delete") `addr`.
+    pub fn intent(
+        &mut self,
+        state: &State,
+        addr: &ResourceInstance,
+        action: &str,
+    ) -> Result<(), StateError> {
+        self.buf.clear();
+        serde_json::to_writer(
+            &mut self.buf,
+            &serde_json::json!({"intent": action, "address": addr.to_string()}),
+        )
+        .map_err(|e| StateError::Invalid(e.to_string()))?;
+        self.append(state)
+    }
+
+    /// Notes that the provider call for `addr` ended (whether or not it changed anything).
+    pub fn done(&mut self, state: &State, addr: &ResourceInstance) -> Result<(), StateError> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &serde_json::json!({"done": addr.to_string()}))
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
+        self.append(state)
+    }
+
+    /// Records what `state` now holds for `addr`. Writes the whole state instead once the
+    /// journal has grown as large as the state.
+    pub fn record(&mut self, state: &State, addr: &ResourceInstance) -> Result<(), StateError> {
+        if self.records >= MIN_RECORDS_BETWEEN_WRITES.max(self.written_instances) {
+            return self.checkpoint(state);
+        }
+        self.buf.clear();
+        encode_instance_record(state, addr, &mut self.buf)?;
+        self.append(state)
+    }
+
+    /// Writes the whole state (atomically, with a new serial) and removes the journal.
+    pub fn checkpoint(&mut self, state: &State) -> Result<(), StateError> {
+        let mut copy = state.clone();
+        copy.serial = self.serial.unwrap_or(state.serial);
+        self.backend.persist(&mut copy)?;
+        self.serial = Some(copy.serial);
+        self.written_instances = copy.instance_count();
+        // The backend removed the journal: the state file now holds everything in it.
+        self.file = None;
+        self.records = 0;
+        Ok(())
+    }
+
+    /// The serial of the state file as last written (or as given by the first state seen).
+    pub fn serial(&self) -> Option<u64> {
+        self.serial
+    }
+
+    /// Appends `self.buf` as one line, starting the journal first if needed.
+    fn append(&mut self, state: &State) -> Result<(), StateError> {
+        if self.serial.is_none() {
+            self.serial = Some(state.serial);
+        }
+        if self.file.is_none() {
+            self.start(state)?;
+        }
+        self.buf.push(b'\n');
+        let file = self.file.as_mut().expect("started");
+        file.write_all(&self.buf).map_err(|source| StateError::Io {
+            action: "append to the journal",
+            path: self.path.clone(),
+            source,
+        })?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Creates the journal with its header. A journal left by an interrupted run was
+    /// replayed into `state` when it was loaded; it is folded into the state file first.
+    fn start(&mut self, state: &State) -> Result<(), StateError> {
+        if self.path.exists() {
+            self.checkpoint(state)?;
+        }
+        let io_err = |source| StateError::Io {
+            action: "create the journal",
+            path: self.path.clone(),
+            source,
+        };
+        let mut opts = OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut file = opts.open(&self.path).map_err(io_err)?;
+        let header = serde_json::json!({
+            "journal": JOURNAL_VERSION,
+            "lineage": state.lineage,
+            "serial": self.serial.unwrap_or(state.serial),
+        });
+        let mut line = header.to_string().into_bytes();
+        line.push(b'\n');
+        file.write_all(&line).map_err(io_err)?;
+        self.file = Some(file);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::InstanceState;
+    use crate::value::Value;
+
+    fn addr(s: &str) -> ResourceInstance {
+        s.parse().unwrap()
+    }
+
+    fn set(state: &mut State, a: &str, id: &str) {
+        state.set_instance(
+            &addr(a),
+            "provider[\"aws\"]",
+            InstanceState::new(Value::object([
+                ("id", Value::string(id)),
+                ("secret", Value::string("s").mark()),
+            ])),
+        );
+    }
+
+    /// A journal for a state already written once, as an apply starts with.
+    fn started(dir: &Path) -> (Journaled, State) {
+        let mut backend = LocalBackend::in_dir(dir);
+        let mut state = State::new();
+        set(&mut state, "aws_vpc.old", "vpc-0");
+        backend.persist(&mut state).unwrap();
+        (Journaled::new(LocalBackend::in_dir(dir)), state)
+    }
+
+    fn load(dir: &Path) -> (State, Option<Recovery>) {
+        let b = LocalBackend::in_dir(dir);
+        let s = b.load().unwrap().unwrap();
+        (s, b.take_recovery())
+    }
+
+    #[test]
+    fn records_survive_a_process_that_never_wrote_the_state_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        let a = addr("module.net[\"a\"].aws_subnet.s[2]");
+        j.intent(&state, &a, "create").unwrap();
+        set(&mut state, "module.net[\"a\"].aws_subnet.s[2]", "subnet-1");
+        j.record(&state, &a).unwrap();
+        j.done(&state, &a).unwrap();
+        let old = addr("aws_vpc.old");
+        j.intent(&state, &old, "delete").unwrap();
+        state.remove_instance(&old);
+        j.record(&state, &old).unwrap();
+        j.done(&state, &old).unwrap();
+        drop(j); // killed: no checkpoint
+
+        let (loaded, recovery) = load(dir.path());
+        assert_eq!(loaded.resources, state.resources, "sensitive marks included");
+        assert_eq!(loaded.serial, 1, "replay does not write");
+        let r = recovery.unwrap();
+        assert_eq!(r.replayed, 2);
+        assert!(r.interrupted.is_empty());
+    }
+
+    #[test]
+    fn an_intent_without_its_end_is_reported_as_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, state) = started(dir.path());
+        j.intent(&state, &addr("aws_vpc.new"), "create").unwrap();
+        drop(j);
+        let (_, recovery) = load(dir.path());
+        assert_eq!(
+            recovery.unwrap().interrupted,
+            vec![("aws_vpc.new".to_string(), "create".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_its_intent_stays_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        let a = addr("aws_vpc.new");
+        j.intent(&state, &a, "create").unwrap();
+        set(&mut state, "aws_vpc.new", "vpc-9");
+        j.record(&state, &a).unwrap();
+        drop(j);
+        let path = journal_path(&dir.path().join("galley.tfstate"));
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, &text[..text.len() - 10]).unwrap();
+        let (loaded, recovery) = load(dir.path());
+        assert!(loaded.instance(&a).is_none(), "half a record is not applied");
+        assert_eq!(recovery.unwrap().interrupted.len(), 1);
+    }
+
+    #[test]
+    fn a_journal_for_another_serial_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        let a = addr("aws_vpc.new");
+        set(&mut state, "aws_vpc.new", "vpc-9");
+        j.record(&state, &a).unwrap();
+        drop(j);
+        // Another writer moved the state on without removing the journal.
+        let path = journal_path(&dir.path().join("galley.tfstate"));
+        let saved = fs::read(&path).unwrap();
+        let mut b = LocalBackend::in_dir(dir.path());
+        let mut s = b.load().unwrap().unwrap();
+        b.persist(&mut s).unwrap();
+        assert!(!path.exists(), "a full write removes the journal");
+        fs::write(&path, saved).unwrap();
+        let (loaded, recovery) = load(dir.path());
+        assert_eq!(loaded.serial, 2);
+        assert!(recovery.is_none());
+        assert!(loaded.instance(&a).is_some(), "the full write kept the replayed record");
+    }
+
+    #[test]
+    fn a_damaged_journal_is_an_error_and_blocks_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        set(&mut state, "aws_vpc.new", "vpc-9");
+        j.record(&state, &addr("aws_vpc.new")).unwrap();
+        j.done(&state, &addr("aws_vpc.new")).unwrap();
+        drop(j);
+        let path = journal_path(&dir.path().join("galley.tfstate"));
+        let text = fs::read_to_string(&path).unwrap().replacen("{\"set\"", "{\"set", 1);
+        fs::write(&path, &text).unwrap();
+        let mut b = LocalBackend::in_dir(dir.path());
+        let err = b.load().unwrap_err().to_string();
+        assert!(err.contains("damaged at line 2"), "{err}");
+        assert!(err.contains("move it away"), "{err}");
+        let mut s = state.clone();
+        assert!(b.persist(&mut s).is_err(), "never written over");
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn a_new_run_folds_a_leftover_journal_into_the_state_before_starting_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        set(&mut state, "aws_vpc.first", "vpc-1");
+        j.record(&state, &addr("aws_vpc.first")).unwrap();
+        drop(j);
+        let (mut state, _) = load(dir.path());
+        let mut j = Journaled::new(LocalBackend::in_dir(dir.path()));
+        set(&mut state, "aws_vpc.second", "vpc-2");
+        j.record(&state, &addr("aws_vpc.second")).unwrap();
+        drop(j);
+        let (loaded, _) = load(dir.path());
+        assert!(loaded.instance(&addr("aws_vpc.first")).is_some());
+        assert!(loaded.instance(&addr("aws_vpc.second")).is_some());
+    }
+
+    #[test]
+    fn a_first_apply_journals_before_any_state_file_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journaled::new(LocalBackend::in_dir(dir.path()));
+        let mut state = State::new();
+        set(&mut state, "aws_vpc.a", "vpc-1");
+        j.record(&state, &addr("aws_vpc.a")).unwrap();
+        drop(j);
+        let (loaded, _) = load(dir.path());
+        assert_eq!(loaded.lineage, state.lineage);
+        assert!(loaded.instance(&addr("aws_vpc.a")).is_some());
+    }
+
+    #[test]
+    fn the_whole_state_is_written_once_the_journal_outgrows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        for i in 0..=MIN_RECORDS_BETWEEN_WRITES {
+            let a = format!("aws_vpc.v[{i}]");
+            set(&mut state, &a, "x");
+            j.record(&state, &addr(&a)).unwrap();
+        }
+        assert_eq!(j.serial(), Some(2), "one full write");
+        let path = journal_path(&dir.path().join("galley.tfstate"));
+        assert!(!path.exists(), "the full write replaced the journal");
+        let on_disk = LocalBackend::in_dir(dir.path()).load().unwrap().unwrap();
+        assert_eq!(on_disk.instance_count(), MIN_RECORDS_BETWEEN_WRITES + 2, "and aws_vpc.old");
+    }
+
+    #[test]
+    fn deposed_objects_are_journaled_with_their_instance() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, mut state) = started(dir.path());
+        let a = addr("aws_vpc.old");
+        let key = state.depose_instance(&a).unwrap();
+        set(&mut state, "aws_vpc.old", "vpc-new");
+        j.record(&state, &a).unwrap();
+        drop(j);
+        let (loaded, _) = load(dir.path());
+        assert_eq!(loaded.resources, state.resources);
+        let res = loaded.resource(&a.abs_resource()).unwrap();
+        assert!(res.deposed.contains_key(&(a.key.clone(), key)));
+    }
+}
