@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod progress;
 pub mod session;
+pub mod style;
 pub mod vars;
 
 use std::ffi::OsString;

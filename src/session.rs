@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use engine::config::Config;
@@ -34,6 +34,8 @@ pub struct Session {
     pub sources: SourceMap,
     /// Serve aws and openstack from the simulator.
     pub sim: bool,
+    /// The simulator, created on first use and shared by every walk of the run.
+    simulator: OnceLock<Arc<sim::SimFactory>>,
 }
 
 impl Session {
@@ -43,13 +45,17 @@ impl Session {
             dir: PathBuf::from("."),
             sources: SourceMap::new(),
             sim: sim || std::env::var("GALLEY_SIM").is_ok_and(|v| v == "1" || v == "true"),
+            simulator: OnceLock::new(),
         }
     }
 
     /// Prints diagnostics to stderr.
     pub fn report(&self, diags: &Diagnostics) {
         if !diags.is_empty() {
-            eprint!("{}", diags.render(&self.sources));
+            eprint!(
+                "{}",
+                diags.render_color(&self.sources, crate::style::stderr_color())
+            );
         }
     }
 
@@ -66,17 +72,19 @@ impl Session {
     /// The provider factories: the simulator for aws and openstack with `--sim`, and the
     /// built-in `terraform` provider always.
     pub fn factories(&self) -> Vec<Arc<dyn ProviderFactory>> {
-        let options = match sim::SimOptions::from_env() {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("warning: ignoring GALLEY_SIM_FAULTS: {e}");
-                sim::SimOptions::default()
-            }
-        };
-        let factory = Arc::new(sim::SimFactory::new(
-            self.dir.join(".galley").join("sim"),
-            options,
-        ));
+        let factory = self.simulator.get_or_init(|| {
+            let options = match sim::SimOptions::from_env() {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("warning: ignoring GALLEY_SIM_FAULTS: {e}");
+                    sim::SimOptions::default()
+                }
+            };
+            Arc::new(sim::SimFactory::new(
+                self.dir.join(".galley").join("sim"),
+                options,
+            ))
+        });
         let names = if self.sim {
             vec![
                 "aws".to_string(),
@@ -87,9 +95,21 @@ impl Session {
             vec!["terraform".to_string()]
         };
         vec![Arc::new(Only {
-            inner: factory,
+            inner: factory.clone(),
             names,
         })]
+    }
+
+    /// Writes the simulator's worlds to disk now (durably), so that what apply did to the
+    /// simulated cloud is saved as surely as the state is. Reports a failure.
+    pub fn flush_simulator(&self) -> Result<(), Reported> {
+        let Some(f) = self.simulator.get() else {
+            return Ok(());
+        };
+        f.flush().map_err(|e| {
+            eprintln!("Error: could not save the simulator's world: {e}");
+            Reported
+        })
     }
 
     /// Root variable values from every source, converted to their declared types.

@@ -231,7 +231,12 @@ impl Diagnostic {
 
     /// Renders the diagnostic like rustc: summary, `--> file:line:col`, source line, caret.
     pub fn render(&self, sources: &SourceMap) -> String {
-        render(self, sources)
+        render(self, sources, false)
+    }
+
+    /// Like [`Diagnostic::render`], in color when `color` is set (for a terminal).
+    pub fn render_color(&self, sources: &SourceMap, color: bool) -> String {
+        render(self, sources, color)
     }
 
     /// The diagnostic as an object of the `--json` contract.
@@ -302,9 +307,14 @@ impl Diagnostics {
 
     /// Renders all, separated by blank lines.
     pub fn render(&self, sources: &SourceMap) -> String {
+        self.render_color(sources, false)
+    }
+
+    /// Like [`Diagnostics::render`], in color when `color` is set (for a terminal).
+    pub fn render_color(&self, sources: &SourceMap, color: bool) -> String {
         self.0
             .iter()
-            .map(|d| d.render(sources))
+            .map(|d| d.render_color(sources, color))
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -377,7 +387,7 @@ impl miette::Diagnostic for MietteDiag {
     }
 }
 
-fn render(d: &Diagnostic, sources: &SourceMap) -> String {
+fn render(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let file = d.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
     let (source, span) = match file {
         Some((s, f)) => {
@@ -412,10 +422,14 @@ fn render(d: &Diagnostic, sources: &SourceMap) -> String {
         source,
         span,
     };
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_width(100)
-            .with_context_lines(1);
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1);
     let mut out = String::new();
     if handler.render_report(&mut out, &md).is_err() {
         out = format!("{}: {}\n", d.severity.as_str(), d);

@@ -1,6 +1,6 @@
 //! `galley apply` and `galley destroy`: plan (or load a saved plan), confirm, execute.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
 use engine::plan::Plan;
@@ -8,6 +8,7 @@ use engine::walk::{JournalSink, Options, Walk, WalkMode};
 
 use super::plan::{make_plan, runtime};
 use crate::cli::ApplyArgs;
+use crate::progress::Progress;
 use crate::session::{interactive, Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs `apply` (or `destroy` when `destroy` is set).
@@ -58,7 +59,13 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let Ok(plan) = make_plan(s, &args.flags, destroy, state.clone()) else {
                 return EXIT_ERROR;
             };
-            print!("{}", engine::plan::render_plan(&plan));
+            print!(
+                "{}",
+                crate::style::paint_plan(
+                    &engine::plan::render_plan(&plan),
+                    crate::style::stdout_color()
+                )
+            );
             if !plan.has_changes() {
                 return EXIT_OK;
             }
@@ -79,6 +86,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     };
     let vars = plan.variables.clone();
     let summary = plan.summary();
+    let progress = Arc::new(Progress::new(
+        (summary.add + summary.change + summary.destroy) as u64,
+        std::io::stderr().is_terminal() && !std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+    ));
     let walk = match Walk::new(
         Arc::new(config),
         s.factories(),
@@ -87,7 +98,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         opts,
         WalkMode::Apply,
     ) {
-        Ok(w) => w,
+        Ok(w) => w.with_observer(progress.clone()),
         Err(d) => {
             s.report(&d);
             return EXIT_ERROR;
@@ -96,12 +107,16 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let sink = JournalSink::new(s.backend(args.flags.state.as_deref()));
     let started = std::time::Instant::now();
     let (final_state, diags) = runtime().block_on(walk.apply(plan, sink.clone()));
+    progress.finish();
     s.report(&diags);
+    let flushed = s.flush_simulator();
     if diags.has_errors() {
         eprintln!("\nApply failed; the state records every change that completed. Fix the errors and run apply again.");
         return EXIT_ERROR;
     }
-    let _ = final_state;
+    if flushed.is_err() {
+        return EXIT_ERROR;
+    }
     if destroy {
         println!(
             "\nDestroy complete! Resources: {} destroyed.",

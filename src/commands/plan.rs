@@ -103,7 +103,13 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
             serde_json::to_string_pretty(&plan.to_json(&s.sources)).unwrap_or_default()
         );
     } else {
-        print!("{}", engine::plan::render_plan(&plan));
+        print!(
+            "{}",
+            crate::style::paint_plan(
+                &engine::plan::render_plan(&plan),
+                crate::style::stdout_color()
+            )
+        );
     }
     if let Some(out) = &args.out {
         if let Err(e) = std::fs::write(s.dir.join(out), plan.to_file()) {

@@ -84,7 +84,10 @@ pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, 
     }
     let header: J = serde_json::from_str(first).map_err(|e| corrupt(1, e.to_string()))?;
     if header.get("journal").and_then(J::as_u64) != Some(JOURNAL_VERSION) {
-        return Err(corrupt(1, format!("expected a journal version {JOURNAL_VERSION} header")));
+        return Err(corrupt(
+            1,
+            format!("expected a journal version {JOURNAL_VERSION} header"),
+        ));
     }
     let lineage = header.get("lineage").and_then(J::as_str).unwrap_or("");
     let serial = header.get("serial").and_then(J::as_u64);
@@ -172,8 +175,11 @@ impl Journaled {
     /// Notes that the provider call for `addr` ended (whether or not it changed anything).
     pub fn done(&mut self, state: &State, addr: &ResourceInstance) -> Result<(), StateError> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &serde_json::json!({"done": addr.to_string()}))
-            .map_err(|e| StateError::Invalid(e.to_string()))?;
+        serde_json::to_writer(
+            &mut self.buf,
+            &serde_json::json!({"done": addr.to_string()}),
+        )
+        .map_err(|e| StateError::Invalid(e.to_string()))?;
         self.append(state)
     }
 
@@ -310,7 +316,10 @@ mod tests {
         drop(j); // killed: no checkpoint
 
         let (loaded, recovery) = load(dir.path());
-        assert_eq!(loaded.resources, state.resources, "sensitive marks included");
+        assert_eq!(
+            loaded.resources, state.resources,
+            "sensitive marks included"
+        );
         assert_eq!(loaded.serial, 1, "replay does not write");
         let r = recovery.unwrap();
         assert_eq!(r.replayed, 2);
@@ -343,7 +352,10 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         fs::write(&path, &text[..text.len() - 10]).unwrap();
         let (loaded, recovery) = load(dir.path());
-        assert!(loaded.instance(&a).is_none(), "half a record is not applied");
+        assert!(
+            loaded.instance(&a).is_none(),
+            "half a record is not applied"
+        );
         assert_eq!(recovery.unwrap().interrupted.len(), 1);
     }
 
@@ -366,7 +378,10 @@ mod tests {
         let (loaded, recovery) = load(dir.path());
         assert_eq!(loaded.serial, 2);
         assert!(recovery.is_none());
-        assert!(loaded.instance(&a).is_some(), "the full write kept the replayed record");
+        assert!(
+            loaded.instance(&a).is_some(),
+            "the full write kept the replayed record"
+        );
     }
 
     #[test]
@@ -378,7 +393,9 @@ mod tests {
         j.done(&state, &addr("aws_vpc.new")).unwrap();
         drop(j);
         let path = journal_path(&dir.path().join("galley.tfstate"));
-        let text = fs::read_to_string(&path).unwrap().replacen("{\"set\"", "{\"set", 1);
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replacen("{\"set\"", "{\"set", 1);
         fs::write(&path, &text).unwrap();
         let mut b = LocalBackend::in_dir(dir.path());
         let err = b.load().unwrap_err().to_string();
@@ -432,7 +449,11 @@ mod tests {
         let path = journal_path(&dir.path().join("galley.tfstate"));
         assert!(!path.exists(), "the full write replaced the journal");
         let on_disk = LocalBackend::in_dir(dir.path()).load().unwrap().unwrap();
-        assert_eq!(on_disk.instance_count(), MIN_RECORDS_BETWEEN_WRITES + 2, "and aws_vpc.old");
+        assert_eq!(
+            on_disk.instance_count(),
+            MIN_RECORDS_BETWEEN_WRITES + 2,
+            "and aws_vpc.old"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::document::{decode, encode_into};
-use super::lock::{self, LockError, LockGuard};
 use super::journal::{self, Recovery};
+use super::lock::{self, LockError, LockGuard};
 use super::model::State;
 use super::StateError;
 

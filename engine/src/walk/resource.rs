@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
+use super::events::Call;
 use super::nodes::{expand, instance_locals};
 use super::store::{Expansion, ResourceValues};
-use super::events::Call;
 use super::{Event, Outcome, Walk, WalkMode};
 use crate::addr::{InstanceKey, Mode, ModulePath, Resource, ResourceInstance};
 use crate::config::{IgnoreChanges, ResourceBlock};
@@ -603,7 +603,12 @@ impl Walk {
                 }
             }
         }
-        let base = if replace { None } else { prior_attrs.clone() };
+        // A planned create with an object in state means refresh found that object gone.
+        let base = if replace || action == Action::Create {
+            None
+        } else {
+            prior_attrs.clone()
+        };
         let proposed = self.proposed(rb, &config, base.as_ref(), schema);
         let resp = with_retry(|| {
             provider.plan(PlanRequest {
@@ -694,9 +699,11 @@ impl Walk {
         let Some(sink) = &self.sink else { return };
         if let Err(e) = sink.instance_changed(&st, addr) {
             drop(st);
-            self.error(Diagnostic::error("Failed to save state").with_detail(format!(
-                "{e}. The change to {addr} happened but is not recorded."
-            )));
+            self.error(
+                Diagnostic::error("Failed to save state").with_detail(format!(
+                    "{e}. The change to {addr} happened but is not recorded."
+                )),
+            );
         }
     }
 
@@ -725,7 +732,12 @@ impl Walk {
 
     /// After a provider call: ends its journal entry, except after a timeout (whether the
     /// object changed is then unknown, and the open intent says so), and tells the observer.
-    fn end(&self, addr: &ResourceInstance, call: Call, result: Result<Option<&Value>, &ProviderError>) {
+    fn end(
+        &self,
+        addr: &ResourceInstance,
+        call: Call,
+        result: Result<Option<&Value>, &ProviderError>,
+    ) {
         if !matches!(result, Err(ProviderError::Timeout(_))) {
             if let Some(sink) = &self.sink {
                 let st = self.state.lock().expect("lock");

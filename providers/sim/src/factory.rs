@@ -176,12 +176,17 @@ impl SimFactory {
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().into_string().ok())
             .filter_map(|n| {
-                let stem = n.strip_suffix(".json")?;
+                // A world not yet written whole may exist only as its journal.
+                let stem = n
+                    .strip_suffix(".json")
+                    .or_else(|| n.strip_suffix(".json.journal"))?;
                 let (p, r) = stem.split_once("--")?;
                 self.registries
                     .contains_key(p)
                     .then(|| (p.to_string(), r.to_string()))
             })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect())
     }
 }

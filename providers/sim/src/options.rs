@@ -10,11 +10,10 @@ pub struct SimOptions {
     /// Real time slept (on tokio) by every apply, read, import and data-source call, to
     /// exercise the engine's concurrency; zero by default.
     pub latency: Duration,
-    /// The world file is rewritten at most this often while applies run (a final write
-    /// happens on [`crate::SimFactory::flush`] and when the factory is dropped). A crash
-    /// loses at most this much of the world's history; the engine then sees the lost
-    /// objects as deleted out of band and plans to create them again. Zero writes after
-    /// every mutation.
+    /// The world file is rewritten whole at most this often while applies run (a final
+    /// write happens on [`crate::SimFactory::flush`] and when the factory is dropped).
+    /// Between rewrites every mutation is appended to the world's journal, so a killed
+    /// process loses nothing. Zero rewrites (with fsync) after every mutation.
     pub flush_interval: Duration,
     /// Faults armed when the factory is created.
     pub faults: Vec<Fault>,

@@ -1,14 +1,15 @@
 //! The simulated world of one (provider, region): its objects, in memory and on disk.
 //!
-//! Persistence trade-off: applies run in parallel, so every mutation happens in memory
-//! under a mutex and the file is rewritten (temp file + rename, so it is never torn) at
-//! most once per `flush_interval`; a write skipped for that reason is scheduled on tokio
-//! for the end of the interval, and [`WorldStore::flush`] and drop write whatever is
-//! pending. Periodic writes skip fsync (a killed process loses nothing the kernel has;
-//! a power cut may); `flush` and drop fsync. A crash can therefore lose the last
-//! interval of mutations: the engine then finds those objects gone on refresh and
-//! recreates them, as after an out-of-band delete. Each object's JSON is encoded once
-//! when stored, so a write costs a copy of the file's bytes.
+//! Persistence: the simulated cloud must not forget what it did when galley is killed,
+//! or a rehearsal would show a world no real cloud can be in. Every mutation happens in
+//! memory under a mutex and is appended at once, as one JSON line per object put or
+//! deleted, to `<world>.json.journal` (one `write` call, no fsync: a killed process loses
+//! nothing the kernel has; a power cut may). The world file itself is rewritten (a temp
+//! file renamed over it, so it is never torn) at most once per `flush_interval`, on tokio, and by
+//! [`WorldStore::flush`] and drop (with fsync); each rewrite empties the journal. Opening
+//! a world replays its journal; its records are absolute puts and deletes, so replaying
+//! them onto a newer file changes nothing. Each object's JSON is encoded once when
+//! stored, so a write costs a copy of the file's bytes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -30,6 +31,10 @@ pub struct World {
     region: String,
     counter: u64,
     objects: BTreeMap<String, BTreeMap<String, Stored>>,
+    /// Journal lines of the mutations not yet appended to the journal file.
+    log: Vec<String>,
+    /// Off while loading: what is read back is not logged again.
+    logging: bool,
 }
 
 /// An object and its JSON text, encoded once when stored so that writing the world
@@ -102,6 +107,15 @@ impl World {
     pub fn insert(&mut self, type_name: &str, id: &str, v: Value) {
         let mut json = String::new();
         write_json(&v, &mut json);
+        if self.logging {
+            let mut line = String::from("{\"put\":");
+            write_key(type_name, id, &mut line);
+            line.push_str(&format!(
+                ",\"counter\":{},\"object\":{json}}}\n",
+                self.counter
+            ));
+            self.log.push(line);
+        }
         self.objects
             .entry(type_name.to_string())
             .or_default()
@@ -112,6 +126,12 @@ impl World {
     pub fn remove(&mut self, type_name: &str, id: &str) -> Option<Value> {
         let m = self.objects.get_mut(type_name)?;
         let v = m.remove(id);
+        if self.logging && v.is_some() {
+            let mut line = String::from("{\"del\":");
+            write_key(type_name, id, &mut line);
+            line.push_str(&format!(",\"counter\":{}}}\n", self.counter));
+            self.log.push(line);
+        }
         if m.is_empty() {
             self.objects.remove(type_name);
         }
@@ -178,11 +198,61 @@ impl World {
         }
         Ok(w)
     }
+
+    /// Applies the journal's complete lines (a torn last line is what a kill mid-write
+    /// leaves; it is dropped). Returns how many records were applied.
+    fn replay(&mut self, text: &str, registry: &Registry) -> Result<usize, String> {
+        let mut n = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            if !line.ends_with('\n') {
+                break;
+            }
+            let bad = |m: &str| format!("journal line {}: {m}", i + 1);
+            let j: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| bad(&e.to_string()))?;
+            let key = |k: &str| -> Option<(String, String)> {
+                let pair = j.get(k)?.as_array()?;
+                Some((
+                    pair.first()?.as_str()?.to_string(),
+                    pair.get(1)?.as_str()?.to_string(),
+                ))
+            };
+            if let Some(c) = j.get("counter").and_then(serde_json::Value::as_u64) {
+                self.counter = self.counter.max(c);
+            }
+            if let Some((t, id)) = key("put") {
+                let rt = registry
+                    .resources
+                    .get(t.as_str())
+                    .ok_or_else(|| bad(&format!("unknown resource type `{t}`")))?;
+                let obj = j.get("object").ok_or_else(|| bad("no object"))?;
+                self.insert(&t, &id, decode(obj, &rt.schema));
+            } else if let Some((t, id)) = key("del") {
+                self.remove(&t, &id);
+            } else {
+                return Err(bad("neither a put nor a delete"));
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// `["type","id"]`.
+fn write_key(type_name: &str, id: &str, out: &mut String) {
+    out.push('[');
+    write_json(&Value::string(type_name), out);
+    out.push(',');
+    write_json(&Value::string(id), out);
+    out.push(']');
 }
 
 /// A world kept in memory and written to its file.
 pub struct WorldStore {
     path: PathBuf,
+    journal_path: PathBuf,
+    /// The journal, open for appending once the first mutation happens.
+    journal: Mutex<Option<std::fs::File>>,
     world: Mutex<World>,
     dirty: AtomicBool,
     scheduled: AtomicBool,
@@ -210,10 +280,23 @@ impl WorldStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => World::new(provider, region),
             Err(e) => return Err(io_error(&path, &e)),
         };
+        let mut world = world;
+        let journal_path = journal_file(&path);
+        let replayed = match std::fs::read_to_string(&journal_path) {
+            Ok(text) => world
+                .replay(&text, registry)
+                .map_err(|e| corrupt(&journal_path, &e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io_error(&journal_path, &e)),
+        };
+        world.logging = true;
         Ok(WorldStore {
             path,
+            journal_path,
+            journal: Mutex::new(None),
             world: Mutex::new(world),
-            dirty: AtomicBool::new(false),
+            // A replayed journal is folded into the file by the next write.
+            dirty: AtomicBool::new(replayed > 0),
             scheduled: AtomicBool::new(false),
             last_write: Mutex::new(Instant::now()),
             writer: Mutex::new(()),
@@ -231,10 +314,39 @@ impl WorldStore {
         self: &Arc<Self>,
         f: impl FnOnce(&mut World) -> Result<R, ProviderError>,
     ) -> Result<R, ProviderError> {
-        let out = f(&mut lock(&self.world))?;
-        self.dirty.store(true, Ordering::SeqCst);
+        let out = {
+            let mut world = lock(&self.world);
+            let out = f(&mut world);
+            // Logged even when `f` failed half-way: what is in memory is what exists.
+            let lines = std::mem::take(&mut world.log);
+            if !lines.is_empty() {
+                self.dirty.store(true, Ordering::SeqCst);
+                self.append(&lines.concat())?;
+            }
+            out?
+        };
         self.flush_if_due()?;
         Ok(out)
+    }
+
+    /// Appends journal lines in one write (called with the world locked, so lines keep
+    /// the order of the mutations).
+    fn append(&self, text: &str) -> Result<(), ProviderError> {
+        let mut journal = lock(&self.journal);
+        if journal.is_none() {
+            if let Some(dir) = self.journal_path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.journal_path)
+                .map_err(|e| io_error(&self.journal_path, &e))?;
+            *journal = Some(f);
+        }
+        let f = journal.as_mut().expect("opened");
+        f.write_all(text.as_bytes())
+            .map_err(|e| io_error(&self.journal_path, &e))
     }
 
     /// Writes the world now, durably (fsync), if it changed since the last write.
@@ -246,14 +358,23 @@ impl WorldStore {
     /// periodic writes skip: a killed process loses nothing the kernel already has.
     fn write(&self, durable: bool) -> Result<(), ProviderError> {
         let _writer = lock(&self.writer);
+        // The world stays locked until the journal is emptied, so no mutation can land
+        // in the journal between the snapshot and the truncation and be lost.
+        let world = lock(&self.world);
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
-        let text = lock(&self.world).to_text();
+        let text = world.to_text();
         write_atomically(&self.path, text.as_bytes(), durable).inspect_err(|_| {
             // Still unwritten: the next flush must try again.
             self.dirty.store(true, Ordering::SeqCst);
-        })
+        })?;
+        *lock(&self.journal) = None;
+        match std::fs::remove_file(&self.journal_path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error(&self.journal_path, &e)),
+        }
     }
 
     /// Arranges the write that follows a mutation: at once and durably when the flush
@@ -296,6 +417,13 @@ impl Drop for WorldStore {
         // Nobody is left to report an error to; dirty data is written on a best-effort basis.
         let _ = self.flush();
     }
+}
+
+/// `aws--eu-west-1.json.journal` next to `aws--eu-west-1.json`.
+pub(crate) fn journal_file(world: &Path) -> PathBuf {
+    let mut name = world.as_os_str().to_os_string();
+    name.push(".journal");
+    PathBuf::from(name)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -113,6 +113,44 @@ async fn dropping_the_factory_writes_pending_changes() {
     assert_eq!(f.object_count().unwrap(), 3);
 }
 
+#[tokio::test]
+async fn a_killed_process_loses_no_mutation_thanks_to_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SimOptions {
+        flush_interval: Duration::from_secs(3600),
+        ..SimOptions::default()
+    };
+    let f = SimFactory::new(dir.path().to_path_buf(), options.clone());
+    let p = provider(&f, "aws", Some("eu-west-1"));
+    let kept = vpc(&p, "10.0.0.0/16").await;
+    let gone = vpc(&p, "10.1.0.0/16").await;
+    p.apply(ApplyRequest {
+        type_name: "aws_vpc".into(),
+        prior: Some(gone),
+        planned: None,
+    })
+    .await
+    .unwrap();
+    // A kill: no drop, no flush; only what the journal holds survives.
+    std::mem::forget(p);
+    std::mem::forget(f);
+    assert!(dir.path().join("aws--eu-west-1.json.journal").exists());
+    assert!(!dir.path().join("aws--eu-west-1.json").exists());
+
+    let f = SimFactory::new(dir.path().to_path_buf(), options);
+    assert_eq!(f.object_count().unwrap(), 1, "found from the journal alone");
+    let p = provider(&f, "aws", Some("eu-west-1"));
+    assert_eq!(p.read("aws_vpc", &kept).await.unwrap(), Some(kept.clone()));
+    let next = vpc(&p, "10.2.0.0/16").await;
+    assert_ne!(attr(&next, "id"), attr(&kept, "id"), "ids never repeat");
+    f.flush().unwrap();
+    assert!(
+        !dir.path().join("aws--eu-west-1.json.journal").exists(),
+        "a full write empties the journal"
+    );
+    assert_eq!(f.object_count().unwrap(), 2);
+}
+
 #[test]
 fn a_corrupt_world_file_is_reported() {
     let dir = tempfile::tempdir().unwrap();
