@@ -34,10 +34,8 @@ pub fn root_values(
 ) -> (BTreeMap<String, Value>, Diagnostics) {
     let (given, mut diags) = vars::collect(inputs.dir, inputs.options, inputs.env, sources);
     let mut out = BTreeMap::new();
-    // Terraform stops at unreadable sources before matching names with declarations.
-    if diags.has_errors() {
-        return (out, diags);
-    }
+    // Like Terraform, an unreadable source does not stop the rest: a variable it would
+    // have set is then also reported as missing.
     let declared = &config.module.variables;
     diags.extend(vars::check_undeclared(
         &given,
@@ -75,9 +73,6 @@ pub fn check_saved_plan(
 ) -> Diagnostics {
     let (given, mut diags) =
         vars::collect_for_saved_plan(inputs.dir, inputs.options, inputs.env, sources);
-    if diags.has_errors() {
-        return diags;
-    }
     let declared = &config.module.variables;
     diags.extend(vars::check_undeclared(
         &given,
