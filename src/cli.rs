@@ -4,7 +4,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use engine::vars::CliVar;
 
 /// galley: infrastructure as code with a built-in test kitchen.
 #[derive(Debug, Parser)]
@@ -88,6 +89,10 @@ pub struct PlanFlags {
     /// Read variables from a .tfvars or .tfvars.json file. Repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// `-var` and `-var-file` interleaved in command-line order (later wins), which
+    /// the two lists above lose; filled by [`parse`].
+    #[arg(skip)]
+    pub var_options: Vec<CliVar>,
     /// Limit the operation to these addresses (and what they depend on).
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<String>,
@@ -106,6 +111,19 @@ pub struct PlanFlags {
     /// State file (default: galley.tfstate).
     #[arg(long = "state", value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+impl PlanFlags {
+    /// The `-var` and `-var-file` options in command-line order. Flags built without
+    /// [`parse`] have no order recorded: then every `-var` comes before every `-var-file`.
+    pub fn var_options(&self) -> Vec<CliVar> {
+        if !self.var_options.is_empty() {
+            return self.var_options.clone();
+        }
+        let vars = self.vars.iter().cloned().map(CliVar::Var);
+        let files = self.var_files.iter().cloned().map(CliVar::File);
+        vars.chain(files).collect()
+    }
 }
 
 /// `plan` flags.
@@ -185,6 +203,40 @@ pub enum StateCommand {
     },
 }
 
+/// Parses the command line (the first argument is the program name), accepting
+/// Terraform-style single-dash flags.
+pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches_from(normalize(args))?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let Some((_, sub)) = matches.subcommand() {
+        let flags = match &mut cli.command {
+            Command::Plan(a) => Some(&mut a.flags),
+            Command::Apply(a) | Command::Destroy(a) => Some(&mut a.flags),
+            _ => None,
+        };
+        if let Some(flags) = flags {
+            flags.var_options = ordered_var_options(sub);
+        }
+    }
+    Ok(cli)
+}
+
+/// `-var` and `-var-file` values merged by their position on the command line.
+fn ordered_var_options(m: &ArgMatches) -> Vec<CliVar> {
+    let mut found: Vec<(usize, CliVar)> = Vec::new();
+    if let (Some(at), Ok(Some(values))) = (m.indices_of("vars"), m.try_get_many::<String>("vars")) {
+        found.extend(at.zip(values.cloned().map(CliVar::Var)));
+    }
+    if let (Some(at), Ok(Some(values))) = (
+        m.indices_of("var_files"),
+        m.try_get_many::<PathBuf>("var_files"),
+    ) {
+        found.extend(at.zip(values.cloned().map(CliVar::File)));
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, v)| v).collect()
+}
+
 /// Rewrites `-flag` and `-flag=value` to `--flag...` so Terraform habits work.
 pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
     args.into_iter()
@@ -201,4 +253,66 @@ pub fn normalize(args: Vec<OsString>) -> Vec<OsString> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var_options(args: &[&str]) -> Vec<CliVar> {
+        let mut all = vec!["galley"];
+        all.extend_from_slice(args);
+        let cli = parse(all.into_iter().map(OsString::from).collect()).expect("parses");
+        match cli.command {
+            Command::Plan(a) => a.flags.var_options(),
+            Command::Apply(a) | Command::Destroy(a) => a.flags.var_options(),
+            other => panic!("unexpected command {other:?}"),
+        }
+    }
+
+    #[test]
+    fn var_and_var_file_keep_command_line_order_in_every_spelling() {
+        let want = vec![
+            CliVar::File("a.tfvars".into()),
+            CliVar::Var("x=1".into()),
+            CliVar::File("b.tfvars".into()),
+            CliVar::Var("y=2".into()),
+        ];
+        for cmd in ["plan", "apply", "destroy"] {
+            let got = var_options(&[
+                cmd,
+                "-var-file=a.tfvars",
+                "-var",
+                "x=1",
+                "--var-file",
+                "b.tfvars",
+                "--var=y=2",
+            ]);
+            assert_eq!(got, want, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn apply_takes_var_files_and_a_plan_file() {
+        let mut all = vec!["galley", "apply", "-var-file", "v.tfvars", "saved.plan"];
+        let cli = parse(all.drain(..).map(OsString::from).collect()).expect("parses");
+        let Command::Apply(a) = cli.command else {
+            panic!("not apply");
+        };
+        assert_eq!(a.plan_file, Some(PathBuf::from("saved.plan")));
+        assert_eq!(a.flags.var_options(), vec![CliVar::File("v.tfvars".into())]);
+    }
+
+    #[test]
+    fn flags_built_without_parse_put_vars_before_files() {
+        let flags = PlanFlags {
+            vars: vec!["a=1".into()],
+            var_files: vec!["f.tfvars".into()],
+            ..PlanFlags::default()
+        };
+        assert_eq!(
+            flags.var_options(),
+            vec![CliVar::Var("a=1".into()), CliVar::File("f.tfvars".into())]
+        );
+    }
 }

@@ -10,14 +10,12 @@ pub mod vars;
 
 use std::ffi::OsString;
 
-use clap::Parser;
-
-use cli::{Cli, Command};
+use cli::Command;
 use session::{Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs galley with these arguments (the first is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(cli::normalize(args)) {
+    let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };

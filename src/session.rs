@@ -12,8 +12,10 @@ use engine::diag::{Diagnostics, SourceMap};
 use engine::provider::{ProviderFactory, ProviderSchema};
 use engine::state::{LocalBackend, LockGuard, State};
 use engine::value::Value;
+use engine::vars::CliVar;
 
 use crate::cli::PlanFlags;
+use crate::vars::Inputs;
 
 /// An error that has already been printed to the user.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +38,8 @@ pub struct Session {
     pub sim: bool,
     /// The simulator, created on first use and shared by every walk of the run.
     simulator: OnceLock<Arc<sim::SimFactory>>,
+    /// The `TF_VAR_` environment variables, read once so tests can inject their own.
+    pub env: Vec<(String, String)>,
 }
 
 impl Session {
@@ -46,6 +50,10 @@ impl Session {
             sources: SourceMap::new(),
             sim: sim || std::env::var("GALLEY_SIM").is_ok_and(|v| v == "1" || v == "true"),
             simulator: OnceLock::new(),
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter(|(k, _)| k.starts_with("TF_VAR_"))
+                .collect(),
         }
     }
 
@@ -118,12 +126,43 @@ impl Session {
         config: &Config,
         flags: &PlanFlags,
     ) -> Result<BTreeMap<String, Value>, Reported> {
-        let (values, diags) = crate::vars::root_values(&self.dir, config, flags, &self.sources);
+        let options = flags.var_options();
+        let (values, diags) =
+            crate::vars::root_values(self.var_inputs(&options), config, &self.sources);
         self.report(&diags);
         if diags.has_errors() {
             return Err(Reported);
         }
         Ok(values)
+    }
+
+    /// Checks variable values given while applying a saved plan against the plan's.
+    pub fn check_saved_plan_vars(
+        &self,
+        config: &Config,
+        flags: &PlanFlags,
+        planned: &BTreeMap<String, Value>,
+    ) -> Result<(), Reported> {
+        let options = flags.var_options();
+        let diags = crate::vars::check_saved_plan(
+            self.var_inputs(&options),
+            config,
+            planned,
+            &self.sources,
+        );
+        self.report(&diags);
+        if diags.has_errors() {
+            return Err(Reported);
+        }
+        Ok(())
+    }
+
+    fn var_inputs<'a>(&'a self, options: &'a [CliVar]) -> Inputs<'a> {
+        Inputs {
+            dir: &self.dir,
+            options,
+            env: &self.env,
+        }
     }
 
     /// The local state backend.

@@ -81,6 +81,27 @@ pub fn collect(
     env: &[(String, String)],
     sources: &SourceMap,
 ) -> (BTreeMap<String, RawVarValue>, Diagnostics) {
+    collect_from(dir, cli, env, sources, true)
+}
+
+/// As [`collect`], but without `terraform.tfvars[.json]` and `*.auto.tfvars[.json]`:
+/// Terraform does not read those when applying a saved plan, whose values are fixed.
+pub fn collect_for_saved_plan(
+    dir: &Path,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    sources: &SourceMap,
+) -> (BTreeMap<String, RawVarValue>, Diagnostics) {
+    collect_from(dir, cli, env, sources, false)
+}
+
+fn collect_from(
+    dir: &Path,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    sources: &SourceMap,
+    auto_files_too: bool,
+) -> (BTreeMap<String, RawVarValue>, Diagnostics) {
     let mut values = BTreeMap::new();
     let mut diags = Diagnostics::new();
 
@@ -97,14 +118,16 @@ pub fn collect(
         }
     }
 
-    for default in ["terraform.tfvars", "terraform.tfvars.json"] {
-        let path = dir.join(default);
-        if path.is_file() {
+    if auto_files_too {
+        for default in ["terraform.tfvars", "terraform.tfvars.json"] {
+            let path = dir.join(default);
+            if path.is_file() {
+                add_file(&path, VarSource::AutoFile, sources, &mut values, &mut diags);
+            }
+        }
+        for path in auto_files(dir) {
             add_file(&path, VarSource::AutoFile, sources, &mut values, &mut diags);
         }
-    }
-    for path in auto_files(dir) {
-        add_file(&path, VarSource::AutoFile, sources, &mut values, &mut diags);
     }
 
     for option in cli {
@@ -531,6 +554,73 @@ pub fn check_undeclared(
         );
     }
     diags
+}
+
+/// Terraform's diagnostic when applying a saved plan with a variable value (`given`,
+/// already converted) that differs from the one the plan was made with: an error for
+/// `-var` and `-var-file`, a warning (the value is ignored) for `TF_VAR_`. `None` when
+/// the values agree. Values of sensitive variables are not shown.
+pub fn saved_plan_conflict(
+    raw: &RawVarValue,
+    given: &Value,
+    planned: &Value,
+    sensitive: bool,
+) -> Option<Diagnostic> {
+    if given == planned {
+        return None;
+    }
+    let name = &raw.name;
+    let show = |v: &Value| {
+        if sensitive {
+            "(sensitive value)".to_string()
+        } else {
+            compact_value(v)
+        }
+    };
+    let (planned, given) = (show(planned), show(given));
+    let by = match raw.source {
+        VarSource::Env => {
+            return Some(Diagnostic::warning("Ignoring variable when applying a saved plan").with_detail(format!(
+                // "overriden" is Terraform's spelling.
+                "The variable {name} cannot be overriden when applying a saved plan file, because a saved plan includes the variable values that were set when it was created. The saved plan specifies {planned} as the value whereas during apply the value {given} was set by an environment variable. To declare an ephemeral variable which is not saved in the plan file, use ephemeral = true."
+            )));
+        }
+        VarSource::CliArg => "a CLI argument",
+        VarSource::NamedFile => "a .tfvars file passed through -var-file argument",
+        VarSource::AutoFile => "an automatically loaded .tfvars file",
+    };
+    Some(
+        Diagnostic::error("Can't change variable when applying a saved plan")
+            .with_span(raw.span())
+            .with_detail(format!(
+                "The variable {name} cannot be set using the -var and -var-file options when applying a saved plan file, because a saved plan includes the variable values that were set when it was created. The saved plan specifies {planned} as the value whereas during apply the value {given} was set by {by}. To declare an ephemeral variable which is not saved in the plan file, use ephemeral = true."
+            )),
+    )
+}
+
+/// A value in a few words, as Terraform's `CompactValueStr`: primitives in full,
+/// collections and structures by their size (`list of 2 elements`).
+fn compact_value(v: &Value) -> String {
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match v {
+        Value::List(items) if items.is_empty() => "empty list".into(),
+        Value::List(items) => format!("list of {}", count(items.len(), "element", "elements")),
+        Value::Set(items) if items.is_empty() => "empty set".into(),
+        Value::Set(items) => format!("set of {}", count(items.len(), "element", "elements")),
+        Value::Tuple(items) if items.is_empty() => "empty tuple".into(),
+        Value::Tuple(items) => format!("tuple with {}", count(items.len(), "element", "elements")),
+        Value::Map(m) if m.is_empty() => "empty map".into(),
+        Value::Map(m) => format!("map of {}", count(m.len(), "element", "elements")),
+        Value::Object(m) if m.is_empty() => "object with no attributes".into(),
+        Value::Object(m) => format!("object with {}", count(m.len(), "attribute", "attributes")),
+        other => other.to_string(),
+    }
 }
 
 /// Terraform's error for a declared variable without a default that no source set.

@@ -79,6 +79,12 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let Ok(config) = s.load_config() else {
         return EXIT_ERROR;
     };
+    if args.plan_file.is_some()
+        && s.check_saved_plan_vars(&config, &args.flags, &plan.variables)
+            .is_err()
+    {
+        return EXIT_ERROR;
+    }
     let opts = Options {
         refresh: false,
         parallelism: args.flags.parallelism,

@@ -453,3 +453,74 @@ fn range_string_matches_terraform_format() {
         Some("main.tf:1,1-2,2")
     );
 }
+
+#[test]
+fn saved_plan_collection_skips_auto_loaded_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "terraform.tfvars", "a = 1\n");
+    write(dir.path(), "x.auto.tfvars", "b = 1\n");
+    write(dir.path(), "named.tfvars", "c = 1\n");
+    let cli = [CliVar::File("named.tfvars".into())];
+    let environment = env(&[("TF_VAR_d", "1")]);
+    let (values, diags) = collect_for_saved_plan(dir.path(), &cli, &environment, &SourceMap::new());
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(values.keys().collect::<Vec<_>>(), ["c", "d"]);
+}
+
+#[test]
+fn saved_plan_conflict_is_silent_when_values_agree() {
+    let raw = cli_raw("s", "x");
+    assert_eq!(
+        saved_plan_conflict(&raw, &Value::string("x"), &Value::string("x"), false),
+        None
+    );
+}
+
+#[test]
+fn saved_plan_conflict_errors_for_options_and_warns_for_environment() {
+    let planned = Value::string("x");
+    let given = Value::string("y");
+    let d = saved_plan_conflict(&cli_raw("s", "y"), &given, &planned, false).unwrap();
+    assert!(d.is_error());
+    assert_eq!(
+        d.summary,
+        "Can't change variable when applying a saved plan"
+    );
+    assert!(d
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("The saved plan specifies \"x\" as the value whereas during apply the value \"y\" was set by a CLI argument."));
+
+    let env_raw = RawVarValue {
+        source: VarSource::Env,
+        ..cli_raw("s", "y")
+    };
+    let d = saved_plan_conflict(&env_raw, &given, &planned, false).unwrap();
+    assert!(!d.is_error());
+    assert_eq!(d.summary, "Ignoring variable when applying a saved plan");
+    assert!(d
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("set by an environment variable"));
+}
+
+#[test]
+fn saved_plan_conflict_shows_collections_by_size_and_hides_sensitive_values() {
+    let planned = Value::List(vec![Value::string("a")]);
+    let given = Value::List(vec![Value::string("a"), Value::string("b")]);
+    let sources = SourceMap::new();
+    let file = sources.add("y.tfvars", "l = [\"a\", \"b\"]\n");
+    let raw = RawVarValue {
+        name: "l".into(),
+        value: RawValue::Value(given.clone(), Span::new(file, 4..14)),
+        source: VarSource::NamedFile,
+    };
+    let d = saved_plan_conflict(&raw, &given, &planned, false).unwrap();
+    assert!(d.detail.as_deref().unwrap().contains("specifies list of 1 element as the value whereas during apply the value list of 2 elements was set by a .tfvars file passed through -var-file argument."));
+    assert_eq!(d.span, raw.span());
+
+    let d = saved_plan_conflict(&raw, &given, &planned, true).unwrap();
+    assert!(d.detail.as_deref().unwrap().contains("specifies (sensitive value) as the value whereas during apply the value (sensitive value) was set"));
+}
