@@ -100,6 +100,7 @@ impl Plan {
                 "create_before_destroy": c.create_before_destroy,
                 "reason": c.reason,
                 "moved_from": c.moved_from.as_ref().map(|m| m.to_string()),
+                "importing": c.importing,
             })).collect::<Vec<_>>(),
             "outputs": self.outputs.iter().map(|(k, o)| (k.clone(), json!({
                 "action": o.action.as_str(), "before": opt(&o.before), "after": opt(&o.after), "sensitive": o.sensitive,
@@ -141,6 +142,7 @@ impl Plan {
                 create_before_destroy: c["create_before_destroy"].as_bool().unwrap_or(false),
                 reason: c["reason"].as_str().map(str::to_string),
                 moved_from: c["moved_from"].as_str().and_then(|m| m.parse().ok()),
+                importing: c["importing"].as_str().map(str::to_string),
             });
         }
         let mut outputs = BTreeMap::new();

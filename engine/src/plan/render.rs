@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Action, OutputChange, Plan, ResourceChange};
+use super::{Action, OutputChange, Plan, ResourceChange, REPLACE_TRIGGERED};
 use crate::value::{quote_key, Value};
 
 /// Renders a plan as `galley plan` prints it.
@@ -11,7 +11,7 @@ pub fn render_plan(plan: &Plan) -> String {
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
         .collect();
     let output_changes: Vec<(&String, &OutputChange)> = plan
         .outputs
@@ -29,9 +29,14 @@ pub fn render_plan(plan: &Plan) -> String {
             render_change(&mut out, c);
         }
         let s = plan.summary();
+        let import = if s.import > 0 {
+            format!("{} to import, ", s.import)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "\nPlan: {} to add, {} to change, {} to destroy.",
+            "\nPlan: {import}{} to add, {} to change, {} to destroy.",
             s.add, s.change, s.destroy
         );
     }
@@ -81,23 +86,40 @@ fn symbol(a: Action) -> &'static str {
 
 fn render_change(out: &mut String, c: &ResourceChange) {
     let addr = c.addr.to_string();
+    let triggered = c.action == Action::Replace && c.reason.as_deref() == Some(REPLACE_TRIGGERED);
     let what = match c.action {
-        Action::Create => "will be created".to_string(),
-        Action::Update => "will be updated in-place".to_string(),
-        Action::Delete => "will be destroyed".to_string(),
-        Action::Replace => "must be replaced".to_string(),
-        Action::Read => "will be read during apply".to_string(),
-        Action::NoOp => String::new(),
+        Action::Create => "will be created",
+        Action::Update => "will be updated in-place",
+        Action::Delete => "will be destroyed",
+        Action::Replace if triggered => "will be replaced due to changes in replace_triggered_by",
+        Action::Replace => "must be replaced",
+        Action::Read => "will be read during apply",
+        Action::NoOp => "",
     };
-    if let Some(from) = &c.moved_from {
-        let _ = writeln!(out, "  # {from} has moved to {addr}");
-        if c.action == Action::NoOp {
-            return;
+    // As Terraform: a pure move or import is named by what happens to the address.
+    match (c.action, &c.moved_from) {
+        (Action::NoOp, Some(from)) => {
+            let _ = writeln!(out, "  # {from} has moved to {addr}");
         }
-    }
-    let _ = writeln!(out, "  # {addr} {what}");
-    if let Some(r) = &c.reason {
-        let _ = writeln!(out, "  # ({r})");
+        (Action::NoOp, None) if c.importing.is_some() => {
+            let _ = writeln!(out, "  # {addr} will be imported");
+        }
+        _ => {
+            let _ = writeln!(out, "  # {addr} {what}");
+            if let Some(r) = c.reason.as_ref().filter(|_| !triggered) {
+                let _ = writeln!(out, "  # ({r})");
+            }
+            if let Some(from) = &c.moved_from {
+                let _ = writeln!(out, "  # (moved from {from})");
+            }
+            if let Some(id) = &c.importing {
+                let _ = writeln!(
+                    out,
+                    "  # (imported from {})",
+                    crate::value::quote_string(id)
+                );
+            }
+        }
     }
     let sym = if c.action == Action::Replace && c.create_before_destroy {
         "+/-"
