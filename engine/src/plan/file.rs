@@ -192,4 +192,26 @@ mod tests {
         assert_eq!(dec(&enc(&v)).unwrap(), v);
         assert!(Plan::from_file(b"{}").is_err());
     }
+
+    #[test]
+    fn plan_file_keeps_moves_and_imports() {
+        let c = ResourceChange {
+            addr: "terraform_data.new".parse().unwrap(),
+            action: Action::NoOp,
+            provider: String::new(),
+            before: None,
+            after: None,
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: Some("module.a.terraform_data.old[0]".parse().unwrap()),
+            importing: Some("id-1".into()),
+        };
+        let plan = Plan {
+            changes: vec![c.clone()],
+            ..Plan::default()
+        };
+        let back = Plan::from_file(&plan.to_file()).expect("reads back");
+        assert_eq!(back.changes, vec![c]);
+    }
 }

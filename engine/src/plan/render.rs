@@ -202,3 +202,84 @@ fn shown(b: Option<&Value>, a: Option<&Value>, action: Action) -> bool {
 fn inline(v: &Value) -> String {
     v.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(addr: &str, action: Action) -> ResourceChange {
+        let v = Value::object([("id", Value::string("i-1")), ("input", Value::string("a"))]);
+        ResourceChange {
+            addr: addr.parse().expect("address"),
+            action,
+            provider: "provider[\"terraform\"]".into(),
+            before: Some(v.clone()),
+            after: Some(v),
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: None,
+            importing: None,
+        }
+    }
+
+    fn render(changes: Vec<ResourceChange>) -> String {
+        let plan = Plan {
+            changes,
+            ..Plan::default()
+        };
+        assert!(plan.has_changes(), "moves and imports are changes");
+        render_plan(&plan)
+    }
+
+    #[test]
+    fn pure_move_is_shown_as_moved_with_the_object_unchanged() {
+        let mut c = change("terraform_data.new", Action::NoOp);
+        c.moved_from = Some("terraform_data.old".parse().unwrap());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.old has moved to terraform_data.new\n    resource \"terraform_data\" \"new\" {\n        # (2 unchanged attributes hidden)\n    }\n"), "{out}");
+        assert!(
+            out.contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn moved_and_updated_resource_names_its_old_address_under_the_action() {
+        let mut c = change("terraform_data.new", Action::Update);
+        c.moved_from = Some("terraform_data.old".parse().unwrap());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.new will be updated in-place\n  # (moved from terraform_data.old)\n"), "{out}");
+    }
+
+    #[test]
+    fn imports_are_counted_and_named_like_terraform() {
+        let mut a = change("terraform_data.a", Action::NoOp);
+        a.importing = Some("abc".into());
+        let mut b = change("terraform_data.b", Action::Update);
+        b.importing = Some("def".into());
+        let out = render(vec![a, b]);
+        assert!(
+            out.contains("  # terraform_data.a will be imported\n    resource"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "  # terraform_data.b will be updated in-place\n  # (imported from \"def\")\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Plan: 2 to import, 0 to add, 1 to change, 0 to destroy."),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn triggered_replacement_says_why_in_its_heading() {
+        let mut c = change("terraform_data.b", Action::Replace);
+        c.reason = Some(REPLACE_TRIGGERED.into());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.b will be replaced due to changes in replace_triggered_by\n  -/+ resource"), "{out}");
+    }
+}
