@@ -82,6 +82,7 @@ impl Graph {
         };
         b.add_nodes(config);
         b.add_edges(config);
+        b.add_import_edges(config);
         b.check_cycles();
         (b.g, b.diags)
     }
@@ -338,6 +339,25 @@ impl Builder {
                 link(self, to, refs, &[]);
             }
         });
+    }
+
+    /// A root `import` block's `id` is evaluated when its target resource is planned, so
+    /// the resource waits for what the id refers to.
+    fn add_import_edges(&mut self, config: &Config) {
+        for imp in &config.module.imports {
+            let Ok(addr) = imp.to.parse::<crate::addr::ResourceInstance>() else {
+                continue;
+            };
+            let module: Vec<String> = addr.module.0.iter().map(|s| s.name.clone()).collect();
+            let Some(to) = self.node(&module, NodeKind::Resource(addr.resource.clone())) else {
+                continue;
+            };
+            let mut refs = Vec::new();
+            expr_refs(imp.id.file, &imp.id.expr, &mut refs);
+            for r in refs {
+                self.reference(config, &[], &r, to);
+            }
+        }
     }
 
     /// Adds the edge for one reference made from `path`, or reports it if it names nothing.

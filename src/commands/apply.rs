@@ -129,8 +129,13 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             summary.destroy
         );
     } else {
+        let imported = if summary.import > 0 {
+            format!("{} imported, ", summary.import)
+        } else {
+            String::new()
+        };
         println!(
-            "\nApply complete! Resources: {} added, {} changed, {} destroyed. ({:.2}s)",
+            "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed. ({:.2}s)",
             summary.add,
             summary.change,
             summary.destroy,

@@ -721,7 +721,7 @@ impl Loader<'_> {
     }
 
     fn moved(&mut self, b: Block, m: &mut Module) {
-        let span = self.span(b.span());
+        let span = self.header(&b);
         let from = b
             .body
             .get_attribute("from")
@@ -742,16 +742,20 @@ impl Loader<'_> {
 
     fn import(&mut self, b: Block, m: &mut Module) {
         let span = self.span(b.span());
-        let to = b
-            .body
-            .get_attribute("to")
-            .and_then(|a| self.source_text(&a.value));
+        let to_attr = b.body.get_attribute("to");
+        let to_span = to_attr.and_then(|a| self.span(a.value.span()));
+        let to = to_attr.and_then(|a| self.source_text(&a.value));
         let id = b
             .body
             .get_attribute("id")
             .map(|a| self.expr(a.value.clone()));
         match (to, id) {
-            (Some(to), Some(id)) => m.imports.push(Import { to, id, span }),
+            (Some(to), Some(id)) => m.imports.push(Import {
+                to,
+                id,
+                span,
+                to_span,
+            }),
             _ => self.err(
                 "Missing required argument",
                 span,

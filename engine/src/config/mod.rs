@@ -226,6 +226,8 @@ pub struct Import {
     pub id: Expr,
     /// The block.
     pub span: Option<Span>,
+    /// The `to` expression.
+    pub to_span: Option<Span>,
 }
 
 /// One module: the `.tf` files of one directory.

@@ -100,6 +100,7 @@ impl Plan {
                 "create_before_destroy": c.create_before_destroy,
                 "reason": c.reason,
                 "moved_from": c.moved_from.as_ref().map(|m| m.to_string()),
+                "importing": c.importing,
             })).collect::<Vec<_>>(),
             "outputs": self.outputs.iter().map(|(k, o)| (k.clone(), json!({
                 "action": o.action.as_str(), "before": opt(&o.before), "after": opt(&o.after), "sensitive": o.sensitive,
@@ -141,6 +142,7 @@ impl Plan {
                 create_before_destroy: c["create_before_destroy"].as_bool().unwrap_or(false),
                 reason: c["reason"].as_str().map(str::to_string),
                 moved_from: c["moved_from"].as_str().and_then(|m| m.parse().ok()),
+                importing: c["importing"].as_str().map(str::to_string),
             });
         }
         let mut outputs = BTreeMap::new();
@@ -189,5 +191,27 @@ mod tests {
         ]);
         assert_eq!(dec(&enc(&v)).unwrap(), v);
         assert!(Plan::from_file(b"{}").is_err());
+    }
+
+    #[test]
+    fn plan_file_keeps_moves_and_imports() {
+        let c = ResourceChange {
+            addr: "terraform_data.new".parse().unwrap(),
+            action: Action::NoOp,
+            provider: String::new(),
+            before: None,
+            after: None,
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: Some("module.a.terraform_data.old[0]".parse().unwrap()),
+            importing: Some("id-1".into()),
+        };
+        let plan = Plan {
+            changes: vec![c.clone()],
+            ..Plan::default()
+        };
+        let back = Plan::from_file(&plan.to_file()).expect("reads back");
+        assert_eq!(back.changes, vec![c]);
     }
 }

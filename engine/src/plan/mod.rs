@@ -80,7 +80,12 @@ pub struct ResourceChange {
     pub reason: Option<String>,
     /// Moved from this address (a `moved` block).
     pub moved_from: Option<ResourceInstance>,
+    /// Adopted through an `import` block: the object's id.
+    pub importing: Option<String>,
 }
+
+/// The [`ResourceChange::reason`] of a replacement forced by `lifecycle.replace_triggered_by`.
+pub const REPLACE_TRIGGERED: &str = "due to changes in replace_triggered_by";
 
 /// The planned change of one root output.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +122,8 @@ pub struct Plan {
 /// Counts of a plan's actions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Objects adopted through `import` blocks.
+    pub import: usize,
     /// Creates (replacements count here too).
     pub add: usize,
     /// Updates in place.
@@ -130,6 +137,9 @@ impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {
+            if c.importing.is_some() {
+                s.import += 1;
+            }
             match c.action {
                 Action::Create => s.add += 1,
                 Action::Update => s.change += 1,
@@ -144,12 +154,11 @@ impl Plan {
         s
     }
 
-    /// True if applying would change anything (resources or outputs).
+    /// True if applying would change anything (resources, their addresses, imports or outputs).
     pub fn has_changes(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp))
-            || self.outputs.values().any(|o| o.action != Action::NoOp)
+        self.changes.iter().any(|c| {
+            !matches!(c.action, Action::NoOp) || c.moved_from.is_some() || c.importing.is_some()
+        }) || self.outputs.values().any(|o| o.action != Action::NoOp)
     }
 
     /// The change of one instance.
@@ -192,6 +201,9 @@ impl Plan {
                 if let Some(m) = &c.moved_from {
                     obj["previous_address"] = m.to_string().into();
                 }
+                if let Some(id) = &c.importing {
+                    obj["importing"] = json!({ "id": id });
+                }
                 obj
             })
             .collect();
@@ -218,7 +230,7 @@ impl Plan {
             "resource_changes": changes,
             "output_changes": outputs,
             "upgrades": [],
-            "summary": {"add": s.add, "change": s.change, "destroy": s.destroy},
+            "summary": {"add": s.add, "change": s.change, "destroy": s.destroy, "import": s.import},
             "diagnostics": self.diagnostics.iter().map(|d| d.to_json(sources)).collect::<Vec<_>>(),
         })
     }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Action, OutputChange, Plan, ResourceChange};
+use super::{Action, OutputChange, Plan, ResourceChange, REPLACE_TRIGGERED};
 use crate::value::{quote_key, Value};
 
 /// Renders a plan as `galley plan` prints it.
@@ -11,7 +11,7 @@ pub fn render_plan(plan: &Plan) -> String {
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
         .collect();
     let output_changes: Vec<(&String, &OutputChange)> = plan
         .outputs
@@ -29,9 +29,14 @@ pub fn render_plan(plan: &Plan) -> String {
             render_change(&mut out, c);
         }
         let s = plan.summary();
+        let import = if s.import > 0 {
+            format!("{} to import, ", s.import)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "\nPlan: {} to add, {} to change, {} to destroy.",
+            "\nPlan: {import}{} to add, {} to change, {} to destroy.",
             s.add, s.change, s.destroy
         );
     }
@@ -81,23 +86,40 @@ fn symbol(a: Action) -> &'static str {
 
 fn render_change(out: &mut String, c: &ResourceChange) {
     let addr = c.addr.to_string();
+    let triggered = c.action == Action::Replace && c.reason.as_deref() == Some(REPLACE_TRIGGERED);
     let what = match c.action {
-        Action::Create => "will be created".to_string(),
-        Action::Update => "will be updated in-place".to_string(),
-        Action::Delete => "will be destroyed".to_string(),
-        Action::Replace => "must be replaced".to_string(),
-        Action::Read => "will be read during apply".to_string(),
-        Action::NoOp => String::new(),
+        Action::Create => "will be created",
+        Action::Update => "will be updated in-place",
+        Action::Delete => "will be destroyed",
+        Action::Replace if triggered => "will be replaced due to changes in replace_triggered_by",
+        Action::Replace => "must be replaced",
+        Action::Read => "will be read during apply",
+        Action::NoOp => "",
     };
-    if let Some(from) = &c.moved_from {
-        let _ = writeln!(out, "  # {from} has moved to {addr}");
-        if c.action == Action::NoOp {
-            return;
+    // As Terraform: a pure move or import is named by what happens to the address.
+    match (c.action, &c.moved_from) {
+        (Action::NoOp, Some(from)) => {
+            let _ = writeln!(out, "  # {from} has moved to {addr}");
         }
-    }
-    let _ = writeln!(out, "  # {addr} {what}");
-    if let Some(r) = &c.reason {
-        let _ = writeln!(out, "  # ({r})");
+        (Action::NoOp, None) if c.importing.is_some() => {
+            let _ = writeln!(out, "  # {addr} will be imported");
+        }
+        _ => {
+            let _ = writeln!(out, "  # {addr} {what}");
+            if let Some(r) = c.reason.as_ref().filter(|_| !triggered) {
+                let _ = writeln!(out, "  # ({r})");
+            }
+            if let Some(from) = &c.moved_from {
+                let _ = writeln!(out, "  # (moved from {from})");
+            }
+            if let Some(id) = &c.importing {
+                let _ = writeln!(
+                    out,
+                    "  # (imported from {})",
+                    crate::value::quote_string(id)
+                );
+            }
+        }
     }
     let sym = if c.action == Action::Replace && c.create_before_destroy {
         "+/-"
@@ -179,4 +201,85 @@ fn shown(b: Option<&Value>, a: Option<&Value>, action: Action) -> bool {
 /// A value on one line, as in the plan.
 fn inline(v: &Value) -> String {
     v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(addr: &str, action: Action) -> ResourceChange {
+        let v = Value::object([("id", Value::string("i-1")), ("input", Value::string("a"))]);
+        ResourceChange {
+            addr: addr.parse().expect("address"),
+            action,
+            provider: "provider[\"terraform\"]".into(),
+            before: Some(v.clone()),
+            after: Some(v),
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: None,
+            importing: None,
+        }
+    }
+
+    fn render(changes: Vec<ResourceChange>) -> String {
+        let plan = Plan {
+            changes,
+            ..Plan::default()
+        };
+        assert!(plan.has_changes(), "moves and imports are changes");
+        render_plan(&plan)
+    }
+
+    #[test]
+    fn pure_move_is_shown_as_moved_with_the_object_unchanged() {
+        let mut c = change("terraform_data.new", Action::NoOp);
+        c.moved_from = Some("terraform_data.old".parse().unwrap());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.old has moved to terraform_data.new\n    resource \"terraform_data\" \"new\" {\n        # (2 unchanged attributes hidden)\n    }\n"), "{out}");
+        assert!(
+            out.contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn moved_and_updated_resource_names_its_old_address_under_the_action() {
+        let mut c = change("terraform_data.new", Action::Update);
+        c.moved_from = Some("terraform_data.old".parse().unwrap());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.new will be updated in-place\n  # (moved from terraform_data.old)\n"), "{out}");
+    }
+
+    #[test]
+    fn imports_are_counted_and_named_like_terraform() {
+        let mut a = change("terraform_data.a", Action::NoOp);
+        a.importing = Some("abc".into());
+        let mut b = change("terraform_data.b", Action::Update);
+        b.importing = Some("def".into());
+        let out = render(vec![a, b]);
+        assert!(
+            out.contains("  # terraform_data.a will be imported\n    resource"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "  # terraform_data.b will be updated in-place\n  # (imported from \"def\")\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Plan: 2 to import, 0 to add, 1 to change, 0 to destroy."),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn triggered_replacement_says_why_in_its_heading() {
+        let mut c = change("terraform_data.b", Action::Replace);
+        c.reason = Some(REPLACE_TRIGGERED.into());
+        let out = render(vec![c]);
+        assert!(out.contains("  # terraform_data.b will be replaced due to changes in replace_triggered_by\n  -/+ resource"), "{out}");
+    }
 }

@@ -2,9 +2,12 @@
 //! (producing a [`Plan`]) or apply mode (executing one), on tokio with bounded parallelism.
 
 mod events;
+mod import;
+pub mod moved;
 mod nodes;
 mod resource;
 pub mod store;
+mod triggers;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -14,7 +17,7 @@ use petgraph::Direction;
 use tokio::sync::Semaphore;
 
 use crate::addr::{ResourceInstance, Target};
-use crate::config::Config;
+use crate::config::{Config, Import};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Graph;
 use crate::plan::{Plan, ResourceChange};
@@ -80,11 +83,30 @@ pub struct Walk {
     /// Instances touched by this walk (so orphans can be found afterwards).
     pub(crate) seen: Mutex<HashSet<ResourceInstance>>,
     pub(crate) diags: Mutex<Diagnostics>,
+    /// Written and implied `moved` statements.
+    pub(crate) move_statements: Vec<moved::MoveStatement>,
+    /// Plan modes: what the moves did to the prior state.
+    pub(crate) moves: moved::MoveResults,
+    /// The root module's `import` blocks by target instance.
+    pub(crate) imports: BTreeMap<ResourceInstance, Import>,
+    /// Plan mode: instances adopted through `import` blocks, with their ids.
+    pub(crate) imported: Mutex<HashMap<ResourceInstance, String>>,
 }
 
-/// Builds the graph and reports configuration errors (references, cycles).
+/// Builds the graph and reports configuration errors (references, cycles, `moved`,
+/// `import` and `replace_triggered_by` mistakes).
 pub fn validate(config: &Config) -> Diagnostics {
-    Graph::build(config).1
+    let mut diags = Graph::build(config).1;
+    diags.extend(refactoring_checks(config));
+    diags
+}
+
+/// Configuration errors of `moved` blocks, `import` blocks and `replace_triggered_by`.
+fn refactoring_checks(config: &Config) -> Diagnostics {
+    let mut diags = moved::statements(config).1;
+    diags.extend(import::targets(config).1);
+    diags.extend(triggers::validate(config));
+    diags
 }
 
 impl Walk {
@@ -98,9 +120,28 @@ impl Walk {
         opts: Options,
         mode: WalkMode,
     ) -> Result<Walk, Diagnostics> {
-        let (graph, diags) = Graph::build(&config);
+        let (graph, mut diags) = Graph::build(&config);
+        let (explicit, moved_diags) = moved::statements(&config);
+        let (imports, import_diags) = import::targets(&config);
+        diags.extend(moved_diags);
+        diags.extend(import_diags);
+        diags.extend(triggers::validate(&config));
         if diags.has_errors() {
             return Err(diags);
+        }
+        let mut state = state;
+        let mut move_statements = explicit;
+        let mut moves = moved::MoveResults::default();
+        if mode != WalkMode::Apply {
+            // As in Terraform, moves happen before planning; apply replays the plan's moves.
+            let implied = moved::implied(&config, &state, &move_statements);
+            move_statements.extend(implied);
+            diags.extend(moved::check(&move_statements));
+            if diags.has_errors() {
+                return Err(diags);
+            }
+            moves = moved::apply(&move_statements, &mut state);
+            diags.extend(moved::blocked_warning(&moves.blocked));
         }
         let parallelism = opts.parallelism.max(1);
         Ok(Walk {
@@ -120,6 +161,10 @@ impl Walk {
             observer: None,
             seen: Mutex::new(HashSet::new()),
             diags: Mutex::new(diags),
+            move_statements,
+            moves,
+            imports,
+            imported: Mutex::new(HashMap::new()),
         })
     }
 
@@ -144,12 +189,14 @@ impl Walk {
         if diags.has_errors() {
             return Err(diags);
         }
+        diags.extend(this.check_declared());
         let orphan_diags = this.plan_orphans();
         diags.extend(orphan_diags);
         if diags.has_errors() {
             return Err(diags);
         }
         let mut changes = std::mem::take(&mut *this.changes.lock().expect("lock"));
+        this.annotate(&mut changes);
         changes.sort_by(|a, b| a.addr.cmp(&b.addr));
         let outputs = this.output_changes();
         Ok(Plan {
@@ -167,8 +214,17 @@ impl Walk {
     /// call and writing the whole state through it at the end. Returns the
     /// final state and every problem met; independent branches finish even when one fails.
     pub async fn apply(mut self, plan: Plan, sink: Arc<dyn StateSink>) -> (State, Diagnostics) {
+        self.replay_moves(&plan);
         self.plan = Some(plan);
         self.sink = Some(sink);
+        if self
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.changes.iter().any(|c| c.moved_from.is_some()))
+        {
+            let st = self.state.lock().expect("lock");
+            self.persist(st, "The moves of this plan are not recorded.");
+        }
         let this = Arc::new(self);
         if this.plan.as_ref().is_some_and(|p| p.destroy) {
             this.clone().destroy_all().await;
@@ -180,6 +236,68 @@ impl Walk {
         let diags = std::mem::take(&mut *this.diags.lock().expect("lock"));
         let state = this.state.lock().expect("lock").clone();
         (state, diags)
+    }
+
+    /// Apply mode: makes the plan's moves in the state, without provider calls.
+    fn replay_moves(&mut self, plan: &Plan) {
+        let state = self.state.get_mut().expect("lock");
+        for c in &plan.changes {
+            if let Some(from) = &c.moved_from {
+                if state.instance(&c.addr).is_none() {
+                    let _ = crate::state::ops::mv(
+                        state,
+                        &Target::Instance(from.clone()),
+                        &Target::Instance(c.addr.clone()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Plan mode, after the walk: errors for `moved` statements whose source is still
+    /// declared and for `import` targets whose instance the configuration does not expand to.
+    fn check_declared(&self) -> Diagnostics {
+        let seen = self.seen.lock().expect("lock");
+        let modules = |p: &[String]| self.instances(p);
+        let mut diags = moved::still_declared(
+            &self.move_statements,
+            &moved::Declared {
+                config: &self.config,
+                instances: &seen,
+                modules: &modules,
+            },
+        );
+        if self.mode == WalkMode::Plan && self.opts.targets.is_empty() {
+            for (addr, imp) in &self.imports {
+                if !seen.contains(addr) {
+                    diags.push(
+                        Diagnostic::error("Configuration for import target does not exist")
+                            .with_span(imp.to_span.or(imp.span))
+                            .with_detail(format!("The configuration for the given import {addr} does not exist. All target instances must have an associated configuration to be imported.")),
+                    );
+                }
+            }
+        }
+        diags
+    }
+
+    /// Marks moved and imported instances in the planned changes.
+    fn annotate(&self, changes: &mut [ResourceChange]) {
+        let imported = self.imported.lock().expect("lock");
+        for c in changes {
+            if let Some(from) = self.moves.moved.get(&c.addr) {
+                c.moved_from = Some(from.clone());
+                if c.action == crate::plan::Action::Delete
+                    && c.reason.as_deref() == Some("because it is not in the configuration")
+                {
+                    c.reason = Some(format!(
+                        "because {from} was moved to {}, which is not in configuration",
+                        c.addr
+                    ));
+                }
+            }
+            c.importing = imported.get(&c.addr).cloned();
+        }
     }
 
     pub(crate) fn error(&self, d: Diagnostic) {

@@ -26,7 +26,7 @@ use crate::value::{Value, ValueMap};
 const MAX_ATTEMPTS: u32 = 6;
 
 /// Retries a provider call while it is throttled, with jittered exponential backoff.
-async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, ProviderError>
+pub(super) async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ProviderError>>,
@@ -351,7 +351,7 @@ impl Walk {
                 .data_instance(addr, config, provider, provider_name)
                 .await;
         }
-        let prior = self.state.lock().expect("lock").instance(addr).cloned();
+        let prior = self.prior_or_import(addr, provider, provider_name).await?;
         match self.mode {
             WalkMode::Plan | WalkMode::PlanDestroy => {
                 let prior = match prior {
@@ -422,6 +422,7 @@ impl Walk {
                     create_before_destroy: false,
                     reason: Some("config refers to values not yet known".into()),
                     moved_from: None,
+                    importing: None,
                 });
             }
             return Ok(Value::Unknown);
@@ -442,7 +443,7 @@ impl Walk {
     }
 
     /// The configuration with prior values for computed attributes and ignored changes.
-    fn proposed(
+    pub(super) fn proposed(
         &self,
         rb: &ResourceBlock,
         config: &Value,
@@ -502,6 +503,7 @@ impl Walk {
             create_before_destroy: rb.lifecycle.create_before_destroy,
             reason: None,
             moved_from: None,
+            importing: None,
         };
         if self.mode == WalkMode::PlanDestroy {
             if prior.is_some() {
@@ -537,6 +539,8 @@ impl Walk {
             Some(p) if p.attributes.semantic_eq(&resp.planned) => Action::NoOp,
             Some(_) => Action::Update,
         };
+        self.apply_triggers(&mut change, rb, &config, provider, schema)
+            .await?;
         if change.action == Action::Replace {
             self.refuse_destroy(rb, addr)?;
         }
@@ -693,7 +697,11 @@ impl Walk {
     }
 
     /// Changes what state holds for `addr` and hands that to the sink.
-    fn update_state(&self, addr: &ResourceInstance, f: impl FnOnce(&mut crate::state::State)) {
+    pub(crate) fn update_state(
+        &self,
+        addr: &ResourceInstance,
+        f: impl FnOnce(&mut crate::state::State),
+    ) {
         let mut st = self.state.lock().expect("lock");
         f(&mut st);
         let Some(sink) = &self.sink else { return };
@@ -826,6 +834,7 @@ impl Walk {
                     "because it is not in the configuration".into()
                 }),
                 moved_from: None,
+                importing: None,
             });
         }
         diags
