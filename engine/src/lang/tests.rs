@@ -31,6 +31,9 @@ impl Scope for TestScope {
     fn base_dir(&self) -> &Path {
         &self.dir
     }
+    fn root_dir(&self) -> &Path {
+        &self.dir
+    }
     fn planning(&self) -> bool {
         true
     }
@@ -197,4 +200,12 @@ fn deep_nesting_is_an_error_not_a_crash() {
         );
         assert!(r.is_err());
     }
+}
+
+#[test]
+fn for_expression_names_do_not_outlive_a_failed_loop() {
+    // The first `try` argument fails inside the loop; the second must not see `item`.
+    let d = ev("try([for item in [\"a\"] : item.nope], item)").unwrap_err();
+    assert!(d.to_string().contains("no expression succeeded"), "{d}");
+    assert!(d.to_string().contains("unknown name"), "{d}");
 }
