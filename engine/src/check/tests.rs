@@ -170,7 +170,11 @@ fn errors_in_every_module_are_reported() {
     );
     let mut s = summaries(&d);
     s.sort();
-    assert_eq!(s, ["Invalid function argument", "Wrong number of arguments"], "{d}");
+    assert_eq!(
+        s,
+        ["Invalid function argument", "Wrong number of arguments"],
+        "{d}"
+    );
 }
 
 #[test]

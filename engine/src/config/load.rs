@@ -52,7 +52,7 @@ fn load_tree(
             diags.push(not_installed(call, remote));
             continue;
         }
-        let child_dir = dir.join(&call.source);
+        let child_dir = join_clean(dir, &call.source);
         let canonical = child_dir
             .canonicalize()
             .unwrap_or_else(|_| child_dir.clone());
@@ -133,6 +133,28 @@ fn not_installed(call: &ModuleCall, remote: RemoteModules) -> Diagnostic {
         "Module \"{}\" has source {:?}; galley loads only local paths (\"./dir\", \"../dir\") so far, {consequence}.",
         call.name, call.source
     ))
+}
+
+/// `dir` joined with a relative module source, `.` and `dir/..` pairs removed lexically,
+/// so a child's directory (and its `path.module`) reads `modules/net` as in Terraform.
+fn join_clean(dir: &Path, source: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in dir.components().chain(Path::new(source).components()) {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 fn is_local_source(s: &str) -> bool {
@@ -1054,6 +1076,24 @@ moved {
         assert!(!vpc.body.body.has_attribute("count"));
         assert_eq!(m.moved[0].from, "aws_vpc.old");
         assert!(c.children["net"].module.outputs.contains_key("x"));
+    }
+
+    #[test]
+    fn child_directories_are_joined_without_dot_segments() {
+        for (dir, source, want) in [
+            (".", "./child", "child"),
+            (".", "./a/../b", "b"),
+            ("child", "../other", "other"),
+            (".", "../up", "../up"),
+            ("/r", "./m/./n", "/r/m/n"),
+            (".", ".", "."),
+        ] {
+            assert_eq!(
+                join_clean(Path::new(dir), source),
+                PathBuf::from(want),
+                "{dir} + {source}"
+            );
+        }
     }
 
     #[test]

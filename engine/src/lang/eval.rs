@@ -763,11 +763,8 @@ impl<'a> Evaluator<'a> {
                         index + 1
                     ))
             }
-            FuncError::Arity(m) => self.error(
-                whole,
-                "Wrong number of arguments",
-                format!("{full_name}: {m}"),
-            ),
+            // The message already names the function.
+            FuncError::Arity(m) => self.error(whole, "Wrong number of arguments", m),
             FuncError::Unknown(n) => self.error(
                 &f.name.name,
                 "Call to unknown function",
