@@ -39,13 +39,10 @@ pub fn check(config: &Config, schemas: &BTreeMap<String, ProviderSchema>) -> Dia
 /// Drops repeats of the same problem at the same place (a local evaluated on behalf of
 /// several users, or a check that overlaps another pass).
 pub fn dedup(diags: Diagnostics) -> Diagnostics {
-    let mut seen: HashSet<(String, Option<(u32, u32, u32)>)> = HashSet::new();
+    let mut seen: HashSet<(String, Option<Span>)> = HashSet::new();
     let mut out = Diagnostics::new();
     for d in diags {
-        let key = (
-            d.summary.clone(),
-            d.span.map(|s: Span| (s.file.0, s.start, s.end)),
-        );
+        let key = (d.summary.clone(), d.span);
         if seen.insert(key) {
             out.push(d);
         }

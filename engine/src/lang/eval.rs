@@ -773,7 +773,10 @@ impl<'a> Evaluator<'a> {
             FuncError::Failed(m) => self.error(
                 whole,
                 "Error in function call",
-                format!("Call to function \"{full_name}\" failed: {m}."),
+                format!(
+                    "Call to function \"{full_name}\" failed: {m}{}",
+                    if m.ends_with('.') { "" } else { "." }
+                ),
             ),
         })
     }

@@ -209,3 +209,12 @@ fn for_expression_names_do_not_outlive_a_failed_loop() {
     assert!(d.to_string().contains("no expression succeeded"), "{d}");
     assert!(d.to_string().contains("unknown name"), "{d}");
 }
+
+#[test]
+fn failed_call_message_ends_with_one_period() {
+    let d = ev("format(\"%s\", null)").unwrap_err().to_string();
+    assert!(d.ends_with("cannot be formatted."), "{d}");
+    assert!(!d.contains(".."), "{d}");
+    let d = ev("max()").unwrap_err().to_string();
+    assert!(d.ends_with('.') && !d.ends_with(".."), "{d}");
+}
