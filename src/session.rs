@@ -67,9 +67,20 @@ impl Session {
         }
     }
 
-    /// Loads the configuration; prints and fails on errors.
+    /// Loads the configuration; prints and fails on errors. Modules galley cannot
+    /// install (registry, git) are errors: plan and apply need the whole configuration.
     pub fn load_config(&self) -> Result<Config, Reported> {
-        let (config, diags) = engine::config::load_config(&self.dir, &self.sources);
+        self.load_config_with(engine::config::RemoteModules::Error)
+    }
+
+    /// Loads the configuration, leaving out modules galley cannot install with a warning;
+    /// for commands that only inspect the configuration. Prints and fails on errors.
+    pub fn load_config_partial(&self) -> Result<Config, Reported> {
+        self.load_config_with(engine::config::RemoteModules::Warn)
+    }
+
+    fn load_config_with(&self, remote: engine::config::RemoteModules) -> Result<Config, Reported> {
+        let (config, diags) = engine::config::load_config_with(&self.dir, &self.sources, remote);
         self.report(&diags);
         if diags.has_errors() {
             return Err(Reported);

@@ -15,17 +15,30 @@ use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 const MAX_MODULE_DEPTH: usize = 32;
 
 /// Loads the module in `dir` and, recursively, every local module it calls.
-/// Returns whatever could be loaded plus every problem found.
+/// Returns whatever could be loaded plus every problem found. A module call whose source
+/// is not a local path is an error: plan and apply need the whole configuration.
 pub fn load_config(dir: &Path, sources: &SourceMap) -> (Config, Diagnostics) {
+    load_config_with(dir, sources, RemoteModules::Error)
+}
+
+/// Like [`load_config`], choosing how module calls with registry, git or other remote
+/// sources (which galley does not install) are reported. Such calls have no child in
+/// [`Config::children`] either way.
+pub fn load_config_with(
+    dir: &Path,
+    sources: &SourceMap,
+    remote: RemoteModules,
+) -> (Config, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut stack = Vec::new();
-    let config = load_tree(dir, sources, &mut diags, &mut stack);
+    let config = load_tree(dir, sources, remote, &mut diags, &mut stack);
     (config, diags)
 }
 
 fn load_tree(
     dir: &Path,
     sources: &SourceMap,
+    remote: RemoteModules,
     diags: &mut Diagnostics,
     stack: &mut Vec<PathBuf>,
 ) -> Config {
@@ -36,17 +49,10 @@ fn load_tree(
     let mut children = BTreeMap::new();
     for call in module.module_calls.values() {
         if !is_local_source(&call.source) {
-            diags.push(
-                Diagnostic::error("Module not installed")
-                    .with_span(call.source_span)
-                    .with_detail(format!(
-                        "Module \"{}\" has source {:?}; only local paths (\"./dir\", \"../dir\") are supported so far.",
-                        call.name, call.source
-                    )),
-            );
+            diags.push(not_installed(call, remote));
             continue;
         }
-        let child_dir = dir.join(&call.source);
+        let child_dir = join_clean(dir, &call.source);
         let canonical = child_dir
             .canonicalize()
             .unwrap_or_else(|_| child_dir.clone());
@@ -72,13 +78,83 @@ fn load_tree(
             );
             continue;
         }
-        children.insert(
-            call.name.clone(),
-            load_tree(&child_dir, sources, diags, stack),
-        );
+        let before = diags.0.len();
+        let child = load_tree(&child_dir, sources, remote, diags, stack);
+        // A child that did not load cleanly may lack variables it really declares.
+        if !diags.0[before..].iter().any(Diagnostic::is_error) {
+            check_inputs(call, &child.module, diags);
+        }
+        children.insert(call.name.clone(), child);
     }
     stack.pop();
     Config { module, children }
+}
+
+/// A module call must set every variable of its child that has no default, and nothing
+/// the child does not declare.
+fn check_inputs(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
+    for (name, e) in &call.inputs {
+        if !child.variables.contains_key(name) {
+            diags.push(
+                Diagnostic::error("Unsupported argument")
+                    .with_span(e.span().or(call.span))
+                    .with_detail(format!(
+                        "An argument named \"{name}\" is not expected here: module \"{}\" declares no variable \"{name}\".",
+                        call.name
+                    )),
+            );
+        }
+    }
+    for v in child.variables.values() {
+        if v.default.is_none() && !call.inputs.contains_key(&v.name) {
+            diags.push(
+                Diagnostic::error("Missing required argument")
+                    .with_span(call.span)
+                    .with_detail(format!(
+                        "The argument \"{}\" is required by module \"{}\", but no definition was found.",
+                        v.name, call.name
+                    )),
+            );
+        }
+    }
+}
+
+/// The diagnostic for a module call galley cannot load, naming the call and its source.
+fn not_installed(call: &ModuleCall, remote: RemoteModules) -> Diagnostic {
+    let d = match remote {
+        RemoteModules::Error => Diagnostic::error("Module not installed"),
+        RemoteModules::Warn => Diagnostic::warning("Module not installed"),
+    };
+    let consequence = match remote {
+        RemoteModules::Error => "so this configuration cannot be planned or applied",
+        RemoteModules::Warn => "so its inputs and outputs are not checked",
+    };
+    d.with_span(call.source_span).with_detail(format!(
+        "Module \"{}\" has source {:?}; galley loads only local paths (\"./dir\", \"../dir\") so far, {consequence}.",
+        call.name, call.source
+    ))
+}
+
+/// `dir` joined with a relative module source, `.` and `dir/..` pairs removed lexically,
+/// so a child's directory (and its `path.module`) reads `modules/net` as in Terraform.
+fn join_clean(dir: &Path, source: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in dir.components().chain(Path::new(source).components()) {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 fn is_local_source(s: &str) -> bool {
@@ -470,6 +546,7 @@ impl Loader<'_> {
             },
         };
         let mut rest = hcl_edit::structure::Body::new();
+        let mut provisioner = None;
         for s in b.body.into_iter() {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
@@ -486,6 +563,16 @@ impl Loader<'_> {
                 Structure::Block(lb) if lb.ident.as_str() == "lifecycle" => {
                     r.lifecycle = self.lifecycle(lb);
                 }
+                Structure::Block(pb)
+                    if mode == Mode::Managed
+                        && matches!(pb.ident.as_str(), "provisioner" | "connection") =>
+                {
+                    // Meta-blocks, not resource arguments: keep them out of the body a
+                    // provider schema checks.
+                    if provisioner.is_none() {
+                        provisioner = self.span(pb.ident.span());
+                    }
+                }
                 Structure::Block(other) => rest.push(other),
             }
         }
@@ -498,6 +585,15 @@ impl Loader<'_> {
             );
         }
         r.body.body = rest;
+        if provisioner.is_some() {
+            self.diags.push(
+                Diagnostic::warning("Provisioners are not run")
+                    .with_span(provisioner)
+                    .with_detail(format!(
+                        "galley does not run provisioners; those of {addr} are ignored."
+                    )),
+            );
+        }
         if let Some(prev) = m.resources.get(&addr) {
             let kind = if mode == Mode::Data {
                 "data"
@@ -984,6 +1080,43 @@ moved {
         assert!(!vpc.body.body.has_attribute("count"));
         assert_eq!(m.moved[0].from, "aws_vpc.old");
         assert!(c.children["net"].module.outputs.contains_key("x"));
+    }
+
+    #[test]
+    fn child_directories_are_joined_without_dot_segments() {
+        for (dir, source, want) in [
+            (".", "./child", "child"),
+            (".", "./a/../b", "b"),
+            ("child", "../other", "other"),
+            (".", "../up", "../up"),
+            ("/r", "./m/./n", "/r/m/n"),
+            (".", ".", "."),
+        ] {
+            assert_eq!(
+                join_clean(Path::new(dir), source),
+                PathBuf::from(want),
+                "{dir} + {source}"
+            );
+        }
+    }
+
+    #[test]
+    fn remote_module_source_is_an_error_or_a_warning_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "module \"db\" {\n  source  = \"example-org/db/cloud\"\n  version = \"1.2.0\"\n}\n",
+        )
+        .unwrap();
+        for (remote, error) in [(RemoteModules::Error, true), (RemoteModules::Warn, false)] {
+            let (c, d) = load_config_with(dir.path(), &SourceMap::new(), remote);
+            assert_eq!(d.0.len(), 1, "{d}");
+            assert_eq!(d.has_errors(), error);
+            let detail = d.0[0].detail.clone().unwrap_or_default();
+            assert!(detail.contains("\"db\"") && detail.contains("example-org/db/cloud"));
+            assert!(c.children.is_empty());
+            assert!(c.module.module_calls.contains_key("db"));
+        }
     }
 
     #[test]

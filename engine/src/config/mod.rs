@@ -13,7 +13,17 @@ use hcl_edit::Span as _;
 use crate::addr::Resource;
 use crate::diag::{FileId, Span};
 
-pub use load::{load_config, load_module};
+pub use load::{load_config, load_config_with, load_module};
+
+/// How the loader reports a module call whose source is not a local path (a registry
+/// address, git or http URL): galley does not install such modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteModules {
+    /// An error: commands that plan or apply need every module.
+    Error,
+    /// A warning: commands that only check or draw the configuration go on without it.
+    Warn,
+}
 
 /// An hcl-edit expression together with the file it was read from.
 #[derive(Debug, Clone)]

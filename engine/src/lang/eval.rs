@@ -24,8 +24,17 @@ pub trait Scope: Sync {
     /// the evaluator applies the rest.
     fn resolve(&self, path: &[String], span: Option<Span>) -> Result<(Value, usize), Diagnostic>;
 
-    /// The module's directory, for `path.module` and file functions.
+    /// The module's directory, for `path.module`.
     fn base_dir(&self) -> &Path;
+
+    /// The directory relative paths given to file functions start from. As in Terraform
+    /// that is the root module's directory (the working directory), not the calling
+    /// module's: `path.module` of a child is itself relative to it, so
+    /// `file("${path.module}/x")` works from any module. The default is the working
+    /// directory, which is the root module's for the CLI.
+    fn root_dir(&self) -> &Path {
+        Path::new(".")
+    }
 
     /// True during plan: `timestamp()` and `uuid()` are unknown.
     fn planning(&self) -> bool;
@@ -571,6 +580,15 @@ impl<'a> Evaluator<'a> {
     }
 
     fn for_expr(&mut self, f: &ForExpr) -> Result<Value, Diagnostic> {
+        // The loop's names must not outlive it, also when an error (caught by `try`)
+        // leaves it early.
+        let base = self.locals.len();
+        let r = self.for_expr_inner(f);
+        self.locals.truncate(base);
+        r
+    }
+
+    fn for_expr_inner(&mut self, f: &ForExpr) -> Result<Value, Diagnostic> {
         let coll = self.eval(&f.intro.collection_expr)?;
         let (coll, marked) = coll.unmark();
         let entries: Vec<(Value, Value)> = match coll {
@@ -727,7 +745,7 @@ impl<'a> Evaluator<'a> {
             ev_scope: self.scope,
         };
         let ctx = FuncContext {
-            base_dir: self.scope.base_dir(),
+            base_dir: self.scope.root_dir(),
             planning: self.scope.planning(),
             templates: &renderer,
         };
@@ -745,11 +763,8 @@ impl<'a> Evaluator<'a> {
                         index + 1
                     ))
             }
-            FuncError::Arity(m) => self.error(
-                whole,
-                "Wrong number of arguments",
-                format!("{full_name}: {m}"),
-            ),
+            // The message already names the function.
+            FuncError::Arity(m) => self.error(whole, "Wrong number of arguments", m),
             FuncError::Unknown(n) => self.error(
                 &f.name.name,
                 "Call to unknown function",
@@ -758,7 +773,10 @@ impl<'a> Evaluator<'a> {
             FuncError::Failed(m) => self.error(
                 whole,
                 "Error in function call",
-                format!("Call to function \"{full_name}\" failed: {m}."),
+                format!(
+                    "Call to function \"{full_name}\" failed: {m}{}",
+                    if m.ends_with('.') { "" } else { "." }
+                ),
             ),
         })
     }
@@ -859,6 +877,9 @@ impl Scope for VarsOnly<'_> {
     }
     fn base_dir(&self) -> &Path {
         self.inner.base_dir()
+    }
+    fn root_dir(&self) -> &Path {
+        self.inner.root_dir()
     }
     fn planning(&self) -> bool {
         self.inner.planning()

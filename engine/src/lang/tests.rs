@@ -31,6 +31,9 @@ impl Scope for TestScope {
     fn base_dir(&self) -> &Path {
         &self.dir
     }
+    fn root_dir(&self) -> &Path {
+        &self.dir
+    }
     fn planning(&self) -> bool {
         true
     }
@@ -197,4 +200,21 @@ fn deep_nesting_is_an_error_not_a_crash() {
         );
         assert!(r.is_err());
     }
+}
+
+#[test]
+fn for_expression_names_do_not_outlive_a_failed_loop() {
+    // The first `try` argument fails inside the loop; the second must not see `item`.
+    let d = ev("try([for item in [\"a\"] : item.nope], item)").unwrap_err();
+    assert!(d.to_string().contains("no expression succeeded"), "{d}");
+    assert!(d.to_string().contains("unknown name"), "{d}");
+}
+
+#[test]
+fn failed_call_message_ends_with_one_period() {
+    let d = ev("format(\"%s\", null)").unwrap_err().to_string();
+    assert!(d.ends_with("cannot be formatted."), "{d}");
+    assert!(!d.contains(".."), "{d}");
+    let d = ev("max()").unwrap_err().to_string();
+    assert!(d.ends_with('.') && !d.ends_with(".."), "{d}");
 }

@@ -1,4 +1,4 @@
-//! Filesystem functions: reading files relative to the module directory, `fileset`
+//! Filesystem functions: reading files relative to the root module directory, `fileset`
 //! globbing, `templatefile`, and the lexical path functions.
 
 use std::path::{Path, PathBuf};
@@ -87,7 +87,7 @@ fn expand_home(p: &str) -> String {
     }
 }
 
-/// The path of a file named in configuration: home-expanded, relative to the module.
+/// The path of a file named in configuration: home-expanded, relative to the root module.
 fn resolve(c: &Call, p: &str) -> PathBuf {
     let p = expand_home(p);
     let path = Path::new(&p);

@@ -36,7 +36,8 @@ pub trait TemplateRenderer {
 
 /// What functions may see of the world.
 pub struct FuncContext<'a> {
-    /// The module's directory: relative paths of `file`, `fileset`, ... start here.
+    /// The root module's directory: relative paths of `file`, `fileset`, ... start here
+    /// (in a child module they are built from `path.module`, itself relative to it).
     pub base_dir: &'a Path,
     /// True during plan: `timestamp()` and `uuid()` return unknown.
     pub planning: bool,
