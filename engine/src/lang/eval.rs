@@ -722,6 +722,20 @@ impl<'a> Evaluator<'a> {
                 format!("There is no function named \"{full_name}\"."),
             ));
         }
+        if full_name == "templatestring" {
+            if let Some(
+                t @ (Expression::String(_)
+                | Expression::StringTemplate(_)
+                | Expression::HeredocTemplate(_)),
+            ) = f.args.get(0)
+            {
+                return Err(self.error(
+                    t,
+                    "Invalid function argument",
+                    "Invalid value for argument 1 of templatestring: invalid template expression: templatestring is only for rendering templates retrieved dynamically from elsewhere; to render an inline template, consider using a plain template string expression.".into(),
+                ));
+            }
+        }
         let mut args = Vec::with_capacity(f.args.len());
         for a in f.args.iter() {
             args.push(self.eval(a)?);

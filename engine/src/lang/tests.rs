@@ -50,6 +50,7 @@ fn scope() -> TestScope {
             ),
             ("secret", Value::string("hunter2").mark()),
             ("later", Value::Unknown),
+            ("tmpl", Value::string("Hello, ${who}!")),
             (
                 "objs",
                 Value::Tuple(vec![
@@ -217,4 +218,22 @@ fn failed_call_message_ends_with_one_period() {
     assert!(!d.contains(".."), "{d}");
     let d = ev("max()").unwrap_err().to_string();
     assert!(d.ends_with('.') && !d.ends_with(".."), "{d}");
+}
+
+#[test]
+fn templatestring_renders_a_referenced_string_but_refuses_inline_templates() {
+    assert_eq!(
+        ok("templatestring(var.tmpl, { who = \"galley\" })"),
+        "\"Hello, galley!\""
+    );
+    let inline = ev("templatestring(\"Hi ${x}\", { x = 1 })").unwrap_err();
+    assert!(
+        inline
+            .to_string()
+            .contains("only for rendering templates retrieved dynamically")
+            || format!("{inline:?}").contains("only for rendering templates retrieved dynamically"),
+        "{inline:?}"
+    );
+    let missing = ev("templatestring(var.tmpl, {})").unwrap_err();
+    assert!(format!("{missing:?}").contains("who"), "{missing:?}");
 }

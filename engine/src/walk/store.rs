@@ -260,6 +260,10 @@ impl Scope for ModuleScope<'_> {
         &self.dir
     }
 
+    fn root_dir(&self) -> &Path {
+        &self.config.module.dir
+    }
+
     fn planning(&self) -> bool {
         self.planning
     }

@@ -1,4 +1,5 @@
-//! Hash and UUID functions: md5, sha1, sha256, sha512, their base64 forms, uuid, uuidv5.
+//! Hash, password and UUID functions: md5, sha1, sha256, sha512, their base64 forms,
+//! bcrypt, rsadecrypt, uuid, uuidv5.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -6,7 +7,7 @@ use sha2::Digest;
 
 use crate::value::Value;
 
-use super::args::{f, Call, Spec, PLAIN};
+use super::args::{f, v, Call, Spec, PLAIN};
 use super::FuncError;
 
 pub(super) const SPECS: &[Spec] = &[
@@ -20,7 +21,14 @@ pub(super) const SPECS: &[Spec] = &[
             STANDARD.encode(Hash::Sha512.digest(c.str(0)?.as_bytes())),
         ))
     }),
+    v("bcrypt", &["str"], "cost", PLAIN, bcrypt),
     f("md5", &["str"], PLAIN, |c| hex_of(c, Hash::Md5)),
+    f(
+        "rsadecrypt",
+        &["ciphertext", "privatekey"],
+        PLAIN,
+        rsadecrypt,
+    ),
     f("sha1", &["str"], PLAIN, |c| hex_of(c, Hash::Sha1)),
     f("sha256", &["str"], PLAIN, |c| hex_of(c, Hash::Sha256)),
     f("sha512", &["str"], PLAIN, |c| hex_of(c, Hash::Sha512)),
@@ -61,6 +69,56 @@ impl Hash {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// `bcrypt(str, cost)`: a `$2a$` hash with a random salt (so a new value on every call,
+/// as in Terraform). Like Go's bcrypt, a cost below 4 means the default, 10.
+fn bcrypt(c: &Call) -> Result<Value, FuncError> {
+    let cost = match c.args.len() {
+        1 => 10,
+        2 => c.int(1)?,
+        _ => {
+            return Err(super::args::fail(
+                "bcrypt() takes at most one cost argument",
+            ))
+        }
+    };
+    let cost = if cost < 4 { 10 } else { cost };
+    if cost > 31 {
+        return Err(c.err(
+            1,
+            format!("crypto/bcrypt: cost {cost} is outside allowed range (4,31)"),
+        ));
+    }
+    let hashed = ::bcrypt::hash_with_result(c.str(0)?, cost as u32)
+        .map_err(|e| super::args::fail(format!("error occurred generating password {e}")))?;
+    Ok(Value::String(
+        hashed.format_for_version(::bcrypt::Version::TwoA),
+    ))
+}
+
+/// `rsadecrypt(ciphertext, privatekey)`: base64 PKCS #1 v1.5 ciphertext, decrypted with a
+/// PEM private key (PKCS #1 or PKCS #8).
+fn rsadecrypt(c: &Call) -> Result<Value, FuncError> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    let text = c.str(0)?;
+    let cipher = STANDARD.decode(text.trim()).map_err(|_| {
+        c.err(
+            0,
+            "failed to decode input \"cipher_text\": cipher text must be base64-encoded",
+        )
+    })?;
+    let pem = c.str(1)?;
+    let key = rsa::PrivateKey::from_pkcs1_pem(&pem)
+        .or_else(|_| rsa::PrivateKey::from_pkcs8_pem(&pem))
+        .map_err(|_| c.err(1, "invalid private key: the key must be a PEM-encoded RSA private key (PKCS #1 or PKCS #8)"))?;
+    let plain = key
+        .decrypt(rsa::Pkcs1v15Encrypt, &cipher)
+        .map_err(|e| super::args::fail(format!("failed to decrypt: {e}")))?;
+    String::from_utf8(plain)
+        .map(Value::String)
+        .map_err(|_| super::args::fail("the decrypted text is not valid UTF-8"))
 }
 
 fn hex_of(c: &Call, hash: Hash) -> Result<Value, FuncError> {

@@ -73,6 +73,12 @@ pub(super) const SPECS: &[Spec] = &[
         Ok(Value::String(expand_home(&c.str(0)?)))
     }),
     f("templatefile", &["path", "vars"], NESTED, templatefile),
+    f(
+        "templatestring",
+        &["template", "vars"],
+        NESTED,
+        templatestring,
+    ),
 ];
 
 /// Expands a leading `~` to the home directory, as Terraform's file functions do.
@@ -161,10 +167,11 @@ fn walk(dir: &Path, prefix: &str, visit: &mut dyn FnMut(&str)) {
     }
 }
 
-fn templatefile(c: &Call) -> Result<Value, FuncError> {
-    let vars = match c.arg(1) {
+/// The `vars` argument of `templatefile` and `templatestring`, checked as Terraform does.
+fn template_vars<'a>(c: &'a Call, i: usize) -> Result<&'a crate::value::ValueMap, FuncError> {
+    let vars = match c.arg(i) {
         Value::Map(m) | Value::Object(m) => m,
-        _ => return Err(c.err(1, "invalid vars value: must be a map.")),
+        _ => return Err(c.err(i, "invalid vars value: must be a map.")),
     };
     for name in vars.keys() {
         let valid = name.chars().next().is_some_and(|ch| ch.is_alphabetic())
@@ -172,9 +179,25 @@ fn templatefile(c: &Call) -> Result<Value, FuncError> {
                 .chars()
                 .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-');
         if !valid {
-            return Err(c.err(1, format!("invalid template variable name {name:?}: must start with a letter, followed by zero or more letters, digits, and underscores.")));
+            return Err(c.err(i, format!("invalid template variable name {name:?}: must start with a letter, followed by zero or more letters, digits, and underscores.")));
         }
     }
+    Ok(vars)
+}
+
+/// `templatestring(ref, vars)`: a string obtained elsewhere, rendered as a template. The
+/// evaluator refuses an inline template as the first argument, as Terraform does.
+fn templatestring(c: &Call) -> Result<Value, FuncError> {
+    let vars = template_vars(c, 1)?;
+    let source = c.str(0)?;
+    c.ctx
+        .templates
+        .render(Path::new("<templatestring argument>"), &source, vars)
+        .map_err(fail)
+}
+
+fn templatefile(c: &Call) -> Result<Value, FuncError> {
+    let vars = template_vars(c, 1)?;
     let (path, bytes) = read_path(c, 0)?;
     let source = String::from_utf8(bytes).map_err(|_| {
         c.err(

@@ -1557,3 +1557,55 @@ mod filesystem {
         }
     }
 }
+
+/// A throw-away 1024-bit key made for this test with `openssl genrsa -traditional`; the
+/// ciphertext is `openssl pkeyutl -encrypt -pkeyopt rsa_padding_mode:pkcs1` of
+/// "galley-secret", which Terraform 1.15 decrypts to the same text.
+const TEST_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
+MIICWwIBAAKBgQCwyqmNl5JVRB6dombbZa8o97IxQFwJk2fZs12M7SaSVfv7KhBa
+BuC65fGsu9OuwCE535/unZXB31Cu4Tc5ddREjBOhyDPCEQmozCL26bqUBUkYyrtQ
+ybxYdM5RpP0TmNc5xiJ3HEf/zNhf8eTvuOlQzSrNB8re2jyoqgYtu3aGnQIDAQAB
+AoGAIe7UOnQkRy9q/PCl82iCBUf9sMxcng3n+fYed6UxKRdN5Th+qPj2+4iVKYVn
+rPv9pKESjnc6vlqBnv9lXScLlcbUtqXoyuF6s0gYW+xGrWnFR6zWBkXUlE1Sq6Dt
+X3K2zRla+488kHEu9Eqy3pUVa4EE5lm9QL0tMLq2cM5ik7UCQQDfitU11xca+lxM
+XMuYlj79dbglHZv0w4CO6nac55KpfzwAb0vzlgslqKt3hBS9VIyaFjyzaDyveMaU
+9/Qg5uVDAkEAynYWIRj7wChQxu4JhU+GK4c749YZC4l/jf42LFmh5wPSYUOf2WyL
+LVBw0RegG25Uvxbv99XVOEzexFaqVWY2nwJADrKdJCYZQc/WQ7sSM90lFRspWV9i
+AqzcBgmKdPSQ4w4XjtvCfaiO4RH+/CO2DWDCwdrWcOFYpBznyaGn7oXf6wJAZlNm
+fdXlr0nxAYnfT/xQYIGZ+F4GDHmy+S4JbULj/CFHXBdUnAwrD3z/d/5L0nFh7a6H
+HCh7+leHo431yvG9GwJAagiwQEqQVCqI7t9dKNxsN69eN7cic0kKBSevg7yhurQF
+znlb916/o2tdufthtqY8is98neYrJuXgQCZMyVkiGw==
+-----END RSA PRIVATE KEY-----\n";
+const TEST_CIPHERTEXT: &str = "EpiBk9RFItAA0CIYicGCz6+0sV97eVvTnRgoM0kIWtO/0MACGJ9+bUNHL6ggp051lbjjT4/xK4TjDXF5ajK/ojl65BjT7fFHcgnC1DyvwJi3CjzYMYsJBlK7Mv8ew0AX0GcsbnkPcjU3n4DqdQc+J4hF5fPQuLnded3J6SqHouw=";
+
+#[test]
+fn rsadecrypt_matches_terraform_and_rejects_bad_input() {
+    assert_eq!(
+        run("rsadecrypt", vec![s(TEST_CIPHERTEXT), s(TEST_KEY)]),
+        Ok(s("galley-secret"))
+    );
+    let bad_base64 = run("rsadecrypt", vec![s("not base64!"), s(TEST_KEY)]).unwrap_err();
+    assert!(bad_base64.to_string().contains("base64"), "{bad_base64}");
+    let bad_key = run("rsadecrypt", vec![s(TEST_CIPHERTEXT), s("nope")]).unwrap_err();
+    assert!(
+        bad_key.to_string().contains("PEM-encoded RSA private key"),
+        "{bad_key}"
+    );
+}
+
+#[test]
+fn bcrypt_hashes_verify_and_use_terraforms_version_and_cost_rules() {
+    let Ok(Value::String(h)) = run("bcrypt", vec![s("hunter2"), n(4.0)]) else {
+        panic!("bcrypt returns a string")
+    };
+    assert!(h.starts_with("$2a$04$"), "{h}");
+    assert!(::bcrypt::verify("hunter2", &h).unwrap());
+    let Ok(Value::String(d)) = run("bcrypt", vec![s("x"), n(3.0)]) else {
+        panic!("bcrypt returns a string")
+    };
+    assert!(
+        d.starts_with("$2a$10$"),
+        "a cost below 4 means 10, as in Go: {d}"
+    );
+    assert!(run("bcrypt", vec![s("x"), n(32.0)]).is_err());
+}
