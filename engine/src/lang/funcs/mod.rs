@@ -71,9 +71,6 @@ pub enum FuncError {
 /// lazily; they exist for validation but [`call`] cannot run them.
 const LAZY: &[&str] = &["can", "try"];
 
-/// Functions Terraform has that galley does not implement yet.
-pub const MISSING: &[&str] = &["bcrypt", "rsadecrypt", "templatestring"];
-
 fn specs() -> impl Iterator<Item = &'static Spec> {
     [
         collection::SPECS,
