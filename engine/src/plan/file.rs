@@ -101,6 +101,7 @@ impl Plan {
                 "reason": c.reason,
                 "moved_from": c.moved_from.as_ref().map(|m| m.to_string()),
                 "importing": c.importing,
+                "deposed": c.deposed,
             })).collect::<Vec<_>>(),
             "outputs": self.outputs.iter().map(|(k, o)| (k.clone(), json!({
                 "action": o.action.as_str(), "before": opt(&o.before), "after": opt(&o.after), "sensitive": o.sensitive,
@@ -143,6 +144,7 @@ impl Plan {
                 reason: c["reason"].as_str().map(str::to_string),
                 moved_from: c["moved_from"].as_str().and_then(|m| m.parse().ok()),
                 importing: c["importing"].as_str().map(str::to_string),
+                deposed: c["deposed"].as_str().map(str::to_string),
             });
         }
         let mut outputs = BTreeMap::new();
@@ -206,6 +208,7 @@ mod tests {
             reason: None,
             moved_from: Some("module.a.terraform_data.old[0]".parse().unwrap()),
             importing: Some("id-1".into()),
+            deposed: Some("0a1b2c3d".into()),
         };
         let plan = Plan {
             changes: vec![c.clone()],

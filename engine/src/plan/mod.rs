@@ -82,6 +82,9 @@ pub struct ResourceChange {
     pub moved_from: Option<ResourceInstance>,
     /// Adopted through an `import` block: the object's id.
     pub importing: Option<String>,
+    /// The change is to a deposed object of the instance (an old object that a
+    /// `create_before_destroy` replacement failed to destroy), by its deposed key.
+    pub deposed: Option<String>,
 }
 
 /// The [`ResourceChange::reason`] of a replacement forced by `lifecycle.replace_triggered_by`.
@@ -164,7 +167,7 @@ impl Plan {
     /// The change of one instance.
     pub fn change(&self, addr: &ResourceInstance) -> Option<&ResourceChange> {
         self.changes
-            .binary_search_by(|c| c.addr.cmp(addr))
+            .binary_search_by(|c| (&c.addr, c.deposed.is_some()).cmp(&(addr, false)))
             .ok()
             .map(|i| &self.changes[i])
     }
@@ -203,6 +206,9 @@ impl Plan {
                 }
                 if let Some(id) = &c.importing {
                     obj["importing"] = json!({ "id": id });
+                }
+                if let Some(d) = &c.deposed {
+                    obj["deposed"] = d.clone().into();
                 }
                 obj
             })

@@ -85,7 +85,10 @@ fn symbol(a: Action) -> &'static str {
 }
 
 fn render_change(out: &mut String, c: &ResourceChange) {
-    let addr = c.addr.to_string();
+    let addr = match &c.deposed {
+        Some(d) => format!("{} (deposed object {d})", c.addr),
+        None => c.addr.to_string(),
+    };
     let triggered = c.action == Action::Replace && c.reason.as_deref() == Some(REPLACE_TRIGGERED);
     let what = match c.action {
         Action::Create => "will be created",
@@ -220,6 +223,7 @@ mod tests {
             reason: None,
             moved_from: None,
             importing: None,
+            deposed: None,
         }
     }
 

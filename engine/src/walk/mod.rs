@@ -197,7 +197,8 @@ impl Walk {
         }
         let mut changes = std::mem::take(&mut *this.changes.lock().expect("lock"));
         this.annotate(&mut changes);
-        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        // Each instance's current object first, then its deposed ones ([`Plan::change`]).
+        changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
         let outputs = this.output_changes();
         Ok(Plan {
             changes,

@@ -423,6 +423,7 @@ impl Walk {
                     reason: Some("config refers to values not yet known".into()),
                     moved_from: None,
                     importing: None,
+                    deposed: None,
                 });
             }
             return Ok(Value::Unknown);
@@ -442,14 +443,8 @@ impl Walk {
         }
     }
 
-    /// The configuration with prior values for computed attributes and ignored changes.
-    pub(super) fn proposed(
-        &self,
-        rb: &ResourceBlock,
-        config: &Value,
-        prior: Option<&Value>,
-        schema: &Schema,
-    ) -> Value {
+    /// The configuration with prior values for unset computed attributes.
+    pub(super) fn proposed(&self, config: &Value, prior: Option<&Value>, schema: &Schema) -> Value {
         let mut out: ValueMap = config.as_map().cloned().unwrap_or_default();
         let prior_map = prior.and_then(|p| p.as_map());
         for (name, attr) in &schema.attributes {
@@ -462,22 +457,33 @@ impl Walk {
                 out.insert(name.clone(), v);
             }
         }
-        if let Some(pm) = prior_map {
-            match &rb.lifecycle.ignore_changes {
-                IgnoreChanges::All => {
-                    for (k, v) in pm {
-                        out.insert(k.clone(), v.clone());
-                    }
+        Value::Object(out)
+    }
+
+    /// The configuration as providers must see it: attributes under
+    /// `lifecycle.ignore_changes` take their prior values, so they neither show as a
+    /// change nor force a replacement (as in Terraform).
+    pub(super) fn with_ignored(rb: &ResourceBlock, config: Value, prior: Option<&Value>) -> Value {
+        let Some(pm) = prior.and_then(|p| p.as_map()) else {
+            return config;
+        };
+        let Value::Object(mut out) = config else {
+            return config;
+        };
+        match &rb.lifecycle.ignore_changes {
+            IgnoreChanges::All => {
+                for (k, v) in pm {
+                    out.insert(k.clone(), v.clone());
                 }
-                IgnoreChanges::Paths(paths) => {
-                    for p in paths {
-                        if let Some(v) = pm.get(&p[0]) {
-                            out.insert(p[0].clone(), v.clone());
-                        }
-                    }
-                }
-                IgnoreChanges::None => {}
             }
+            IgnoreChanges::Paths(paths) => {
+                for p in paths {
+                    if let Some(v) = pm.get(&p[0]) {
+                        out.insert(p[0].clone(), v.clone());
+                    }
+                }
+            }
+            IgnoreChanges::None => {}
         }
         Value::Object(out)
     }
@@ -504,6 +510,7 @@ impl Walk {
             reason: None,
             moved_from: None,
             importing: None,
+            deposed: None,
         };
         if self.mode == WalkMode::PlanDestroy {
             if prior.is_some() {
@@ -512,7 +519,8 @@ impl Walk {
             }
             return Ok(change);
         }
-        let proposed = self.proposed(rb, &config, prior.as_ref().map(|p| &p.attributes), schema);
+        let config = Self::with_ignored(rb, config, prior.as_ref().map(|p| &p.attributes));
+        let proposed = self.proposed(&config, prior.as_ref().map(|p| &p.attributes), schema);
         let resp = with_retry(|| {
             provider.plan(PlanRequest {
                 type_name: addr.resource.type_name.clone(),
@@ -613,7 +621,8 @@ impl Walk {
         } else {
             prior_attrs.clone()
         };
-        let proposed = self.proposed(rb, &config, base.as_ref(), schema);
+        let config = Self::with_ignored(rb, config, base.as_ref());
+        let proposed = self.proposed(&config, base.as_ref(), schema);
         let resp = with_retry(|| {
             provider.plan(PlanRequest {
                 type_name: type_name.clone(),
@@ -835,25 +844,96 @@ impl Walk {
                 }),
                 moved_from: None,
                 importing: None,
+                deposed: None,
+            });
+        }
+        // Old objects a create_before_destroy replacement could not destroy: always
+        // destroyed, whatever the configuration says now.
+        for (addr, key, inst) in state.deposed() {
+            if !self.opts.targets.is_empty() && !self.opts.targets.iter().any(|t| t.contains(&addr))
+            {
+                continue;
+            }
+            changes.push(ResourceChange {
+                provider: state
+                    .resource(&addr.abs_resource())
+                    .map(|r| r.provider.clone())
+                    .unwrap_or_default(),
+                addr,
+                action: Action::Delete,
+                before: Some(inst.attributes.clone()),
+                after: None,
+                replace_paths: Vec::new(),
+                create_before_destroy: false,
+                reason: Some("left by an earlier replacement whose destroy failed".into()),
+                moved_from: None,
+                importing: None,
+                deposed: Some(key.to_string()),
             });
         }
         diags
     }
 
-    /// Apply mode: deletes every planned delete, dependents first.
+    /// Apply mode: deletes every planned delete, dependents first, then deposed objects
+    /// (what still used an old object is gone by then).
     pub(crate) async fn apply_orphans(self: Arc<Self>) {
-        let deletes: Vec<ResourceInstance> = self
+        let planned: Vec<(ResourceInstance, Option<String>, String)> = self
             .plan
             .as_ref()
             .map(|p| {
                 p.changes
                     .iter()
                     .filter(|c| c.action == Action::Delete)
-                    .map(|c| c.addr.clone())
+                    .map(|c| (c.addr.clone(), c.deposed.clone(), c.provider.clone()))
                     .collect()
             })
             .unwrap_or_default();
-        self.delete_in_order(deletes).await;
+        let (deposed, current): (Vec<_>, Vec<_>) =
+            planned.into_iter().partition(|(_, d, _)| d.is_some());
+        self.clone()
+            .delete_in_order(current.into_iter().map(|(a, _, _)| a).collect())
+            .await;
+        for (addr, key, provider) in deposed {
+            if let Some(key) = key {
+                self.delete_deposed(&addr, &key, &provider).await;
+            }
+        }
+    }
+
+    /// Destroys one deposed object and forgets it.
+    async fn delete_deposed(&self, addr: &ResourceInstance, key: &str, provider_name: &str) {
+        let prior = {
+            let st = self.state.lock().expect("lock");
+            st.resource(&addr.abs_resource())
+                .and_then(|r| r.deposed.get(&(addr.key.clone(), key.to_string())))
+                .map(|i| i.attributes.clone())
+        };
+        let Some(prior) = prior else { return };
+        let Some(provider) = self.provider_for_delete(addr, provider_name) else {
+            return;
+        };
+        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let call = match self.begin(addr, "delete") {
+            Ok(c) => c,
+            Err(d) => return self.errors(d),
+        };
+        match destroy_object(&provider, &addr.resource.type_name, &prior).await {
+            Ok(_) | Err(ProviderError::NotFound(_)) => {
+                self.update_state(addr, |st| {
+                    st.remove_deposed(addr, key);
+                });
+                self.end(addr, call, Ok(None));
+            }
+            Err(e) => {
+                self.end(addr, call, Err(&e));
+                self.error(
+                    Diagnostic::error(format!("Error destroying {addr} (deposed object {key})"))
+                        .with_detail(format!(
+                            "{e}. It stays in the state; the next apply tries again."
+                        )),
+                );
+            }
+        }
     }
 
     /// Apply of a destroy plan.
@@ -939,7 +1019,13 @@ impl Walk {
         }
     }
 
-    async fn delete_one(&self, addr: &ResourceInstance, provider_name: &str) -> bool {
+    /// The provider that manages `addr` for a delete: the configured one, or one
+    /// configured now (destroy without configuration). Reports when there is none.
+    fn provider_for_delete(
+        &self,
+        addr: &ResourceInstance,
+        provider_name: &str,
+    ) -> Option<Arc<dyn Provider>> {
         let provider = {
             let providers = self.providers.lock().expect("lock");
             providers
@@ -947,19 +1033,25 @@ impl Walk {
                 .find(|(n, _)| provider_string(&self.graph.graph[**n].kind) == provider_name)
                 .map(|(_, p)| p.clone())
         };
-        let provider = match provider {
-            Some(p) => p,
+        match provider {
+            Some(p) => Some(p),
             None => match self.configure_for_delete(provider_name) {
-                Some(p) => p,
+                Some(p) => Some(p),
                 None => {
                     self.error(
                         Diagnostic::error(format!("Cannot destroy {addr}")).with_detail(format!(
                             "Its provider {provider_name} is not configured."
                         )),
                     );
-                    return false;
+                    None
                 }
             },
+        }
+    }
+
+    async fn delete_one(&self, addr: &ResourceInstance, provider_name: &str) -> bool {
+        let Some(provider) = self.provider_for_delete(addr, provider_name) else {
+            return false;
         };
         let Some(prior) = self
             .state

@@ -238,7 +238,7 @@ impl Walk {
         {
             return Ok(());
         }
-        let proposed = self.proposed(rb, config, None, schema);
+        let proposed = self.proposed(config, None, schema);
         let resp = super::resource::with_retry(|| {
             provider.plan(PlanRequest {
                 type_name: change.addr.resource.type_name.clone(),
@@ -344,6 +344,7 @@ mod tests {
             reason: None,
             moved_from: None,
             importing: None,
+            deposed: None,
         }
     }
 

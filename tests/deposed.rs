@@ -1,0 +1,149 @@
+//! create_before_destroy when the old object cannot be destroyed: the new object is in
+//! state, the old one stays recorded as deposed, and a later apply destroys it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn galley(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_galley"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GALLEY_SIM_FAULTS")
+        .env_remove("GALLEY_SIM_LATENCY_MS")
+        .output()
+        .expect("galley runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn config(with_subnet: bool) -> String {
+    let mut c = String::from(
+        r#"provider "aws" {
+  region = "eu-west-1"
+}
+
+variable "cidr" {
+  type    = string
+  default = "10.0.0.0/16"
+}
+
+resource "aws_vpc" "v" {
+  cidr_block = var.cidr
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"#,
+    );
+    if with_subnet {
+        // Left behind in the old VPC, where it blocks that VPC's deletion.
+        c.push_str(
+            r#"
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+  lifecycle {
+    ignore_changes = [vpc_id]
+  }
+}
+"#,
+        );
+    }
+    c
+}
+
+/// (type, cidr_block) of every object in the simulator's world.
+fn world(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let j: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        for (ty, objs) in j["objects"].as_object().unwrap() {
+            for o in objs.as_object().unwrap().values() {
+                out.push((ty.clone(), o["cidr_block"].as_str().unwrap_or("").into()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn an_old_object_whose_destroy_failed_is_kept_as_deposed_and_destroyed_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), config(true)).unwrap();
+    let o = galley(dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = galley(
+        dir,
+        &[
+            "--sim",
+            "apply",
+            "-auto-approve",
+            "-var",
+            "cidr=10.0.0.0/17",
+        ],
+    );
+    assert!(!o.status.success(), "the old VPC still has a subnet");
+    assert!(text(&o).contains("DependencyViolation"), "{}", text(&o));
+
+    // Both VPCs exist and both are in the state: the new one current, the old deposed.
+    let plan = galley(
+        dir,
+        &[
+            "--sim",
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            "cidr=10.0.0.0/17",
+        ],
+    );
+    let out = text(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("# aws_vpc.v (deposed object ") && out.contains(") will be destroyed"),
+        "{out}"
+    );
+    assert!(out.contains("0 to add, 0 to change, 1 to destroy"), "{out}");
+
+    // Once the subnet is gone, the deposed VPC goes too.
+    std::fs::write(dir.join("main.tf"), config(false)).unwrap();
+    let o = galley(
+        dir,
+        &[
+            "--sim",
+            "apply",
+            "-auto-approve",
+            "-var",
+            "cidr=10.0.0.0/17",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        world(dir),
+        vec![("aws_vpc".to_string(), "10.0.0.0/17".to_string())]
+    );
+    let plan = galley(
+        dir,
+        &[
+            "--sim",
+            "plan",
+            "-detailed-exitcode",
+            "-var",
+            "cidr=10.0.0.0/17",
+        ],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
