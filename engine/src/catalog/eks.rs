@@ -178,7 +178,7 @@ impl AddonCompat {
             return false;
         };
         self.for_kubernetes(kubernetes)
-            .is_some_and(|l| l.lines.iter().any(|x| *x == line))
+            .is_some_and(|l| l.lines.contains(&line))
     }
 
     /// The Kubernetes versions this add-on has versions for.
