@@ -95,7 +95,7 @@ impl Session {
             let options = match sim::SimOptions::from_env() {
                 Ok(o) => o,
                 Err(e) => {
-                    eprintln!("warning: ignoring GALLEY_SIM_FAULTS: {e}");
+                    eprintln!("warning: {e}; the simulator runs with its defaults instead");
                     sim::SimOptions::default()
                 }
             };

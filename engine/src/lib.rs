@@ -4,6 +4,7 @@
 //! `lang`, `graph` and `plan`; only `walk` (apply), `state` and providers touch the world.
 
 pub mod addr;
+pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod diag;

@@ -1,5 +1,6 @@
 //! Generic apply: create, update and delete objects in the world, enforcing the rules.
 
+use chrono::NaiveDateTime;
 use engine::provider::{Nesting, ProviderError, Schema};
 use engine::value::Value;
 
@@ -13,6 +14,7 @@ pub fn create(
     rt: &ResourceType,
     world: &mut World,
     planned: Value,
+    now: NaiveDateTime,
 ) -> Result<Value, ProviderError> {
     let mut obj = conform_object(planned, &rt.schema);
     check_known(rt, &obj)?;
@@ -27,6 +29,7 @@ pub fn create(
             world,
             self_id: None,
             phase: Phase::Apply,
+            now,
         },
     )?;
     let counter = world.next_counter();
@@ -42,6 +45,7 @@ pub fn create(
             obj: &mut obj,
             id: &id,
             world,
+            now,
         })?;
     }
     settle(&rt.schema, &mut obj, None);
@@ -58,6 +62,7 @@ pub fn update(
     world: &mut World,
     prior: Value,
     planned: Value,
+    now: NaiveDateTime,
 ) -> Result<Value, ProviderError> {
     let prior = conform_object(prior, &rt.schema);
     let id = object_id(rt, &prior)?;
@@ -77,6 +82,7 @@ pub fn update(
             world,
             self_id: Some(&id),
             phase: Phase::Apply,
+            now,
         },
     )?;
     set_attr(&mut obj, "id", Value::string(&id));

@@ -52,7 +52,10 @@ impl SimFactory {
                 .map(|(k, r)| (k, Arc::new(r)))
                 .collect(),
             env: Arc::new(SimEnv {
-                clock: SimClock::new(),
+                clock: match options.today {
+                    Some(day) => SimClock::starting(day),
+                    None => SimClock::new(),
+                },
                 faults,
                 latency: options.latency,
             }),
@@ -74,6 +77,11 @@ impl SimFactory {
     /// Simulated time spent by all operations so far.
     pub fn virtual_elapsed(&self) -> Duration {
         self.env.clock.elapsed()
+    }
+
+    /// The virtual clock's date and time: the start day plus simulated time.
+    pub fn virtual_now(&self) -> chrono::NaiveDateTime {
+        self.env.clock.now()
     }
 
     /// Writes every world with unwritten changes to disk now.

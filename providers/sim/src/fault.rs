@@ -2,8 +2,10 @@
 //!
 //! Faults are armed with [`crate::SimFactory::inject`] or, for whole runs of the CLI,
 //! with the environment variable `GALLEY_SIM_FAULTS`, a comma-separated list of
-//! `kind:type:times`, e.g. `throttle:aws_vpc:2,timeout:*:1,capacity:aws_instance:1`
-//! (`*` matches every type). Only `apply` calls (create, update, delete) consume faults;
+//! `kind:type:times`, e.g. `throttle:aws_vpc:2,timeout:*:1,capacity:aws_instance:1,stuck:aws_eks_cluster:1`
+//! (`*` matches every type). `stuck` is an update or delete the service accepted but that
+//! never completes: the call times out and the object stays busy, so further changes are
+//! refused with `ResourceInUseException` until it is over. Only `apply` calls (create, update, delete) consume faults;
 //! plan, read and data sources never fail this way, as they are the cheap calls.
 
 use std::sync::Mutex;
@@ -34,12 +36,20 @@ pub enum Fault {
         /// How many calls fail.
         times: u32,
     },
+    /// The operation is accepted and stays in progress: [`ProviderError::Timeout`], and the
+    /// object is busy for a while (see `provider::STUCK_FOR`).
+    Stuck {
+        /// Resource type, or `*`.
+        type_name: String,
+        /// How many calls get stuck.
+        times: u32,
+    },
 }
 
 /// Why a `GALLEY_SIM_FAULTS` entry could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid fault `{entry}`: expected kind:type:times with kind throttle, timeout or capacity"
+    "invalid fault `{entry}`: expected kind:type:times with kind throttle, timeout, capacity or stuck"
 )]
 pub struct FaultParseError {
     /// The offending entry.
@@ -72,6 +82,7 @@ impl Fault {
             "throttle" => Ok(Fault::Throttle { type_name, times }),
             "timeout" => Ok(Fault::Timeout { type_name, times }),
             "capacity" => Ok(Fault::Capacity { type_name, times }),
+            "stuck" => Ok(Fault::Stuck { type_name, times }),
             _ => Err(err()),
         }
     }
@@ -80,11 +91,13 @@ impl Fault {
         match self {
             Fault::Throttle { type_name, times }
             | Fault::Timeout { type_name, times }
-            | Fault::Capacity { type_name, times } => (type_name, times),
+            | Fault::Capacity { type_name, times }
+            | Fault::Stuck { type_name, times } => (type_name, times),
         }
     }
 
-    fn error(&self, type_name: &str) -> ProviderError {
+    /// The error the failed call returns.
+    pub fn error(&self, type_name: &str) -> ProviderError {
         match self {
             Fault::Throttle { .. } => {
                 ProviderError::Throttled(format!("Rate exceeded (simulated) for {type_name}"))
@@ -92,6 +105,9 @@ impl Fault {
             Fault::Timeout { .. } => {
                 ProviderError::Timeout(format!("{type_name}: request timed out (simulated)"))
             }
+            Fault::Stuck { .. } => ProviderError::Timeout(format!(
+                "{type_name}: the operation is still in progress (simulated stuck operation)"
+            )),
             Fault::Capacity { .. } => ProviderError::Api {
                 code: "InsufficientInstanceCapacity".to_string(),
                 message: format!("insufficient capacity for {type_name} (simulated)"),
@@ -114,13 +130,18 @@ impl FaultInjector {
 
     /// Consumes one matching fault, returning the error the call must fail with.
     pub fn check(&self, type_name: &str) -> Result<(), ProviderError> {
+        self.fire(type_name).map_err(|f| f.error(type_name))
+    }
+
+    /// Consumes one matching fault, returning it.
+    pub fn fire(&self, type_name: &str) -> Result<(), Fault> {
         let mut armed = self.lock();
         let hit = armed.iter_mut().position(|f| {
             let (target, times) = f.target_and_count();
             *times > 0 && (target == "*" || target == type_name)
         });
         let Some(i) = hit else { return Ok(()) };
-        let err = armed[i].error(type_name);
+        let err = armed[i].clone();
         let (_, times) = armed[i].target_and_count();
         *times -= 1;
         if *times == 0 {

@@ -27,7 +27,7 @@
 //!   (`aws_subnet.available_ip_address_count`); they refresh on `read` only.
 //!
 //! Test hooks: [`SimFactory::inject`] or `GALLEY_SIM_FAULTS` (see [`fault`]),
-//! `GALLEY_SIM_LATENCY_MS` ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
+//! `GALLEY_SIM_LATENCY_MS` and `GALLEY_TODAY` (the virtual clock's start day) ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
 //! [`SimFactory::object_count`] and [`SimFactory::traffic_shares`].
 
 pub mod apply;
@@ -47,5 +47,5 @@ pub mod world;
 pub use clock::SimClock;
 pub use factory::{SimFactory, WorldObject};
 pub use fault::{Fault, FaultParseError};
-pub use options::SimOptions;
+pub use options::{OptionsError, SimOptions};
 pub use provider::SimProvider;

@@ -1,8 +1,22 @@
-//! Simulator options: latency, flush interval and faults armed from the start.
+//! Simulator options: latency, flush interval, the virtual clock's start day and faults
+//! armed from the start.
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
+
 use crate::fault::{Fault, FaultParseError};
+
+/// Why the environment's simulator settings could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    /// `GALLEY_SIM_FAULTS` is malformed.
+    #[error(transparent)]
+    Faults(#[from] FaultParseError),
+    /// `GALLEY_TODAY` is not a `YYYY-MM-DD` date.
+    #[error("invalid GALLEY_TODAY `{0}`: expected a date as YYYY-MM-DD")]
+    Today(String),
+}
 
 /// How a [`crate::SimFactory`] behaves.
 #[derive(Debug, Clone)]
@@ -17,6 +31,8 @@ pub struct SimOptions {
     pub flush_interval: Duration,
     /// Faults armed when the factory is created.
     pub faults: Vec<Fault>,
+    /// The virtual clock's start day (None: the real today).
+    pub today: Option<NaiveDate>,
 }
 
 impl Default for SimOptions {
@@ -25,14 +41,15 @@ impl Default for SimOptions {
             latency: Duration::ZERO,
             flush_interval: Duration::from_millis(200),
             faults: Vec::new(),
+            today: None,
         }
     }
 }
 
 impl SimOptions {
-    /// Defaults, with faults from `GALLEY_SIM_FAULTS` and latency from
-    /// `GALLEY_SIM_LATENCY_MS` when set.
-    pub fn from_env() -> Result<SimOptions, FaultParseError> {
+    /// Defaults, with faults from `GALLEY_SIM_FAULTS`, latency from
+    /// `GALLEY_SIM_LATENCY_MS` and the start day from `GALLEY_TODAY` when set.
+    pub fn from_env() -> Result<SimOptions, OptionsError> {
         let mut o = SimOptions::default();
         if let Ok(s) = std::env::var("GALLEY_SIM_FAULTS") {
             o.faults = Fault::parse_list(&s)?;
@@ -43,6 +60,31 @@ impl SimOptions {
         {
             o.latency = Duration::from_millis(ms);
         }
+        if let Ok(s) = std::env::var("GALLEY_TODAY") {
+            o.today = Some(parse_today(&s)?);
+        }
         Ok(o)
+    }
+}
+
+/// Reads a `GALLEY_TODAY` value.
+pub fn parse_today(s: &str) -> Result<NaiveDate, OptionsError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| OptionsError::Today(s.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn galley_today_must_be_a_date() {
+        assert_eq!(
+            parse_today("2026-02-01").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
+        );
+        assert!(matches!(
+            parse_today("01/02/2026"),
+            Err(OptionsError::Today(_))
+        ));
     }
 }

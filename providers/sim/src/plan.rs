@@ -1,5 +1,6 @@
 //! Generic planning: fill computed attributes, find forced replacements, run the rules.
 
+use chrono::NaiveDateTime;
 use engine::provider::{Nesting, PlanRequest, PlanResponse, ProviderError, Schema};
 use engine::value::{Value, ValueMap};
 
@@ -12,6 +13,7 @@ pub fn plan(
     rt: &ResourceType,
     world: &World,
     req: &PlanRequest,
+    now: NaiveDateTime,
 ) -> Result<PlanResponse, ProviderError> {
     if req.proposed.is_null() && req.config.is_null() {
         // Nothing configured: the object is to be destroyed.
@@ -63,6 +65,7 @@ pub fn plan(
             world,
             self_id,
             phase: Phase::Plan,
+            now,
         },
     )?;
     Ok(PlanResponse {

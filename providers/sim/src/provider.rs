@@ -12,7 +12,7 @@ use engine::value::Value;
 
 use crate::apply;
 use crate::clock::SimClock;
-use crate::fault::FaultInjector;
+use crate::fault::{Fault, FaultInjector};
 use crate::plan;
 use crate::registry::{DataCtx, Phase, Registry, RuleCtx};
 use crate::shape::{attr, conform_object};
@@ -82,6 +82,7 @@ impl Provider for SimProvider {
                 world: &world,
                 self_id: None,
                 phase: Phase::Validate,
+                now: self.env.clock.now(),
             },
         )
         .err()
@@ -95,24 +96,39 @@ impl Provider for SimProvider {
 
     async fn plan(&self, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
         let rt = self.registry.get(&req.type_name)?;
-        self.store.read(|w| plan::plan(rt, w, &req))
+        let now = self.env.clock.now();
+        self.store.read(|w| plan::plan(rt, w, &req, now))
     }
 
     async fn apply(&self, req: ApplyRequest) -> Result<Option<Value>, ProviderError> {
         let rt = self.registry.get(&req.type_name)?;
-        self.env.faults.check(&req.type_name)?;
+        if let Err(e) = self.env.faults.fire(&req.type_name) {
+            return Err(self.fail(rt, req.prior.as_ref(), e));
+        }
         match (req.prior, req.planned) {
             (None, Some(planned)) => {
+                // Judged at the start of the call, as the API does.
+                let now = self.env.clock.now();
                 self.env.call(rt.durations.create).await;
                 self.store
-                    .mutate(|w| apply::create(rt, w, planned))
+                    .mutate(|w| apply::create(rt, w, planned, now))
                     .map(Some)
             }
             (Some(prior), Some(planned)) => {
-                self.env.call(rt.durations.update).await;
-                self.store
-                    .mutate(|w| apply::update(rt, w, prior, planned))
-                    .map(Some)
+                let now = self.env.clock.now();
+                let took = match rt.update_timing {
+                    Some(timing) => timing(&prior, &planned),
+                    None => rt.durations.update,
+                };
+                let out = self
+                    .store
+                    .mutate(|w| apply::update(rt, w, prior, planned, now))
+                    .map(Some);
+                // A refused update takes no time.
+                if out.is_ok() {
+                    self.env.call(took).await;
+                }
+                out
             }
             (Some(prior), None) => {
                 self.env.call(rt.durations.delete).await;
@@ -162,6 +178,33 @@ impl Provider for SimProvider {
         Ok(conform_object(out, &ds.schema))
     }
 }
+
+impl SimProvider {
+    /// The error of a call a fault made fail. A stuck operation was accepted by the
+    /// service but never completes for the client: the object stays busy (further changes
+    /// refused with `ResourceInUseException`) for [`STUCK_FOR`] of simulated time.
+    fn fail(
+        &self,
+        rt: &crate::registry::ResourceType,
+        prior: Option<&Value>,
+        e: Fault,
+    ) -> ProviderError {
+        if let (Fault::Stuck { .. }, Some(prior)) = (&e, prior) {
+            if let Ok(id) = apply::object_id(rt, prior) {
+                let until = self.env.clock.now() + STUCK_FOR;
+                let _ = self.store.mutate(|w| {
+                    w.mark_busy(rt.name, &id, until);
+                    Ok(())
+                });
+            }
+        }
+        e.error(rt.name)
+    }
+}
+
+/// How long a stuck operation keeps its object busy: EKS rolls a failing control-plane
+/// update back after about this long.
+pub const STUCK_FOR: chrono::Duration = chrono::Duration::hours(1);
 
 /// Keeps the state's own representation of attributes the world holds equal values
 /// for: JSON cannot tell a list from a tuple in `any`-typed attributes, the state can.

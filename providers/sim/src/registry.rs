@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use engine::provider::{ProviderError, ProviderSchema, Schema};
 use engine::value::Value;
 
@@ -36,6 +37,8 @@ pub struct RuleCtx<'a> {
     pub self_id: Option<&'a str>,
     /// When the rule runs.
     pub phase: Phase,
+    /// The virtual clock's date and time (support dates are judged against it).
+    pub now: NaiveDateTime,
 }
 
 /// A validation rule; fails with the API's error code for that rule.
@@ -49,6 +52,8 @@ pub struct CreateCtx<'a> {
     pub id: &'a str,
     /// The objects that exist.
     pub world: &'a World,
+    /// The virtual clock's date and time.
+    pub now: NaiveDateTime,
 }
 
 /// Fills attributes the service computes at creation (arn, private IP, DNS names).
@@ -85,6 +90,10 @@ pub struct Reference {
     pub blocks_delete: Option<&'static str>,
 }
 
+/// The simulated duration of an update that depends on the change (a node group rolls
+/// its nodes in batches): prior and planned object.
+pub type UpdateTiming = fn(prior: &Value, planned: &Value) -> Duration;
+
 /// Simulated duration of each operation, added to the virtual clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Durations {
@@ -120,6 +129,8 @@ pub struct ResourceType {
     pub live: Option<LiveHook>,
     /// Simulated durations.
     pub durations: Durations,
+    /// Update duration computed from the change, instead of `durations.update`.
+    pub update_timing: Option<UpdateTiming>,
 }
 
 impl ResourceType {
@@ -136,6 +147,7 @@ impl ResourceType {
             on_create: None,
             live: None,
             durations: Durations::default(),
+            update_timing: None,
         }
     }
 
@@ -189,6 +201,12 @@ impl ResourceType {
     /// Sets the live hook.
     pub fn live(mut self, h: LiveHook) -> ResourceType {
         self.live = Some(h);
+        self
+    }
+
+    /// Computes the update duration from the change.
+    pub fn update_timing(mut self, t: UpdateTiming) -> ResourceType {
+        self.update_timing = Some(t);
         self
     }
 

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDateTime;
 use engine::provider::ProviderError;
 use engine::value::Value;
 
@@ -35,6 +36,9 @@ pub struct World {
     log: Vec<String>,
     /// Off while loading: what is read back is not logged again.
     logging: bool,
+    /// Objects with an operation in progress, until when (virtual time). In memory only,
+    /// like the virtual clock itself.
+    busy: BTreeMap<(String, String), NaiveDateTime>,
 }
 
 /// An object and its JSON text, encoded once when stored so that writing the world
@@ -136,6 +140,25 @@ impl World {
             self.objects.remove(type_name);
         }
         v.map(|s| s.value)
+    }
+
+    /// Records that an operation on the object runs until `until`.
+    pub fn mark_busy(&mut self, type_name: &str, id: &str, until: NaiveDateTime) {
+        self.busy
+            .insert((type_name.to_string(), id.to_string()), until);
+    }
+
+    /// When the operation in progress on the object ends, if one runs at `now`.
+    pub fn busy_until(
+        &self,
+        type_name: &str,
+        id: &str,
+        now: NaiveDateTime,
+    ) -> Option<NaiveDateTime> {
+        self.busy
+            .get(&(type_name.to_string(), id.to_string()))
+            .copied()
+            .filter(|until| *until > now)
     }
 
     /// The next creation number; ids derive from it.

@@ -146,13 +146,15 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     Ok(())
 }
 
-/// Usable addresses of the subnet: its size less the reserved five and those in use.
+/// Usable addresses of the subnet: its size less the reserved five and those in use
+/// (instances, EKS nodes with their pods and warm pools).
 pub fn free_addresses(subnet: &Value, id: &str, world: &World) -> Option<u64> {
     let net = str_attr(subnet, "cidr_block").and_then(parse_cidr)?;
     let used = world
         .of_type("aws_instance")
         .filter(|(_, i)| str_attr(i, "subnet_id") == Some(id))
-        .count() as u64;
+        .count() as u64
+        + super::aws_eks_node_group::used_in_subnet(world, id);
     Some((size(&net).saturating_sub(RESERVED)).saturating_sub(used))
 }
 

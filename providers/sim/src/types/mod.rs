@@ -9,6 +9,9 @@ use crate::registry::Registry;
 
 mod aws;
 mod aws_data;
+mod aws_eks_addon;
+mod aws_eks_cluster;
+mod aws_eks_node_group;
 mod aws_instance;
 mod aws_route53_record;
 mod aws_route53_zone;
@@ -36,6 +39,9 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_instance::resource())
                 .resource(aws_route53_zone::resource())
                 .resource(aws_route53_record::resource())
+                .resource(aws_eks_cluster::resource())
+                .resource(aws_eks_node_group::resource())
+                .resource(aws_eks_addon::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
                 .data(aws_data::caller_identity()),
