@@ -119,6 +119,12 @@ impl Session {
         })]
     }
 
+    /// Simulated time that passed on the simulator's virtual clock in this run (how long
+    /// the operations would have taken in the real cloud); `None` without a simulator.
+    pub fn simulated_elapsed(&self) -> Option<Duration> {
+        self.simulator.get().map(|f| f.virtual_elapsed())
+    }
+
     /// Writes the simulator's worlds to disk now (durably), so that what apply did to the
     /// simulated cloud is saved as surely as the state is. Reports a failure.
     pub fn flush_simulator(&self) -> Result<(), Reported> {

@@ -125,8 +125,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     if destroy {
         println!(
-            "\nDestroy complete! Resources: {} destroyed.",
-            summary.destroy
+            "\nDestroy complete! Resources: {} destroyed. ({})",
+            summary.destroy,
+            timing(started.elapsed(), s.simulated_elapsed())
         );
     } else {
         let imported = if summary.import > 0 {
@@ -135,11 +136,11 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             String::new()
         };
         println!(
-            "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed. ({:.2}s)",
+            "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed. ({})",
             summary.add,
             summary.change,
             summary.destroy,
-            started.elapsed().as_secs_f64()
+            timing(started.elapsed(), s.simulated_elapsed())
         );
         let outputs = engine::state::ops::outputs_text(&final_state);
         if !outputs.is_empty() {
@@ -164,4 +165,43 @@ fn confirm(destroy: bool) -> bool {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     line.trim() == "yes"
+}
+
+/// `0.02s`, or `0.02s wall, 1h 10m 5s simulated` when the simulator's clock moved: the
+/// time the same operations would take in the real cloud.
+fn timing(wall: std::time::Duration, simulated: Option<std::time::Duration>) -> String {
+    let wall = format!("{:.2}s", wall.as_secs_f64());
+    match simulated.map(|d| d.as_secs()).filter(|s| *s > 0) {
+        Some(secs) => {
+            let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+            let sim = match (h, m) {
+                (0, 0) => format!("{s}s"),
+                (0, _) => format!("{m}m {s}s"),
+                _ => format!("{h}h {m}m {s}s"),
+            };
+            format!("{wall} wall, {sim} simulated")
+        }
+        None => wall,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timing;
+    use std::time::Duration;
+
+    #[test]
+    fn simulated_time_is_shown_next_to_wall_time_when_the_clock_moved() {
+        let wall = Duration::from_millis(20);
+        assert_eq!(timing(wall, None), "0.02s");
+        assert_eq!(timing(wall, Some(Duration::ZERO)), "0.02s");
+        assert_eq!(
+            timing(wall, Some(Duration::from_secs(600))),
+            "0.02s wall, 10m 0s simulated"
+        );
+        assert_eq!(
+            timing(wall, Some(Duration::from_secs(3 * 3600 + 65))),
+            "0.02s wall, 3h 1m 5s simulated"
+        );
+    }
 }

@@ -89,7 +89,9 @@ fn addon_is_not_installed(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 /// The add-on version must be one DescribeAddonVersions lists for the cluster's version.
 fn version_suits_the_cluster(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    if ctx.phase == Phase::Validate {
+    // Judged against the cluster as it is when the call is made: at plan time the
+    // cluster may still be upgraded earlier in the same apply, as EKS would see it.
+    if ctx.phase != Phase::Apply {
         return Ok(());
     }
     let (Some(name), Some(version)) = (

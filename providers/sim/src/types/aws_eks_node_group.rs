@@ -183,7 +183,9 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 /// Created at the control plane's version; updated up to it, never past it, never down.
 fn version_follows_the_control_plane(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    if ctx.phase == Phase::Validate {
+    // Judged against the cluster as it is when the call is made: at plan time the
+    // cluster may still be upgraded earlier in the same apply, as EKS would see it.
+    if ctx.phase != Phase::Apply {
         return Ok(());
     }
     let Some(cluster) =
