@@ -44,6 +44,9 @@ pub enum Command {
     /// Inspect and edit state.
     #[command(subcommand)]
     State(StateCommand),
+    /// Version upgrades of EKS, Aurora, MSK and ElastiCache.
+    #[command(subcommand)]
+    Upgrade(UpgradeCommand),
     /// Remove a lock left behind by a process that died.
     ForceUnlock {
         /// The lock id printed in the "state locked" error.
@@ -51,6 +54,46 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+}
+
+/// `galley upgrade ...`.
+#[derive(Debug, Subcommand)]
+pub enum UpgradeCommand {
+    /// Every EKS, Aurora, MSK and ElastiCache version against its support calendar.
+    Check(UpgradeCheckArgs),
+}
+
+/// `upgrade check` flags.
+#[derive(Debug, Args)]
+pub struct UpgradeCheckArgs {
+    /// Judge versions on this day (YYYY-MM-DD); default GALLEY_TODAY, else today.
+    #[arg(long = "as-of", value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Machine-readable output: {"as_of", "items": [...]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a version is in extended support or worse (`extended`), or past all
+    /// support (`unsupported`).
+    #[arg(long = "fail-on", value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Set a root variable: NAME=VALUE. Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a .tfvars or .tfvars.json file. Repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// `-var` and `-var-file` in command-line order; filled by [`parse`].
+    #[arg(skip)]
+    pub var_options: Vec<CliVar>,
+}
+
+/// The threshold of `upgrade check --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Extended support or unsupported.
+    Extended,
+    /// Past all support only.
+    Unsupported,
 }
 
 /// `-json`.
@@ -216,6 +259,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
         };
         if let Some(flags) = flags {
             flags.var_options = ordered_var_options(sub);
+        }
+        if let (Command::Upgrade(UpgradeCommand::Check(a)), Some((_, check))) =
+            (&mut cli.command, sub.subcommand())
+        {
+            a.var_options = ordered_var_options(check);
         }
     }
     Ok(cli)

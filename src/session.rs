@@ -143,7 +143,15 @@ impl Session {
         config: &Config,
         flags: &PlanFlags,
     ) -> Result<BTreeMap<String, Value>, Reported> {
-        let options = flags.var_options();
+        self.root_vars_from(config, flags.var_options())
+    }
+
+    /// Root variable values from every source, with `options` (`-var`, `-var-file`) last.
+    pub fn root_vars_from(
+        &self,
+        config: &Config,
+        options: Vec<engine::vars::CliVar>,
+    ) -> Result<BTreeMap<String, Value>, Reported> {
         let (values, diags) =
             crate::vars::root_values(self.var_inputs(&options), config, &self.sources);
         self.report(&diags);

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod provider;
 pub mod state;
 pub mod types;
+pub mod upgrade;
 pub mod value;
 pub mod vars;
 pub mod walk;

@@ -7,4 +7,5 @@ pub mod init;
 pub mod output;
 pub mod plan;
 pub mod state;
+pub mod upgrade;
 pub mod validate;

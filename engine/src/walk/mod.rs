@@ -4,7 +4,7 @@
 mod events;
 mod import;
 pub mod moved;
-mod nodes;
+pub(crate) mod nodes;
 mod resource;
 pub mod store;
 mod triggers;

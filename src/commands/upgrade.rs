@@ -1,0 +1,78 @@
+//! `galley upgrade check`: where every managed-service version stands on its support calendar.
+
+use chrono::NaiveDate;
+
+use crate::cli::{FailOn, UpgradeCheckArgs};
+use crate::session::{Session, EXIT_ERROR, EXIT_OK};
+use engine::upgrade::Status;
+
+/// Runs `upgrade check`.
+pub fn check(s: &Session, args: &UpgradeCheckArgs) -> i32 {
+    let Some(as_of) = as_of(args.as_of.as_deref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(config) = s.load_config() else {
+        return EXIT_ERROR;
+    };
+    let options = if args.var_options.is_empty() {
+        let vars = args.vars.iter().cloned().map(engine::vars::CliVar::Var);
+        let files = args
+            .var_files
+            .iter()
+            .cloned()
+            .map(engine::vars::CliVar::File);
+        vars.chain(files).collect()
+    } else {
+        args.var_options.clone()
+    };
+    let Ok(vars) = s.root_vars_from(&config, options) else {
+        return EXIT_ERROR;
+    };
+    let report = engine::upgrade::check(&config, &vars, as_of);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
+    } else {
+        print!("{}", report.render());
+    }
+    let threshold = match args.fail_on {
+        None => return EXIT_OK,
+        Some(FailOn::Extended) => Status::ExtendedSupport,
+        Some(FailOn::Unsupported) => Status::Unsupported,
+    };
+    let failing: Vec<&str> = report
+        .items
+        .iter()
+        .filter(|i| i.status >= threshold)
+        .map(|i| i.address.as_str())
+        .collect();
+    if failing.is_empty() {
+        return EXIT_OK;
+    }
+    eprintln!(
+        "\nError: {} version(s) at or past {} on {}: {}",
+        failing.len(),
+        threshold.as_str(),
+        as_of,
+        failing.join(", ")
+    );
+    EXIT_ERROR
+}
+
+/// `--as-of`, else `GALLEY_TODAY`, else today (UTC). Reports a malformed date.
+fn as_of(flag: Option<&str>) -> Option<NaiveDate> {
+    let (text, from) = match (flag, std::env::var("GALLEY_TODAY").ok()) {
+        (Some(f), _) => (f.to_string(), "--as-of"),
+        (None, Some(env)) => (env, "GALLEY_TODAY"),
+        (None, None) => return Some(chrono::Utc::now().date_naive()),
+    };
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            eprintln!("Error: invalid {from} {text:?}: expected a date as YYYY-MM-DD");
+            None
+        }
+    }
+}
