@@ -44,6 +44,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Graph => commands::graph::run(&s),
         Command::Output(a) => commands::output::run(&s, a),
         Command::State(c) => commands::state::run(&s, c),
+        Command::Kitchen(c) => commands::kitchen::run(&s, c),
         Command::ForceUnlock { id } => commands::state::force_unlock(&s, id),
         Command::Version => {
             println!("galley v{}", env!("CARGO_PKG_VERSION"));

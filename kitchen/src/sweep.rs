@@ -24,8 +24,10 @@ pub struct SweepSettings {
     pub older_than: Duration,
     /// Only list what would be removed.
     pub dry_run: bool,
-    /// Factories for destroying recorded states of `--real` runs.
+    /// Factories for destroying the recorded states of simulator runs.
     pub factories: Vec<Arc<dyn ProviderFactory>>,
+    /// Factories for destroying the recorded states of `--real` runs.
+    pub real_factories: Vec<Arc<dyn ProviderFactory>>,
     /// The kitchen's simulator, listed for tagged objects.
     pub sim: Option<Arc<sim::SimFactory>>,
 }
@@ -72,12 +74,13 @@ pub async fn sweep(settings: &SweepSettings, sources: &SourceMap) -> SweepReport
         }
     };
     let mut busy: BTreeSet<String> = BTreeSet::new();
+    let mut known_ids: BTreeSet<String> = BTreeSet::new();
     for e in entries {
         if !due(&e, settings.older_than) {
             busy.insert(e.run_id.clone());
             continue;
         }
-        let left = sweep_entry(settings, sources, &e, &mut report).await;
+        let left = sweep_entry(settings, sources, &e, &mut report, &mut known_ids).await;
         if !settings.dry_run {
             let r = if left.is_empty() {
                 let _ = std::fs::remove_dir_all(kdir.join(&e.run_id));
@@ -95,7 +98,7 @@ pub async fn sweep(settings: &SweepSettings, sources: &SourceMap) -> SweepReport
         }
     }
     if let Some(sim) = &settings.sim {
-        sweep_world(sim, settings, &busy, &mut report).await;
+        sweep_world(sim, settings, &busy, &known_ids, &mut report).await;
     }
     report
 }
@@ -120,9 +123,14 @@ async fn sweep_entry(
     sources: &SourceMap,
     e: &Entry,
     report: &mut SweepReport,
+    known_ids: &mut BTreeSet<String>,
 ) -> Vec<Leftover> {
-    let factories: Vec<Arc<dyn ProviderFactory>> = settings
-        .factories
+    let base = if e.real {
+        &settings.real_factories
+    } else {
+        &settings.factories
+    };
+    let factories: Vec<Arc<dyn ProviderFactory>> = base
         .iter()
         .map(|f| Arc::new(Tagging::new(f.clone(), &e.run_id)) as Arc<dyn ProviderFactory>)
         .collect();
@@ -136,6 +144,7 @@ async fn sweep_entry(
         if objects.is_empty() {
             continue;
         }
+        known_ids.extend(objects.iter().filter_map(|o| o.id.clone()));
         if settings.dry_run {
             report.found.extend(objects.iter().map(|o| Found {
                 run_id: e.run_id.clone(),
@@ -191,6 +200,7 @@ async fn sweep_world(
     sim: &Arc<sim::SimFactory>,
     settings: &SweepSettings,
     busy: &BTreeSet<String>,
+    known_ids: &BTreeSet<String>,
     report: &mut SweepReport,
 ) {
     let objects = match sim.inventory() {
@@ -204,6 +214,10 @@ async fn sweep_world(
     };
     let mut tagged = Vec::new();
     for o in objects {
+        // Already listed (dry run) or destroyed through the ledger.
+        if known_ids.contains(&o.id) {
+            continue;
+        }
         let Ok(p) = sim.configure(&ProviderConfig {
             name: o.provider.clone(),
             alias: None,

@@ -39,6 +39,14 @@ pub async fn destroy(
     backend: &LocalBackend,
 ) -> Teardown {
     let before = count(&state);
+    // Root outputs are not needed to destroy, and one that refers to an object a failed
+    // apply never created would stop the destroy plan.
+    let mut config = config;
+    if !config.module.outputs.is_empty() {
+        let mut c = (*config).clone();
+        c.module.outputs.clear();
+        config = Arc::new(c);
+    }
     let mut diags = Diagnostics::new();
     for attempt in 1..=ATTEMPTS {
         if count(&state) == 0 {
