@@ -47,6 +47,9 @@ pub enum Command {
     /// Version upgrades of EKS, Aurora, MSK and ElastiCache.
     #[command(subcommand)]
     Upgrade(UpgradeCommand),
+    /// Rehearse in a throw-away, tagged environment: run the test files, then destroy.
+    #[command(subcommand)]
+    Kitchen(KitchenCommand),
     /// Remove a lock left behind by a process that died.
     ForceUnlock {
         /// The lock id printed in the "state locked" error.
@@ -244,6 +247,41 @@ pub enum StateCommand {
         #[arg(required = true)]
         addrs: Vec<String>,
     },
+}
+
+/// `kitchen` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KitchenCommand {
+    /// Run the *.kitchen.hcl and *.tftest.hcl files of DIR in a fresh environment and destroy it.
+    Run(KitchenRunArgs),
+    /// Remove what kitchen runs left behind (from the ledger and by run tag).
+    Sweep(KitchenSweepArgs),
+}
+
+/// `kitchen run` flags.
+#[derive(Debug, Args)]
+pub struct KitchenRunArgs {
+    /// Use the configured providers instead of the simulator.
+    #[arg(long)]
+    pub real: bool,
+    /// Keep the environment of a file whose runs failed, for inspection.
+    #[arg(long = "keep-on-failure")]
+    pub keep_on_failure: bool,
+    /// The configuration under test (default: the current directory).
+    pub dir: Option<PathBuf>,
+}
+
+/// `kitchen sweep` flags.
+#[derive(Debug, Args)]
+pub struct KitchenSweepArgs {
+    /// Only runs that started at least this long ago, e.g. 30m, 2h or 1d.
+    #[arg(long = "older-than", default_value = "0s")]
+    pub older_than: String,
+    /// List what would be removed; remove nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// The working directory whose .galley/kitchen is swept (default: the current directory).
+    pub dir: Option<PathBuf>,
 }
 
 /// Parses the command line (the first argument is the program name), accepting

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod fmt;
 pub mod graph;
 pub mod init;
+pub mod kitchen;
 pub mod output;
 pub mod plan;
 pub mod state;

@@ -1,0 +1,646 @@
+//! `galley kitchen run`: runs every test file's runs in order, each file against its own
+//! states (one per configuration, as `terraform test`), and destroys them at the end of
+//! the file whatever happened. The run is in the ledger from before it creates anything
+//! until everything it created is gone.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::config::{Config, ProviderBlock};
+use engine::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+use engine::plan::Plan;
+use engine::provider::ProviderFactory;
+use engine::state::{LocalBackend, State};
+use engine::value::Value;
+use engine::walk::{JournalSink, Options, Walk, WalkMode};
+
+use crate::file::{Command, ExpectedFailure, Run, TestFile};
+use crate::ledger::{Entry, Ledger, Leftover, StateRecord, Status};
+use crate::scope::{RunValues, TestScope};
+use crate::signal::Interrupt;
+use crate::tagging::Tagging;
+use crate::teardown::{self, Teardown};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every assertion held and every expected failure happened.
+    Pass,
+    /// An assertion failed or an expected failure did not happen.
+    Fail,
+    /// Planning or applying failed; the file's later runs are skipped.
+    Error,
+    /// Not run: an earlier run errored or the kitchen was interrupted.
+    Skip,
+}
+
+impl Outcome {
+    /// `pass`, `fail`, `error` or `skip`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+            Outcome::Skip => "skip",
+        }
+    }
+}
+
+/// The result of one run block.
+#[derive(Debug)]
+pub struct RunReport {
+    /// The run's name.
+    pub name: String,
+    /// Where the run block is.
+    pub span: Option<Span>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Real time taken.
+    pub wall: Duration,
+    /// Simulated time taken, on the simulator.
+    pub simulated: Option<Duration>,
+    /// Failed assertions and errors.
+    pub diagnostics: Diagnostics,
+}
+
+/// The result of one test file.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Its runs, in order.
+    pub runs: Vec<RunReport>,
+    /// What its destroy did (nothing when `--keep-on-failure` kept it).
+    pub teardown: Teardown,
+    /// The environment was kept for inspection.
+    pub kept: bool,
+}
+
+/// The result of `kitchen run`.
+#[derive(Debug)]
+pub struct Report {
+    /// The run id every object was tagged with.
+    pub run_id: String,
+    /// Every file's result.
+    pub files: Vec<FileReport>,
+    /// Problems outside any run (unreadable files, ledger errors).
+    pub diagnostics: Diagnostics,
+    /// A signal stopped the runs.
+    pub interrupted: bool,
+}
+
+impl Report {
+    /// True when every run passed and nothing was left behind.
+    pub fn success(&self) -> bool {
+        !self.interrupted
+            && !self.diagnostics.has_errors()
+            && self.files.iter().all(|f| {
+                f.teardown.leftovers.is_empty()
+                    && !f.kept
+                    && f.runs.iter().all(|r| r.outcome == Outcome::Pass)
+            })
+    }
+
+    /// Everything left behind, by file.
+    pub fn leftovers(&self) -> Vec<&Leftover> {
+        self.files
+            .iter()
+            .flat_map(|f| f.teardown.leftovers.iter())
+            .collect()
+    }
+}
+
+/// Told about progress as it happens, so the CLI can print a line per run at once.
+pub trait Reporter: Send + Sync {
+    /// A file is about to run.
+    fn file_started(&self, path: &Path);
+    /// A run ended.
+    fn run_finished(&self, run: &RunReport);
+    /// The file's environment is being destroyed.
+    fn teardown_started(&self, path: &Path);
+    /// Something worth saying (an interruption, a kept environment).
+    fn note(&self, message: &str);
+}
+
+/// How the kitchen runs.
+pub struct Settings {
+    /// The directory under test (its `.tf` files and test files).
+    pub dir: PathBuf,
+    /// Provider factories, unwrapped; the kitchen adds the run tag.
+    pub factories: Vec<Arc<dyn ProviderFactory>>,
+    /// The simulator, for simulated timings (None with `--real`).
+    pub sim: Option<Arc<sim::SimFactory>>,
+    /// Ran against the configured providers.
+    pub real: bool,
+    /// Keep the environment of a failed file instead of destroying it.
+    pub keep_on_failure: bool,
+    /// Set by Ctrl-C or SIGTERM.
+    pub interrupt: Interrupt,
+}
+
+/// The kitchen's directory inside a working directory: `.galley/kitchen`.
+pub fn kitchen_dir(dir: &Path) -> PathBuf {
+    dir.join(".galley").join("kitchen")
+}
+
+/// One state of a file: a configuration and what applying it created.
+struct Slot {
+    config: Arc<Config>,
+    vars: BTreeMap<String, Value>,
+    state: State,
+    backend: LocalBackend,
+}
+
+/// Runs every test file of `settings.dir` in a fresh environment tagged with a new run id.
+pub async fn run(settings: &Settings, sources: &SourceMap, reporter: &dyn Reporter) -> Report {
+    let run_id = crate::runid::new_run_id();
+    let mut report = Report {
+        run_id: run_id.clone(),
+        files: Vec::new(),
+        diagnostics: Diagnostics::new(),
+        interrupted: false,
+    };
+    let paths = match crate::file::discover(&settings.dir) {
+        Ok(p) => p,
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::error(format!(
+                "Cannot list test files in {}: {e}",
+                settings.dir.display()
+            )));
+            return report;
+        }
+    };
+    let mut files = Vec::new();
+    for p in &paths {
+        match crate::file::load(p, sources) {
+            Ok(f) => files.push(f),
+            Err(d) => report.diagnostics.extend(d),
+        }
+    }
+    if report.diagnostics.has_errors() {
+        return report;
+    }
+    if files.is_empty() {
+        report
+            .diagnostics
+            .push(Diagnostic::error("No test files").with_detail(format!(
+                "There are no *.kitchen.hcl or *.tftest.hcl files in {} or its tests/ directory.",
+                settings.dir.display()
+            )));
+        return report;
+    }
+    let kdir = kitchen_dir(&settings.dir);
+    let ledger = Ledger::in_dir(&kdir);
+    let abs_dir = settings
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| settings.dir.clone());
+    if let Err(e) = ledger.put(Entry {
+        run_id: run_id.clone(),
+        started: crate::runid::now_secs(),
+        pid: std::process::id(),
+        dir: abs_dir,
+        real: settings.real,
+        status: Status::Running,
+        states: Vec::new(),
+        leftovers: Vec::new(),
+    }) {
+        // Without a ledger entry a killed run could not be swept: refuse to start.
+        report
+            .diagnostics
+            .push(Diagnostic::error(format!("Cannot record the run: {e}")));
+        return report;
+    }
+    let run_dir = kdir.join(&run_id);
+    let mut k = FileRunner {
+        settings,
+        sources,
+        reporter,
+        run_id: &run_id,
+        run_dir: &run_dir,
+        ledger: &ledger,
+        factories: settings
+            .factories
+            .iter()
+            .map(|f| Arc::new(Tagging::new(f.clone(), &run_id)) as Arc<dyn ProviderFactory>)
+            .collect(),
+    };
+    for (i, f) in files.iter().enumerate() {
+        if settings.interrupt.is_set() {
+            break;
+        }
+        reporter.file_started(&f.path);
+        let fr = k.file(f, i).await;
+        report.files.push(fr);
+    }
+    report.interrupted = settings.interrupt.is_set();
+    let leftovers: Vec<Leftover> = report.leftovers().into_iter().cloned().collect();
+    let kept = report.files.iter().any(|f| f.kept);
+    let result = if leftovers.is_empty() && !kept {
+        let _ = std::fs::remove_dir_all(&run_dir);
+        ledger.remove(&run_id)
+    } else {
+        ledger.modify(&run_id, |e| {
+            e.status = if leftovers.is_empty() {
+                Status::Kept
+            } else {
+                Status::Leftovers
+            };
+            e.leftovers = leftovers;
+        })
+    };
+    if let Err(e) = result {
+        report.diagnostics.push(Diagnostic::error(format!(
+            "Cannot update the kitchen ledger: {e}"
+        )));
+    }
+    report
+}
+
+struct FileRunner<'a> {
+    settings: &'a Settings,
+    sources: &'a SourceMap,
+    reporter: &'a dyn Reporter,
+    run_id: &'a str,
+    run_dir: &'a Path,
+    ledger: &'a Ledger,
+    factories: Vec<Arc<dyn ProviderFactory>>,
+}
+
+impl FileRunner<'_> {
+    async fn file(&mut self, f: &TestFile, index: usize) -> FileReport {
+        let mut slots: Vec<(PathBuf, Slot)> = Vec::new();
+        let mut runs_out: BTreeMap<String, Value> = BTreeMap::new();
+        let mut reports = Vec::new();
+        let mut stop = false;
+        for run in &f.runs {
+            if stop || self.settings.interrupt.is_set() {
+                let r = RunReport {
+                    name: run.name.clone(),
+                    span: run.span,
+                    outcome: Outcome::Skip,
+                    wall: Duration::ZERO,
+                    simulated: None,
+                    diagnostics: Diagnostics::new(),
+                };
+                self.reporter.run_finished(&r);
+                reports.push(r);
+                continue;
+            }
+            let started = Instant::now();
+            let sim_before = self.settings.sim.as_ref().map(|s| s.virtual_elapsed());
+            let (outcome, diagnostics) =
+                match self.run(f, index, run, &mut slots, &mut runs_out).await {
+                    Ok(d) if d.has_errors() => (Outcome::Fail, d),
+                    Ok(d) => (Outcome::Pass, d),
+                    Err(d) => (Outcome::Error, d),
+                };
+            if outcome == Outcome::Error {
+                stop = true;
+            }
+            let r = RunReport {
+                name: run.name.clone(),
+                span: run.span,
+                outcome,
+                wall: started.elapsed(),
+                simulated: self
+                    .settings
+                    .sim
+                    .as_ref()
+                    .zip(sim_before)
+                    .map(|(s, b)| s.virtual_elapsed().saturating_sub(b)),
+                diagnostics,
+            };
+            self.reporter.run_finished(&r);
+            reports.push(r);
+        }
+        let failed = reports.iter().any(|r| r.outcome != Outcome::Pass);
+        let keep = failed && self.settings.keep_on_failure && !slots.is_empty();
+        let mut teardown = Teardown::default();
+        if keep {
+            self.reporter.note(&format!(
+                "Kept the environment of {} for inspection (--keep-on-failure); remove it with: galley kitchen sweep",
+                engine::diag::display_path(&f.path)
+            ));
+        } else if !slots.is_empty() {
+            self.reporter.teardown_started(&f.path);
+            // Reverse order of creation: a later configuration may use what an earlier one made.
+            for (_, slot) in slots.into_iter().rev() {
+                let t = teardown::destroy(
+                    slot.config,
+                    self.factories.clone(),
+                    slot.vars,
+                    slot.state,
+                    &slot.backend,
+                )
+                .await;
+                teardown.destroyed += t.destroyed;
+                teardown.leftovers.extend(t.leftovers);
+                teardown.diagnostics.extend(t.diagnostics);
+            }
+        }
+        FileReport {
+            path: f.path.clone(),
+            runs: reports,
+            teardown,
+            kept: keep,
+        }
+    }
+
+    /// Runs one run block. `Ok` holds failed assertions (the run failed) or nothing
+    /// (it passed); `Err` means planning or applying failed.
+    async fn run(
+        &mut self,
+        f: &TestFile,
+        index: usize,
+        run: &Run,
+        slots: &mut Vec<(PathBuf, Slot)>,
+        runs_out: &mut BTreeMap<String, Value>,
+    ) -> Result<Diagnostics, Diagnostics> {
+        let config_dir = match &run.module_source {
+            Some(s) => self.settings.dir.join(s),
+            None => self.settings.dir.clone(),
+        };
+        let (mut config, diags) = engine::config::load_config(&config_dir, self.sources);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        override_providers(&mut config, &f.providers);
+        let given = crate::vars::given(&f.variables, &run.variables, runs_out, &config_dir)?;
+        let root_vars = crate::vars::root_values(&config, &given)?;
+        let config = Arc::new(config);
+        let slot_index = match slots.iter().position(|(d, _)| *d == config_dir) {
+            Some(i) => i,
+            None => {
+                let slot = self.new_slot(index, slots.len(), &config, &config_dir, &root_vars)?;
+                slots.push((config_dir.clone(), slot));
+                slots.len() - 1
+            }
+        };
+        let slot = &mut slots[slot_index].1;
+        slot.config = config.clone();
+        slot.vars = root_vars.clone();
+        self.save_vars(&slot.backend, &root_vars);
+        let mode_diags;
+        let plan = self
+            .interruptible(async {
+                let walk = Walk::new(
+                    config.clone(),
+                    self.factories.clone(),
+                    root_vars.clone(),
+                    slot.state.clone(),
+                    Options::default(),
+                    WalkMode::Plan,
+                )?;
+                walk.plan().await
+            })
+            .await;
+        let plan: Plan = match plan {
+            Some(Ok(p)) => p,
+            Some(Err(d)) => return expected(d, run, &config),
+            None => return Err(interrupted()),
+        };
+        let values = match run.command {
+            Command::Plan => {
+                mode_diags = Diagnostics::new();
+                RunValues::from_plan(&slot.state, &plan)
+            }
+            Command::Apply => {
+                let sink = JournalSink::new(LocalBackend::new(slot.backend.path().to_path_buf()));
+                let applied = self
+                    .interruptible(async {
+                        let walk = Walk::new(
+                            config.clone(),
+                            self.factories.clone(),
+                            root_vars.clone(),
+                            slot.state.clone(),
+                            Options {
+                                refresh: false,
+                                ..Options::default()
+                            },
+                            WalkMode::Apply,
+                        )?;
+                        Ok::<_, Diagnostics>(walk.apply(plan, sink).await)
+                    })
+                    .await;
+                match applied {
+                    Some(Ok((state, d))) => {
+                        slot.state = state;
+                        if d.has_errors() {
+                            return expected(d, run, &config);
+                        }
+                        mode_diags = d;
+                    }
+                    Some(Err(d)) => return Err(d),
+                    None => {
+                        // The walk was dropped mid-way: what completed is in the journal.
+                        slot.state = recover(&slot.backend).unwrap_or_else(|| slot.state.clone());
+                        return Err(interrupted());
+                    }
+                }
+                RunValues::from_state(&slot.state)
+            }
+        };
+        let _ = mode_diags;
+        let mut failures = Diagnostics::new();
+        if !run.expect_failures.is_empty() {
+            for e in &run.expect_failures {
+                failures.push(missing_failure(e));
+            }
+        }
+        let scope = TestScope {
+            vars: &given_with(&given, &root_vars),
+            runs: runs_out,
+            values: Some(&values),
+            dir: config_dir.clone(),
+        };
+        for a in &run.asserts {
+            if let Some(d) = crate::assert::check(a, &scope, self.sources) {
+                failures.push(d);
+            }
+        }
+        runs_out.insert(run.name.clone(), values.run_object());
+        Ok(failures)
+    }
+
+    /// Creates the state of a configuration, and records it in the ledger before
+    /// anything is applied to it.
+    fn new_slot(
+        &self,
+        file_index: usize,
+        n: usize,
+        config: &Arc<Config>,
+        config_dir: &Path,
+        vars: &BTreeMap<String, Value>,
+    ) -> Result<Slot, Diagnostics> {
+        let path = self
+            .run_dir
+            .join(format!("file{file_index}-state{n}.tfstate"));
+        if let Err(e) = std::fs::create_dir_all(self.run_dir) {
+            return Err(Diagnostic::error(format!(
+                "Cannot create {}: {e}",
+                self.run_dir.display()
+            ))
+            .into());
+        }
+        let backend = LocalBackend::new(path.clone());
+        self.save_vars(&backend, vars);
+        let record = StateRecord {
+            state: path.clone(),
+            config_dir: config_dir
+                .canonicalize()
+                .unwrap_or_else(|_| config_dir.to_path_buf()),
+            vars: vars_path(&backend),
+        };
+        self.ledger
+            .modify(self.run_id, |e| e.states.push(record))
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error(format!(
+                    "Cannot record the run's state: {e}"
+                )))
+            })?;
+        Ok(Slot {
+            config: config.clone(),
+            vars: vars.clone(),
+            state: State::new(),
+            backend,
+        })
+    }
+
+    fn save_vars(&self, backend: &LocalBackend, vars: &BTreeMap<String, Value>) {
+        let text = serde_json::to_string_pretty(&crate::vars::to_json(vars)).unwrap_or_default();
+        // Best effort: sweep falls back to defaults without them.
+        let _ = std::fs::write(vars_path(backend), text);
+    }
+
+    /// Runs `fut` unless the kitchen is interrupted first; `None` when it was (the
+    /// future is dropped at its next await, so no new provider call starts).
+    async fn interruptible<T>(&self, fut: impl std::future::Future<Output = T>) -> Option<T> {
+        let interrupt = self.settings.interrupt.clone();
+        tokio::select! {
+            biased;
+            _ = interrupt.wait() => None,
+            v = fut => Some(v),
+        }
+    }
+}
+
+/// The variables file saved next to a state.
+pub fn vars_path(backend: &LocalBackend) -> PathBuf {
+    backend.path().with_extension("vars.json")
+}
+
+/// The state as its file and journal hold it, after an interrupted apply.
+pub fn recover(backend: &LocalBackend) -> Option<State> {
+    let s = backend.load().ok().flatten();
+    let _ = backend.take_recovery();
+    s
+}
+
+/// `var.*` in assertions: the root values, plus given values the configuration does not declare.
+fn given_with(
+    given: &BTreeMap<String, Value>,
+    root: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    let mut out = given.clone();
+    out.extend(root.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out
+}
+
+/// The test file's provider blocks replace the configuration's of the same name and alias.
+fn override_providers(config: &mut Config, blocks: &[ProviderBlock]) {
+    for b in blocks {
+        let providers = &mut config.module.providers;
+        providers.retain(|p| p.reference != b.reference);
+        providers.push(b.clone());
+    }
+}
+
+fn interrupted() -> Diagnostics {
+    Diagnostic::error("Interrupted")
+        .with_detail("A signal stopped the run; everything it created is being destroyed.")
+        .into()
+}
+
+fn missing_failure(e: &ExpectedFailure) -> Diagnostic {
+    Diagnostic::error("Missing expected failure")
+        .with_span(e.span)
+        .with_detail(format!(
+            "The checkable object, {}, was expected to report an error but did not.",
+            e.addr
+        ))
+}
+
+/// Planning or applying failed with `d`: when every error is one the run expects, the
+/// run passes; expected failures that did not happen fail it; other errors are errors.
+fn expected(d: Diagnostics, run: &Run, config: &Config) -> Result<Diagnostics, Diagnostics> {
+    if run.expect_failures.is_empty() {
+        return Err(d);
+    }
+    let mut matched = vec![false; run.expect_failures.len()];
+    let mut unexpected = Diagnostics::new();
+    for diag in d.iter().filter(|x| x.is_error()) {
+        let hit = run
+            .expect_failures
+            .iter()
+            .position(|e| check_spans(config, &e.addr).contains(&diag.span));
+        match hit {
+            Some(i) if diag.span.is_some() => matched[i] = true,
+            _ => unexpected.push(diag.clone()),
+        }
+    }
+    if !unexpected.is_empty() {
+        return Err(unexpected);
+    }
+    let mut failures = Diagnostics::new();
+    for (e, m) in run.expect_failures.iter().zip(matched) {
+        if !m {
+            failures.push(missing_failure(e));
+        }
+    }
+    Ok(failures)
+}
+
+/// The condition spans of the custom conditions of a checkable object: a variable's
+/// validations, an output's preconditions, a resource's pre- and postconditions.
+fn check_spans(config: &Config, addr: &str) -> Vec<Option<Span>> {
+    let m = &config.module;
+    let parts: Vec<&str> = addr.split('.').collect();
+    let checks: Vec<&engine::config::Check> = match parts.as_slice() {
+        ["var", name] => m
+            .variables
+            .get(*name)
+            .map(|v| v.validations.iter().collect())
+            .unwrap_or_default(),
+        ["output", name] => m
+            .outputs
+            .get(*name)
+            .map(|o| o.preconditions.iter().collect())
+            .unwrap_or_default(),
+        _ => {
+            let (mode, t, n) = match parts.as_slice() {
+                ["data", t, n] => (engine::addr::Mode::Data, *t, *n),
+                [t, n] => (engine::addr::Mode::Managed, *t, *n),
+                _ => return Vec::new(),
+            };
+            let r = engine::addr::Resource {
+                mode,
+                type_name: t.to_string(),
+                name: n.to_string(),
+            };
+            m.resources
+                .get(&r)
+                .map(|rb| {
+                    rb.lifecycle
+                        .preconditions
+                        .iter()
+                        .chain(rb.lifecycle.postconditions.iter())
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+    };
+    checks.iter().map(|c| c.condition.span()).collect()
+}
