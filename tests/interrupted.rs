@@ -141,3 +141,47 @@ resource "aws_vpc" "v" {{
         "{objects} VPCs in the simulator for {COUNT} in the state ({in_flight} in flight)"
     );
 }
+
+#[test]
+fn destroy_works_after_an_apply_that_failed_half_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+}
+
+output "subnet" {
+  value = aws_subnet.s.id
+}
+"#,
+    )
+    .unwrap();
+    let o = galley(dir)
+        .args(["--sim", "apply", "-auto-approve"])
+        .env("GALLEY_SIM_FAULTS", "capacity:aws_subnet:1")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "the subnet fails");
+    assert_eq!(state_addresses(dir).0, vec!["aws_vpc.v".to_string()]);
+    // The output refers to a subnet that was never created: a destroy must not care.
+    let o = run(dir, &["--sim", "destroy", "-auto-approve"]);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(state_addresses(dir).0.is_empty());
+    assert_eq!(world_objects(dir), 0);
+}

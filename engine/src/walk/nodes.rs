@@ -191,7 +191,21 @@ impl Walk {
 
     pub(crate) fn visit_output(&self, module: &[String], name: &str) -> Result<(), Diagnostics> {
         let out = &self.module_config(module).module.outputs[name];
+        // A destroy removes outputs rather than computing them, and must work after a
+        // failed apply left what they refer to half-created: their errors do not count.
+        let destroying =
+            self.mode == WalkMode::PlanDestroy || self.plan.as_ref().is_some_and(|p| p.destroy);
         for inst in self.instances(module) {
+            if destroying {
+                let scope = self.scope(&inst);
+                let v = crate::lang::eval(&out.value, &scope).unwrap_or(Value::Unknown);
+                self.store
+                    .outputs
+                    .write()
+                    .expect("lock")
+                    .insert((inst, name.to_string()), v.mark_if(out.sensitive));
+                continue;
+            }
             let scope = self.scope(&inst);
             let mut diags = Diagnostics::new();
             for p in &out.preconditions {
