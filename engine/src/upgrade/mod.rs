@@ -2,9 +2,12 @@
 //! (`check`), on top of the version [`crate::catalog`].
 
 pub mod check;
+pub mod eks;
 mod scope;
+pub mod steps;
 
 pub use check::{check, Item, Report, Status};
+pub use steps::{CheckResult, Cost, Outcome, Step, Upgrade};
 
 #[cfg(test)]
 mod tests;
