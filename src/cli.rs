@@ -157,6 +157,9 @@ pub struct PlanFlags {
     /// State file (default: galley.tfstate).
     #[arg(long = "state", value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Go on despite a failed upgrade check of this name (e.g. removed_apis). Repeatable.
+    #[arg(long = "override-check", value_name = "NAME")]
+    pub override_checks: Vec<String>,
 }
 
 impl PlanFlags {

@@ -107,3 +107,88 @@ fn three_minor_versions_one_apply_each_with_simulated_time() {
         assert_eq!(o.status.code(), Some(0), "{v}: {}", text(&o));
     }
 }
+
+#[test]
+fn plan_shows_the_upgrade_steps_and_a_failed_check_stops_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), CONFIG).unwrap();
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = galley(dir, &["--sim", "plan", "--json", "-var", "k8s=1.33"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let up = &j["upgrades"][0];
+    assert_eq!(up["address"], "aws_eks_cluster.main");
+    assert_eq!(
+        (up["from"].as_str(), up["to"].as_str()),
+        (Some("1.31"), Some("1.33"))
+    );
+    let steps: Vec<String> = up["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s["action"].as_str().unwrap(),
+                s["address"].as_str().unwrap(),
+                s["target"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "control_plane aws_eks_cluster.main 1.32",
+            "node_group aws_eks_node_group.main 1.32",
+            "control_plane aws_eks_cluster.main 1.33",
+            "node_group aws_eks_node_group.main 1.33",
+        ]
+    );
+    assert!(up["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] != "fail"));
+
+    let o = galley(dir, &["--sim", "plan", "-var", "k8s=1.33"]);
+    let out = text(&o);
+    assert!(
+        out.contains("Upgrades:")
+            && out.contains("roll node group aws_eks_node_group.main to 1.32"),
+        "{out}"
+    );
+
+    // A node group pinned past the control plane fails version_skew: plan exits 1 with the
+    // check's message, unless the check is overridden by name.
+    std::fs::write(
+        dir.join("main.tf"),
+        CONFIG.replace(
+            "version         = aws_eks_cluster.main.version",
+            "version         = \"1.34\"",
+        ),
+    )
+    .unwrap();
+    let o = galley(dir, &["--sim", "plan", "-var", "k8s=1.33"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("upgrade check version_skew failed"), "{err}");
+    assert!(err.contains("newer than the control plane"), "{err}");
+    let o = galley(
+        dir,
+        &[
+            "--sim",
+            "plan",
+            "-var",
+            "k8s=1.33",
+            "--override-check",
+            "version_skew",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}

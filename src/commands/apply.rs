@@ -66,6 +66,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                     crate::style::stdout_color()
                 )
             );
+            if super::plan::failed_checks(&plan, &args.flags) {
+                return EXIT_ERROR;
+            }
             if !plan.has_changes() {
                 return EXIT_OK;
             }

@@ -57,8 +57,10 @@ pub fn make_plan(
         }
     };
     match runtime().block_on(walk.plan()) {
-        Ok(plan) => {
+        Ok(mut plan) => {
             s.report(&plan.diagnostics);
+            let today = super::upgrade::as_of(None).ok_or(Reported)?;
+            plan.upgrades = engine::upgrade::upgrades(&plan, today);
             Ok(plan)
         }
         Err(d) => {
@@ -111,6 +113,10 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
             )
         );
     }
+    if failed_checks(&plan, &args.flags) {
+        // No plan file: a plan that fails its checks must not be applied.
+        return EXIT_ERROR;
+    }
     if let Some(out) = &args.out {
         if let Err(e) = std::fs::write(s.dir.join(out), plan.to_file()) {
             eprintln!("Error: cannot write plan file {}: {e}", out.display());
@@ -125,4 +131,27 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// Reports every failed upgrade check not overridden with `--override-check`; true when
+/// there was one (the plan must then not go on).
+pub fn failed_checks(plan: &Plan, flags: &PlanFlags) -> bool {
+    let mut failed = false;
+    for u in &plan.upgrades {
+        for c in u.failures() {
+            if flags.override_checks.iter().any(|o| o == c.name) {
+                eprintln!(
+                    "Warning: upgrade check {} of {} failed and is overridden: {}",
+                    c.name, u.address, c.message
+                );
+                continue;
+            }
+            failed = true;
+            eprintln!(
+                "Error: upgrade check {} failed for {} ({} -> {})\n\n  {}\n\n  Fix the configuration, or pass --override-check {} to go on anyway.",
+                c.name, u.address, u.from, u.to, c.message, c.name
+            );
+        }
+    }
+    failed
 }

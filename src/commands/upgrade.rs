@@ -62,7 +62,7 @@ pub fn check(s: &Session, args: &UpgradeCheckArgs) -> i32 {
 }
 
 /// `--as-of`, else `GALLEY_TODAY`, else today (UTC). Reports a malformed date.
-fn as_of(flag: Option<&str>) -> Option<NaiveDate> {
+pub fn as_of(flag: Option<&str>) -> Option<NaiveDate> {
     let (text, from) = match (flag, std::env::var("GALLEY_TODAY").ok()) {
         (Some(f), _) => (f.to_string(), "--as-of"),
         (None, Some(env)) => (env, "GALLEY_TODAY"),

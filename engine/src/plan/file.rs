@@ -176,6 +176,7 @@ impl Plan {
             variables,
             diagnostics: Diagnostics::new(),
             destroy: doc["destroy"].as_bool().unwrap_or(false),
+            upgrades: Vec::new(),
         })
     }
 }

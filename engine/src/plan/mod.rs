@@ -120,6 +120,9 @@ pub struct Plan {
     pub diagnostics: Diagnostics,
     /// True for a destroy plan.
     pub destroy: bool,
+    /// Managed-service version upgrades and their steps and checks
+    /// ([`crate::upgrade::upgrades`]); recomputed, not kept in plan files.
+    pub upgrades: Vec<crate::upgrade::Upgrade>,
 }
 
 /// Counts of a plan's actions.
@@ -235,7 +238,7 @@ impl Plan {
             "state_serial": self.state_serial,
             "resource_changes": changes,
             "output_changes": outputs,
-            "upgrades": [],
+            "upgrades": self.upgrades.iter().map(|u| u.to_json()).collect::<Vec<_>>(),
             "summary": {"add": s.add, "change": s.change, "destroy": s.destroy, "import": s.import},
             "diagnostics": self.diagnostics.iter().map(|d| d.to_json(sources)).collect::<Vec<_>>(),
         })

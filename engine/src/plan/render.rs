@@ -40,6 +40,13 @@ pub fn render_plan(plan: &Plan) -> String {
             s.add, s.change, s.destroy
         );
     }
+    if !plan.upgrades.is_empty() {
+        out.push_str("\nUpgrades:\n");
+        for u in &plan.upgrades {
+            out.push('\n');
+            out.push_str(&u.render());
+        }
+    }
     if !output_changes.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
         for (name, o) in output_changes {

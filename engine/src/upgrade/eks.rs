@@ -387,7 +387,7 @@ fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
     for m in &c.manifests {
         if let Some(r) = removed
             .iter()
-            .find(|r| r.group_version == m.api_version && r.kinds.iter().any(|k| *k == m.kind))
+            .find(|r| r.group_version == m.api_version && r.kinds.contains(&m.kind))
         {
             problems.push(format!(
                 "{} uses {} {}, removed in {}; use {}",

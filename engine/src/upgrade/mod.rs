@@ -3,10 +3,12 @@
 
 pub mod check;
 pub mod eks;
+mod from_plan;
 mod scope;
 pub mod steps;
 
 pub use check::{check, Item, Report, Status};
+pub use from_plan::upgrades;
 pub use steps::{CheckResult, Cost, Outcome, Step, Upgrade};
 
 #[cfg(test)]

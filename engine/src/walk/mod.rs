@@ -208,6 +208,7 @@ impl Walk {
             variables: this.root_vars.clone(),
             diagnostics: diags,
             destroy: this.mode == WalkMode::PlanDestroy,
+            upgrades: Vec::new(),
         })
     }
 

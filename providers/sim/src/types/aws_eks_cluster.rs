@@ -150,7 +150,10 @@ fn version_moves_one_minor_up(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let (Some(prior), Some(new)) = (ctx.prior.and_then(version_of), version_of(ctx.obj)) else {
         return Ok(());
     };
-    if new == prior || new == prior.next() {
+    // A jump of several minors is what `galley plan` turns into one update per minor,
+    // so only the update call itself (apply) refuses it, as UpdateClusterVersion does;
+    // going down is refused whenever it is asked.
+    if new == prior || new == prior.next() || (new > prior && ctx.phase != Phase::Apply) {
         return Ok(());
     }
     Err(invalid(format!(
@@ -167,7 +170,9 @@ fn node_groups_match_before_update(ctx: &RuleCtx) -> Result<(), ProviderError> {
     ) else {
         return Ok(());
     };
-    if new == prior {
+    // Judged when the update is made: earlier steps of the same apply may roll the
+    // node groups first.
+    if new == prior || ctx.phase != Phase::Apply {
         return Ok(());
     }
     let behind = ctx

@@ -1,0 +1,99 @@
+//! Finds the version upgrades in a plan: each EKS cluster whose `version` changes, with
+//! the node groups and add-ons that name it and the manifests applied to it.
+
+use chrono::NaiveDate;
+
+use super::eks::{self, Addon, Cluster, NodeGroup};
+use super::steps::Upgrade;
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::value::Value;
+
+/// The upgrades `plan` performs, planned as of `today`.
+pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
+    if plan.destroy {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for c in &plan.changes {
+        if c.addr.resource.type_name != "aws_eks_cluster" || c.action != Action::Update {
+            continue;
+        }
+        let (Some(from), Some(to)) = (text(&c.before, "version"), text(&c.after, "version")) else {
+            continue;
+        };
+        if from == to {
+            continue;
+        }
+        let name = text(&c.after, "name").or_else(|| text(&c.before, "name"));
+        let mine = |r: &&ResourceChange, ty: &str| {
+            r.addr.resource.type_name == ty
+                && r.addr.module == c.addr.module
+                && r.deposed.is_none()
+                && name.is_some()
+                && text(&r.after, "cluster_name").or_else(|| text(&r.before, "cluster_name"))
+                    == name
+        };
+        let node_groups = plan
+            .changes
+            .iter()
+            .filter(|r| mine(r, "aws_eks_node_group") && r.action != Action::Delete)
+            .map(|r| NodeGroup {
+                address: r.addr.to_string(),
+                current: text(&r.before, "version"),
+                desired: text(&r.after, "version"),
+                nodes: number(&r.after, &["scaling_config", "desired_size"]).unwrap_or(1),
+                max_unavailable: number(&r.after, &["update_config", "max_unavailable"])
+                    .unwrap_or(1),
+            })
+            .collect();
+        let addons = plan
+            .changes
+            .iter()
+            .filter(|r| mine(r, "aws_eks_addon") && r.action != Action::Delete)
+            .filter_map(|r| {
+                Some(Addon {
+                    address: r.addr.to_string(),
+                    name: text(&r.after, "addon_name")?,
+                    current: text(&r.before, "addon_version"),
+                    desired: text(&r.after, "addon_version"),
+                })
+            })
+            .collect();
+        out.push(eks::plan_in_place(
+            &Cluster {
+                address: c.addr.to_string(),
+                from,
+                to,
+                node_groups,
+                addons,
+                manifests: Vec::new(),
+            },
+            today,
+        ));
+    }
+    out
+}
+
+/// A known string attribute.
+fn text(v: &Option<Value>, name: &str) -> Option<String> {
+    v.as_ref()?
+        .get_attr(name)
+        .and_then(|x| x.unmarked().as_str().map(str::to_string))
+}
+
+/// A known whole number inside the first element of nested blocks (`scaling_config.desired_size`).
+fn number(v: &Option<Value>, path: &[&str]) -> Option<u32> {
+    let mut cur = v.as_ref()?.clone();
+    for step in path {
+        cur = match cur.unmarked() {
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                xs.first()?.get_attr(step)?.clone()
+            }
+            other => other.get_attr(step)?.clone(),
+        };
+    }
+    match cur.unmarked() {
+        Value::Number(n) if *n >= 0.0 => Some(*n as u32),
+        _ => None,
+    }
+}
