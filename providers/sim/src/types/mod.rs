@@ -13,6 +13,8 @@ mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
 mod aws_instance;
+mod aws_msk_cluster;
+mod aws_msk_configuration;
 mod aws_rds_cluster;
 mod aws_rds_cluster_instance;
 mod aws_rds_cluster_parameter_group;
@@ -45,6 +47,8 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_eks_cluster::resource())
                 .resource(aws_eks_node_group::resource())
                 .resource(aws_eks_addon::resource())
+                .resource(aws_msk_cluster::resource())
+                .resource(aws_msk_configuration::resource())
                 .resource(aws_rds_cluster::resource())
                 .resource(aws_rds_cluster_instance::resource())
                 .resource(aws_rds_cluster_parameter_group::resource())
