@@ -12,6 +12,7 @@ mod aws_data;
 mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
+mod aws_elasticache_replication_group;
 mod aws_instance;
 mod aws_msk_cluster;
 mod aws_msk_configuration;
@@ -47,6 +48,7 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_eks_cluster::resource())
                 .resource(aws_eks_node_group::resource())
                 .resource(aws_eks_addon::resource())
+                .resource(aws_elasticache_replication_group::resource())
                 .resource(aws_msk_cluster::resource())
                 .resource(aws_msk_configuration::resource())
                 .resource(aws_rds_cluster::resource())
