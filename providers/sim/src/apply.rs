@@ -5,7 +5,7 @@ use engine::provider::{Nesting, ProviderError, Schema};
 use engine::value::Value;
 
 use crate::plan::{check_required, derive, run_rules};
-use crate::registry::{api_error, CreateCtx, Phase, Registry, ResourceType, RuleCtx};
+use crate::registry::{api_error, CreateCtx, Phase, Registry, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, conform_object, set_attr, str_attr, values_at};
 use crate::world::World;
 
@@ -86,6 +86,15 @@ pub fn update(
         },
     )?;
     set_attr(&mut obj, "id", Value::string(&id));
+    if let Some(hook) = rt.on_update {
+        hook(&mut UpdateCtx {
+            obj: &mut obj,
+            prior: &prior,
+            id: &id,
+            world,
+            now,
+        })?;
+    }
     settle(&rt.schema, &mut obj, Some(&prior));
     world.insert(rt.name, &id, obj.clone());
     // Live attributes keep their planned (prior) value here, so that the result matches

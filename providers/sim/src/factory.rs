@@ -84,6 +84,12 @@ impl SimFactory {
         self.env.clock.now()
     }
 
+    /// Lets `d` of simulated time pass with no operation (a test waiting for a
+    /// maintenance window or for a stuck operation to end).
+    pub fn advance_clock(&self, d: Duration) {
+        self.env.clock.advance(d);
+    }
+
     /// Writes every world with unwritten changes to disk now.
     pub fn flush(&self) -> Result<(), ProviderError> {
         let worlds: Vec<_> = self.lock_worlds().values().cloned().collect();

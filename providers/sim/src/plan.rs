@@ -52,6 +52,9 @@ pub fn plan(
         planned = plan_object(rt, &rt.schema, &config, None, "");
         derive(rt, &mut planned, None, Phase::Plan);
     }
+    if let (Some(p), true) = (&prior, requires_replace.is_empty()) {
+        renew(rt, &mut planned, p);
+    }
     let self_id = if requires_replace.is_empty() {
         prior.as_ref().and_then(|p| crate::shape::str_attr(p, "id"))
     } else {
@@ -72,6 +75,29 @@ pub fn plan(
         planned,
         requires_replace,
     })
+}
+
+/// Marks the attributes the service renews on update unknown when the object changes.
+fn renew(rt: &ResourceType, planned: &mut Value, prior: &Value) {
+    if rt.renewed_on_update.is_empty() {
+        return;
+    }
+    let changed = rt
+        .schema
+        .attributes
+        .iter()
+        .filter(|(n, _)| !rt.renewed_on_update.contains(&n.as_str()))
+        .any(|(n, _)| !attr(planned, n).semantic_eq(attr(prior, n)))
+        || rt
+            .schema
+            .blocks
+            .keys()
+            .any(|n| !attr(planned, n).semantic_eq(attr(prior, n)));
+    if changed {
+        for name in &rt.renewed_on_update {
+            set_attr(planned, name, Value::Unknown);
+        }
+    }
 }
 
 /// Runs every rule of the type.

@@ -97,11 +97,13 @@ impl Provider for SimProvider {
     async fn plan(&self, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
         let rt = self.registry.get(&req.type_name)?;
         let now = self.env.clock.now();
+        self.carry_out_pending()?;
         self.store.read(|w| plan::plan(rt, w, &req, now))
     }
 
     async fn apply(&self, req: ApplyRequest) -> Result<Option<Value>, ProviderError> {
         let rt = self.registry.get(&req.type_name)?;
+        self.carry_out_pending()?;
         if let Err(e) = self.env.faults.fire(&req.type_name) {
             return Err(self.fail(rt, req.prior.as_ref(), e));
         }
@@ -143,6 +145,7 @@ impl Provider for SimProvider {
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         let rt = self.registry.get(type_name)?;
         self.env.call(Duration::ZERO).await;
+        self.carry_out_pending()?;
         let id = apply::object_id(rt, state)?;
         let found = self.store.read(|w| {
             w.get(type_name, &id)
@@ -180,6 +183,16 @@ impl Provider for SimProvider {
 }
 
 impl SimProvider {
+    /// Carries out the changes whose time has come on the virtual clock (an upgrade
+    /// pending until the maintenance window), before the call sees the world.
+    fn carry_out_pending(&self) -> Result<(), ProviderError> {
+        if !self.store.read(World::has_pending) {
+            return Ok(());
+        }
+        let now = self.env.clock.now();
+        self.store.mutate(|w| Ok(w.apply_due(now))).map(drop)
+    }
+
     /// The error of a call a fault made fail. A stuck operation was accepted by the
     /// service but never completes for the client: the object stays busy (further changes
     /// refused with `ResourceInUseException`) for [`STUCK_FOR`] of simulated time.

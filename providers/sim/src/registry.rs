@@ -59,6 +59,25 @@ pub struct CreateCtx<'a> {
 /// Fills attributes the service computes at creation (arn, private IP, DNS names).
 pub type CreateHook = fn(&mut CreateCtx) -> Result<(), ProviderError>;
 
+/// What an update hook sees: the object as planned, to complete, and the world to note
+/// work the service does later (a change pending until the maintenance window).
+pub struct UpdateCtx<'a> {
+    /// The object after the update; attributes the plan left unknown are the hook's to fill.
+    pub obj: &'a mut Value,
+    /// The object before the update.
+    pub prior: &'a Value,
+    /// Its id.
+    pub id: &'a str,
+    /// The objects that exist.
+    pub world: &'a mut World,
+    /// The virtual clock's date and time.
+    pub now: NaiveDateTime,
+}
+
+/// Completes an update in place: attributes the service recomputes (a new cluster
+/// version string) or keeps (a running version until a pending change is applied).
+pub type UpdateHook = fn(&mut UpdateCtx) -> Result<(), ProviderError>;
+
 /// Recomputes attributes that change without the object changing (free IP count).
 pub type LiveHook = fn(obj: &mut Value, id: &str, world: &World);
 
@@ -125,6 +144,11 @@ pub struct ResourceType {
     pub rules: Vec<Rule>,
     /// Fills service-computed attributes at create.
     pub on_create: Option<CreateHook>,
+    /// Completes updates in place.
+    pub on_update: Option<UpdateHook>,
+    /// Computed attributes the service changes on every update in place (MSK's
+    /// `current_version`): unknown in the plan of any in-place change.
+    pub renewed_on_update: Vec<&'static str>,
     /// Recomputes live attributes whenever the object is returned.
     pub live: Option<LiveHook>,
     /// Simulated durations.
@@ -145,6 +169,8 @@ impl ResourceType {
             references: Vec::new(),
             rules: Vec::new(),
             on_create: None,
+            on_update: None,
+            renewed_on_update: Vec::new(),
             live: None,
             durations: Durations::default(),
             update_timing: None,
@@ -195,6 +221,18 @@ impl ResourceType {
     /// Sets the create hook.
     pub fn on_create(mut self, h: CreateHook) -> ResourceType {
         self.on_create = Some(h);
+        self
+    }
+
+    /// Sets the update hook.
+    pub fn on_update(mut self, h: UpdateHook) -> ResourceType {
+        self.on_update = Some(h);
+        self
+    }
+
+    /// Declares computed attributes that change on every update in place.
+    pub fn renewed_on_update(mut self, names: &[&'static str]) -> ResourceType {
+        self.renewed_on_update.extend_from_slice(names);
         self
     }
 

@@ -39,6 +39,17 @@ pub struct World {
     /// Objects with an operation in progress, until when (virtual time). In memory only,
     /// like the virtual clock itself.
     busy: BTreeMap<(String, String), NaiveDateTime>,
+    /// Changes accepted now and carried out later (at a maintenance window), in memory only.
+    pending: BTreeMap<(String, String), Pending>,
+}
+
+/// A change the service applies later: attribute values set on the object at `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// When it is carried out (virtual time).
+    pub at: NaiveDateTime,
+    /// Attribute values it sets.
+    pub set: Vec<(String, Value)>,
 }
 
 /// An object and its JSON text, encoded once when stored so that writing the world
@@ -159,6 +170,46 @@ impl World {
             .get(&(type_name.to_string(), id.to_string()))
             .copied()
             .filter(|until| *until > now)
+    }
+
+    /// Schedules a change of the object's attributes for `at`, replacing an earlier one
+    /// (a new modification supersedes the pending one, as RDS does).
+    pub fn schedule(&mut self, type_name: &str, id: &str, pending: Pending) {
+        self.pending
+            .insert((type_name.to_string(), id.to_string()), pending);
+    }
+
+    /// The change pending on the object, if any.
+    pub fn pending(&self, type_name: &str, id: &str) -> Option<&Pending> {
+        self.pending.get(&(type_name.to_string(), id.to_string()))
+    }
+
+    /// True when some change is pending.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Carries out the pending changes due at `now`; returns how many.
+    pub fn apply_due(&mut self, now: NaiveDateTime) -> usize {
+        let due: Vec<(String, String)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.at <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &due {
+            let Some(p) = self.pending.remove(key) else {
+                continue;
+            };
+            let Some(mut obj) = self.get(&key.0, &key.1).cloned() else {
+                continue;
+            };
+            if let Value::Object(m) = &mut obj {
+                m.extend(p.set);
+            }
+            self.insert(&key.0, &key.1, obj);
+        }
+        due.len()
     }
 
     /// The next creation number; ids derive from it.

@@ -12,7 +12,13 @@ mod aws_data;
 mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
+mod aws_elasticache_replication_group;
 mod aws_instance;
+mod aws_msk_cluster;
+mod aws_msk_configuration;
+mod aws_rds_cluster;
+mod aws_rds_cluster_instance;
+mod aws_rds_cluster_parameter_group;
 mod aws_route53_record;
 mod aws_route53_zone;
 mod aws_security_group;
@@ -42,6 +48,12 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_eks_cluster::resource())
                 .resource(aws_eks_node_group::resource())
                 .resource(aws_eks_addon::resource())
+                .resource(aws_elasticache_replication_group::resource())
+                .resource(aws_msk_cluster::resource())
+                .resource(aws_msk_configuration::resource())
+                .resource(aws_rds_cluster::resource())
+                .resource(aws_rds_cluster_instance::resource())
+                .resource(aws_rds_cluster_parameter_group::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
                 .data(aws_data::caller_identity()),

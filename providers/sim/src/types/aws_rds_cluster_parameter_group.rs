@@ -1,0 +1,104 @@
+//! `aws_rds_cluster_parameter_group`: settings for Aurora clusters of one engine family.
+
+use engine::catalog;
+use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::value::Value;
+
+use super::aws::{arn, tags_all, with_tags};
+use super::{computed_string, string};
+use crate::ids::{derived, IdStyle};
+use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
+use crate::shape::{fill, set_attr, str_attr};
+
+/// The type name.
+pub const TYPE: &str = "aws_rds_cluster_parameter_group";
+
+/// The `aws_rds_cluster_parameter_group` type; its id is its name.
+pub fn resource() -> ResourceType {
+    let schema = with_tags(
+        Schema::default()
+            .attr("name", Attribute::optional_computed(string()).force_new())
+            .attr("family", Attribute::required(string()).force_new())
+            .attr(
+                "description",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr("id", computed_string())
+            .attr("arn", computed_string())
+            .block(
+                "parameter",
+                NestedBlock {
+                    nesting: Nesting::Set,
+                    min_items: 0,
+                    max_items: 0,
+                    force_new: false,
+                    schema: Schema::default()
+                        .attr("name", Attribute::required(string()))
+                        .attr("value", Attribute::required(string()))
+                        .attr("apply_method", Attribute::optional_computed(string())),
+                },
+            ),
+    );
+    ResourceType::new(TYPE, schema)
+        .ids(IdStyle::FromHook)
+        .default("description", Value::string("Managed by Terraform"))
+        .default("parameter.apply_method", Value::string("immediate"))
+        .derive("tags_all", "tags", true, tags_all)
+        .rule(family_is_known)
+        .rule(name_is_free)
+        .on_create(fill_computed)
+        .takes(2, 2, 2)
+}
+
+/// Every family of the Aurora engines in the catalog (`aurora-postgresql16`).
+pub fn known_families() -> Vec<&'static str> {
+    ["aurora-postgresql", "aurora-mysql"]
+        .into_iter()
+        .filter_map(catalog::aurora)
+        .flat_map(|c| c.majors.iter().map(|m| m.family.as_str()))
+        .collect()
+}
+
+fn family_is_known(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    match str_attr(ctx.obj, "family") {
+        Some(f) if !known_families().contains(&f) => Err(api_error(
+            "InvalidParameterValue",
+            format!(
+                "DBParameterGroupFamily {f} is not a valid Aurora parameter group family (known: {})",
+                known_families().join(", ")
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    match str_attr(ctx.obj, "name") {
+        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => Err(api_error(
+            "DBParameterGroupAlreadyExists",
+            format!("Parameter group {name} already exists"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
+    let generated = format!(
+        "terraform-{}",
+        derived(
+            "",
+            &ctx.world.name(),
+            &format!("pg/{}/{}", ctx.now, ctx.world.len()),
+        )
+    );
+    fill(ctx.obj, "name", Value::string(generated));
+    let name = str_attr(ctx.obj, "name").unwrap_or_default().to_string();
+    let region = ctx.world.region().to_string();
+    fill(
+        ctx.obj,
+        "arn",
+        Value::string(arn("rds", &region, &format!("cluster-pg:{name}"))),
+    );
+    set_attr(ctx.obj, "id", Value::string(name));
+    Ok(())
+}
