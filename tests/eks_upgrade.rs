@@ -81,17 +81,13 @@ fn three_minor_versions_one_apply_each_with_simulated_time() {
     );
     assert!(o.status.success(), "{}", text(&o));
 
-    // Two minors at once is what EKS refuses, and so does the simulator.
+    // Going down is refused before anything changes (EKS never downgrades).
     let o = galley(
         dir,
-        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.33"],
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.30"],
     );
-    assert!(!o.status.success());
-    assert!(
-        text(&o).contains("InvalidParameterException"),
-        "{}",
-        text(&o)
-    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("never down"), "{}", text(&o));
 
     for v in ["1.32", "1.33", "1.34"] {
         let var = format!("k8s={v}");
@@ -191,4 +187,101 @@ fn plan_shows_the_upgrade_steps_and_a_failed_check_stops_it() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Versions of the objects of one type in the simulator's world.
+fn world_versions(dir: &Path, type_name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let j: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        if let Some(objs) = j["objects"][type_name].as_object() {
+            for o in objs.values() {
+                out.push(o["version"].as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_three_minor_upgrade_applies_step_by_step_and_resumes_after_a_kill() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), CONFIG).unwrap();
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Killed after the first two steps (control plane 1.32, node group 1.32).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
+        .current_dir(dir)
+        .args(["--sim", "apply", "-auto-approve", "-var", "k8s=1.34"])
+        .env("NO_COLOR", "1")
+        .env("GALLEY_TODAY", "2026-02-01")
+        .env("GALLEY_SIM_LATENCY_MS", "150")
+        .env_remove("GALLEY_SIM_FAULTS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut done = 0;
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        if line.unwrap().contains("Modifications complete") {
+            done += 1;
+            if done == 2 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(done, 2);
+
+    // The killed run's lock names the command that removes it.
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.34"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let id = err
+        .split("galley force-unlock ")
+        .nth(1)
+        .and_then(|s| s.split('`').next())
+        .unwrap_or_else(|| panic!("a stale lock is reported: {err}"))
+        .to_string();
+    let o = galley(dir, &["force-unlock", &id]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // The next plan starts from the recorded 1.32: only the remaining steps.
+    let o = galley(dir, &["--sim", "plan", "--json", "-var", "k8s=1.34"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["upgrades"][0]["from"], "1.32");
+    assert_eq!(j["upgrades"][0]["steps"].as_array().unwrap().len(), 4);
+
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.34"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        world_versions(dir, "aws_eks_cluster"),
+        ["1.34"],
+        "one cluster, upgraded"
+    );
+    assert_eq!(world_versions(dir, "aws_eks_node_group"), ["1.34"]);
+    let o = galley(
+        dir,
+        &["--sim", "plan", "-detailed-exitcode", "-var", "k8s=1.34"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }

@@ -8,6 +8,7 @@ pub(crate) mod nodes;
 mod resource;
 pub mod store;
 mod triggers;
+mod upgrade;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -599,6 +599,19 @@ impl Walk {
         let action = action.expect("checked");
         let type_name = addr.resource.type_name.clone();
         let _permit = self.semaphore.acquire().await.expect("semaphore");
+        // A planned upgrade runs step by step first; the update below then finds the
+        // object at its target version and applies what else changed.
+        let prior_attrs =
+            if action == Action::Update && self.run_upgrade_steps(addr, provider).await? {
+                self.state
+                    .lock()
+                    .expect("lock")
+                    .instance(addr)
+                    .map(|i| i.attributes.clone())
+                    .or(prior_attrs)
+            } else {
+                prior_attrs
+            };
         let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
@@ -726,7 +739,11 @@ impl Walk {
 
     /// Before a provider call that changes `addr`: journals the intent (refusing the call
     /// when that fails, since its outcome could then be lost) and tells the observer.
-    fn begin(&self, addr: &ResourceInstance, action: &'static str) -> Result<Call, Diagnostics> {
+    pub(super) fn begin(
+        &self,
+        addr: &ResourceInstance,
+        action: &'static str,
+    ) -> Result<Call, Diagnostics> {
         if let Some(sink) = &self.sink {
             let st = self.state.lock().expect("lock");
             if let Err(e) = sink.intent(&st, addr, action) {
@@ -749,7 +766,7 @@ impl Walk {
 
     /// After a provider call: ends its journal entry, except after a timeout (whether the
     /// object changed is then unknown, and the open intent says so), and tells the observer.
-    fn end(
+    pub(super) fn end(
         &self,
         addr: &ResourceInstance,
         call: Call,

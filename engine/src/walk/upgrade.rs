@@ -1,0 +1,103 @@
+//! Executes the steps of a planned upgrade (`plan.upgrades`) before the resource's own
+//! update: each step moves one resource to one version through its provider, and is
+//! recorded in state (through the journal) as soon as it is done. A second apply after
+//! an interruption plans again from the versions state holds, so it resumes at the first
+//! unfinished step.
+
+use std::sync::Arc;
+
+use super::resource::with_retry;
+use super::Walk;
+use crate::addr::ResourceInstance;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::provider::{ApplyRequest, PlanRequest, Provider};
+use crate::upgrade::steps::action;
+use crate::value::Value;
+
+impl Walk {
+    /// Runs the steps of the upgrade planned for `addr`, if any. Node groups and add-ons
+    /// are changed through `provider`, the cluster's: they live in its account and region.
+    pub(crate) async fn run_upgrade_steps(
+        &self,
+        addr: &ResourceInstance,
+        provider: &Arc<dyn Provider>,
+    ) -> Result<bool, Diagnostics> {
+        let address = addr.to_string();
+        let Some(up) = self
+            .plan
+            .as_ref()
+            .and_then(|p| p.upgrades.iter().find(|u| u.address == address))
+        else {
+            return Ok(false);
+        };
+        for step in &up.steps {
+            let attr = match step.action {
+                action::CONTROL_PLANE | action::NODE_GROUP => "version",
+                action::ADDON => "addon_version",
+                _ => continue,
+            };
+            let (Some(target), Ok(at)) = (&step.target, step.address.parse::<ResourceInstance>())
+            else {
+                continue;
+            };
+            let prior = self
+                .state
+                .lock()
+                .expect("lock")
+                .instance(&at)
+                .map(|i| i.attributes.clone());
+            let Some(prior) = prior else { continue };
+            if prior.get_attr(attr).and_then(Value::as_str) == Some(target.as_str()) {
+                continue; // done by an earlier, interrupted apply
+            }
+            let mut wanted = prior.clone();
+            if let Value::Object(m) = &mut wanted {
+                m.insert(attr.to_string(), Value::string(target));
+            }
+            let failed = |e: String| -> Diagnostics {
+                Diagnostic::error(format!("Upgrade step {} failed", step.index))
+                    .with_detail(format!(
+                        "{}: {e}. Steps before it are done and recorded; fix the cause and run apply again to go on from here.",
+                        step.description
+                    ))
+                    .into()
+            };
+            let type_name = at.resource.type_name.clone();
+            let planned = with_retry(|| {
+                provider.plan(PlanRequest {
+                    type_name: type_name.clone(),
+                    prior: Some(prior.clone()),
+                    proposed: wanted.clone(),
+                    config: wanted.clone(),
+                })
+            })
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+            let call = self.begin(&at, "update")?;
+            let applied = with_retry(|| {
+                provider.apply(ApplyRequest {
+                    type_name: type_name.clone(),
+                    prior: Some(prior.clone()),
+                    planned: Some(planned.planned.clone()),
+                })
+            })
+            .await;
+            match applied {
+                Ok(Some(new)) => {
+                    self.update_state(&at, |st| {
+                        if let Some(i) = st.instance_mut(&at) {
+                            i.attributes = new.clone();
+                        }
+                    });
+                    self.end(&at, call, Ok(Some(&new)));
+                }
+                Ok(None) => self.end(&at, call, Ok(None)),
+                Err(e) => {
+                    self.end(&at, call, Err(&e));
+                    return Err(failed(e.to_string()));
+                }
+            }
+        }
+        Ok(true)
+    }
+}
