@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 
 use super::eks::{self, Addon, Cluster, NodeGroup};
+use super::engines;
 use super::steps::Upgrade;
+use crate::catalog::CacheEngine;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::value::Value;
 
@@ -15,7 +17,14 @@ pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
     }
     let mut out = Vec::new();
     for c in &plan.changes {
-        if c.addr.resource.type_name != "aws_eks_cluster" || c.action != Action::Update {
+        if c.action != Action::Update || c.deposed.is_some() {
+            continue;
+        }
+        if let Some(up) = engine_upgrade(plan, c, today) {
+            out.push(up);
+            continue;
+        }
+        if c.addr.resource.type_name != "aws_eks_cluster" {
             continue;
         }
         let (Some(from), Some(to)) = (text(&c.before, "version"), text(&c.after, "version")) else {
@@ -94,6 +103,74 @@ fn number(v: &Option<Value>, path: &[&str]) -> Option<u32> {
     }
     match cur.unmarked() {
         Value::Number(n) if *n >= 0.0 => Some(*n as u32),
+        _ => None,
+    }
+}
+
+/// The Aurora, MSK or ElastiCache upgrade of change `c`, if its version changes.
+fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<Upgrade> {
+    let address = c.addr.to_string();
+    let changed = |attr: &str| -> Option<(String, String)> {
+        let (a, b) = (text(&c.before, attr)?, text(&c.after, attr)?);
+        (a != b).then_some((a, b))
+    };
+    match c.addr.resource.type_name.as_str() {
+        "aws_rds_cluster" => {
+            let (from, to) = changed("engine_version")?;
+            let engine = text(&c.after, "engine")?;
+            let allow = c
+                .after
+                .as_ref()
+                .and_then(|a| a.get_attr("allow_major_version_upgrade"))
+                .and_then(|v| v.unmarked().as_bool())
+                .unwrap_or(false);
+            let group = text(&c.after, "db_cluster_parameter_group_name")
+                .filter(|g| !g.starts_with("default."));
+            let family = group.and_then(|g| {
+                plan.changes
+                    .iter()
+                    .filter(|r| r.addr.resource.type_name == "aws_rds_cluster_parameter_group")
+                    .find(|r| text(&r.after, "name").as_deref() == Some(g.as_str()))
+                    .and_then(|r| text(&r.after, "family"))
+            });
+            Some(engines::aurora(
+                &address,
+                &engine,
+                &from,
+                &to,
+                allow,
+                family.as_deref(),
+                today,
+            ))
+        }
+        "aws_msk_cluster" => {
+            let (from, to) = changed("kafka_version")?;
+            let brokers = number(&c.after, &["number_of_broker_nodes"]).unwrap_or(1);
+            Some(engines::msk(&address, &from, &to, brokers, today))
+        }
+        "aws_elasticache_replication_group" => {
+            let engine = |v: &Option<Value>| {
+                text(v, "engine")
+                    .as_deref()
+                    .and_then(CacheEngine::parse)
+                    .or(Some(CacheEngine::Redis))
+            };
+            let (fe, te) = (engine(&c.before)?, engine(&c.after)?);
+            let (from, to) = (
+                text(&c.before, "engine_version")?,
+                text(&c.after, "engine_version")?,
+            );
+            if (fe, from.as_str()) == (te, to.as_str()) {
+                return None;
+            }
+            let nodes = number(&c.after, &["num_cache_clusters"]).unwrap_or(1);
+            Some(engines::elasticache(
+                &address,
+                (fe, &from),
+                (te, &to),
+                nodes,
+            ))
+        }
         _ => None,
     }
 }

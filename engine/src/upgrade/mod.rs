@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod eks;
+pub mod engines;
 mod from_plan;
 mod scope;
 pub mod steps;

@@ -11,6 +11,7 @@ use super::Walk;
 use crate::addr::ResourceInstance;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::provider::{ApplyRequest, PlanRequest, Provider};
+use crate::upgrade::engines;
 use crate::upgrade::steps::action;
 use crate::value::Value;
 
@@ -30,16 +31,54 @@ impl Walk {
         else {
             return Ok(false);
         };
+        let after = self
+            .plan
+            .as_ref()
+            .and_then(|p| p.change(addr))
+            .and_then(|c| c.after.clone());
         for step in &up.steps {
-            let attr = match step.action {
-                action::CONTROL_PLANE | action::NODE_GROUP => "version",
-                action::ADDON => "addon_version",
-                _ => continue,
-            };
             let (Some(target), Ok(at)) = (&step.target, step.address.parse::<ResourceInstance>())
             else {
                 continue;
             };
+            // The attributes one step sets: the version, and for engines what the final
+            // configuration says the upgrade needs (the flag, the new parameter group).
+            let mut sets: Vec<(&str, Value)> = Vec::new();
+            let carry = |names: &[&'static str], sets: &mut Vec<(&str, Value)>| {
+                for n in names {
+                    if let Some(v) = after.as_ref().and_then(|a| a.get_attr(n)) {
+                        if !v.contains_unknown() && !v.is_null() {
+                            sets.push((n, v.clone()));
+                        }
+                    }
+                }
+            };
+            let attr = match step.action {
+                action::CONTROL_PLANE | action::NODE_GROUP => "version",
+                action::ADDON => "addon_version",
+                engines::action::ENGINE_MINOR | engines::action::ENGINE_MAJOR => {
+                    carry(
+                        &[
+                            "allow_major_version_upgrade",
+                            "db_cluster_parameter_group_name",
+                            "apply_immediately",
+                        ],
+                        &mut sets,
+                    );
+                    "engine_version"
+                }
+                engines::action::KAFKA_VERSION => "kafka_version",
+                engines::action::ENGINE_VERSION => "engine_version",
+                _ => continue,
+            };
+            let target = match (step.action, target.split_once(' ')) {
+                (engines::action::ENGINE_VERSION, Some((engine, version))) => {
+                    sets.push(("engine", Value::string(engine)));
+                    version.to_string()
+                }
+                _ => target.clone(),
+            };
+            let target = &target;
             let prior = self
                 .state
                 .lock()
@@ -53,6 +92,9 @@ impl Walk {
             let mut wanted = prior.clone();
             if let Value::Object(m) = &mut wanted {
                 m.insert(attr.to_string(), Value::string(target));
+                for (k, v) in sets {
+                    m.insert(k.to_string(), v);
+                }
             }
             let failed = |e: String| -> Diagnostics {
                 Diagnostic::error(format!("Upgrade step {} failed", step.index))

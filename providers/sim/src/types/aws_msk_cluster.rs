@@ -299,6 +299,14 @@ fn version_moves_to_a_compatible_one(ctx: &RuleCtx) -> Result<(), ProviderError>
     if old == new || catalog::msk().upgrade_targets(old).iter().any(|t| t == new) {
         return Ok(());
     }
+    // A path of several compatible versions is planned as one update per hop; only the
+    // update call itself (apply) refuses a version that is not directly compatible.
+    if ctx.phase != Phase::Apply
+        && engine::upgrade::engines::path(old, new, |v| catalog::msk().upgrade_targets(v).to_vec())
+            .is_some()
+    {
+        return Ok(());
+    }
     let mode = |v: &str| catalog::msk().version(v).map(|k| k.metadata);
     let why = if catalog::compare_versions(new, old).is_lt() {
         "MSK does not downgrade Apache Kafka".to_string()
