@@ -64,6 +64,19 @@ pub enum Command {
 pub enum UpgradeCommand {
     /// Every EKS, Aurora, MSK and ElastiCache version against its support calendar.
     Check(UpgradeCheckArgs),
+    /// The upgrade part of `galley plan`, alone: steps, checks and cost of each upgrade.
+    Plan(UpgradePlanArgs),
+}
+
+/// `upgrade plan` flags.
+#[derive(Debug, Args)]
+pub struct UpgradePlanArgs {
+    /// Shared flags.
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Print `{"upgrades": [...]}` as in the `--json` plan.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `upgrade check` flags.
@@ -301,10 +314,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
         if let Some(flags) = flags {
             flags.var_options = ordered_var_options(sub);
         }
-        if let (Command::Upgrade(UpgradeCommand::Check(a)), Some((_, check))) =
-            (&mut cli.command, sub.subcommand())
-        {
-            a.var_options = ordered_var_options(check);
+        match (&mut cli.command, sub.subcommand()) {
+            (Command::Upgrade(UpgradeCommand::Check(a)), Some((_, m))) => {
+                a.var_options = ordered_var_options(m);
+            }
+            (Command::Upgrade(UpgradeCommand::Plan(a)), Some((_, m))) => {
+                a.flags.var_options = ordered_var_options(m);
+            }
+            _ => {}
         }
     }
     Ok(cli)

@@ -45,6 +45,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Output(a) => commands::output::run(&s, a),
         Command::State(c) => commands::state::run(&s, c),
         Command::Upgrade(crate::cli::UpgradeCommand::Check(a)) => commands::upgrade::check(&s, a),
+        Command::Upgrade(crate::cli::UpgradeCommand::Plan(a)) => commands::upgrade::plan(&s, a),
         Command::Kitchen(c) => commands::kitchen::run(&s, c),
         Command::ForceUnlock { id } => commands::state::force_unlock(&s, id),
         Command::Version => {

@@ -152,6 +152,21 @@ fn plan_shows_the_upgrade_steps_and_a_failed_check_stops_it() {
         .iter()
         .all(|c| c["status"] != "fail"));
 
+    // `upgrade plan` shows the same upgrades alone.
+    let o = galley(
+        dir,
+        &["--sim", "upgrade", "plan", "--json", "-var", "k8s=1.33"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let alone: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(alone["upgrades"], j["upgrades"]);
+    let o = galley(dir, &["--sim", "upgrade", "plan", "-var", "k8s=1.33"]);
+    assert!(
+        text(&o).contains("eks upgrade aws_eks_cluster.main 1.31 -> 1.33 (in place)"),
+        "{}",
+        text(&o)
+    );
+
     let o = galley(dir, &["--sim", "plan", "-var", "k8s=1.33"]);
     let out = text(&o);
     assert!(

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::cli::{FailOn, UpgradeCheckArgs};
+use crate::cli::{FailOn, UpgradeCheckArgs, UpgradePlanArgs};
 use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 use engine::upgrade::Status;
 
@@ -74,5 +74,36 @@ pub fn as_of(flag: Option<&str>) -> Option<NaiveDate> {
             eprintln!("Error: invalid {from} {text:?}: expected a date as YYYY-MM-DD");
             None
         }
+    }
+}
+
+/// Runs `upgrade plan`: plans as `galley plan` does (reading state, refreshing) and shows
+/// only the upgrades. Exits 1 when a check fails and is not overridden.
+pub fn plan(s: &Session, args: &UpgradePlanArgs) -> i32 {
+    let backend = s.backend(args.flags.state.as_deref());
+    let Ok(state) = s.load_state(&backend) else {
+        return EXIT_ERROR;
+    };
+    let Ok(plan) = super::plan::make_plan(s, &args.flags, false, state) else {
+        return EXIT_ERROR;
+    };
+    if args.json {
+        let ups: Vec<serde_json::Value> = plan.upgrades.iter().map(|u| u.to_json()).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "upgrades": ups }))
+                .unwrap_or_default()
+        );
+    } else if plan.upgrades.is_empty() {
+        println!("No upgrades: no EKS, Aurora, MSK or ElastiCache version changes in this plan.");
+    } else {
+        for u in &plan.upgrades {
+            print!("{}", u.render());
+        }
+    }
+    if super::plan::failed_checks(&plan, &args.flags) {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
     }
 }
