@@ -28,6 +28,10 @@ pub struct NodeGroup {
     pub nodes: u32,
     /// Nodes replaced at a time (`update_config.max_unavailable`, default 1).
     pub max_unavailable: u32,
+    /// Its instance type (the first of `instance_types`), for the addresses a node takes.
+    pub instance_type: Option<String>,
+    /// Free addresses in its subnets now (`None`: unknown).
+    pub free_addresses: Option<u32>,
 }
 
 /// An EKS add-on of the cluster.
@@ -69,6 +73,8 @@ pub struct Cluster {
     pub addons: Vec<Addon>,
     /// Manifests applied to it.
     pub manifests: Vec<Manifest>,
+    /// Free addresses in the cluster's subnets now (`None`: unknown).
+    pub free_addresses: Option<u32>,
 }
 
 /// Plans the in-place upgrade of `c` as of `today`.
@@ -90,6 +96,7 @@ pub fn plan_in_place(c: &Cluster, today: NaiveDate) -> Upgrade {
     skew_check(c, &mut up);
     addon_check(c, &mut up);
     removed_api_check(c, &mut up);
+    address_check(c, &mut up);
 
     let from = KubeVersion::parse(&c.from).expect("checked by path_check");
     let mut nodes: Vec<KubeVersion> = c
@@ -381,6 +388,59 @@ fn addon_check(c: &Cluster, up: &mut Upgrade) {
     }
 }
 
+/// Addresses a node takes from its subnet when it starts: its own, plus the VPC CNI's
+/// warm pool of one interface's worth (pods then take theirs from that pool).
+fn addresses_per_node(instance_type: Option<&str>) -> u32 {
+    1 + instance_type
+        .and_then(catalog::instance)
+        .map(|t| t.warm_pool())
+        .unwrap_or(0)
+}
+
+/// EKS needs free addresses in the cluster's subnets for a control-plane update, and a
+/// rolling node-group update launches new nodes before it drains old ones.
+fn address_check(c: &Cluster, up: &mut Upgrade) {
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
+    let need = catalog::eks().free_ips_for_upgrade;
+    match c.free_addresses {
+        Some(free) if free < need => problems.push(format!(
+            "the control-plane update needs {need} free addresses in the cluster's subnets; {free} are free"
+        )),
+        Some(_) => {}
+        None => unknown.push(c.address.clone()),
+    }
+    for g in &c.node_groups {
+        let surge = g.max_unavailable.max(1) * addresses_per_node(g.instance_type.as_deref());
+        match g.free_addresses {
+            Some(free) if free < surge => problems.push(format!(
+                "{} launches {} new node(s) at a time, needing {surge} addresses; its subnets have {free} free",
+                g.address,
+                g.max_unavailable.max(1)
+            )),
+            Some(_) => {}
+            None => unknown.push(g.address.clone()),
+        }
+    }
+    if !problems.is_empty() {
+        fail(up, check::SUBNET_IP_CAPACITY, problems.join("; "));
+    } else if !unknown.is_empty() {
+        report(
+            up,
+            check::SUBNET_IP_CAPACITY,
+            Outcome::Warn,
+            format!("free addresses unknown for {} (their subnets are not in this configuration's state)", unknown.join(", ")),
+        );
+    } else {
+        report(
+            up,
+            check::SUBNET_IP_CAPACITY,
+            Outcome::Pass,
+            "the subnets have the addresses the upgrade needs".into(),
+        );
+    }
+}
+
 fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
     let removed = catalog::eks().removed_between(&c.from, &c.to);
     let mut problems = Vec::new();
@@ -429,6 +489,8 @@ mod tests {
             desired: desired.map(str::to_string),
             nodes: 6,
             max_unavailable: 2,
+            instance_type: Some("m5.large".into()),
+            free_addresses: Some(1000),
         }
     }
 
@@ -440,6 +502,7 @@ mod tests {
             node_groups,
             addons: Vec::new(),
             manifests: Vec::new(),
+            free_addresses: Some(1000),
         }
     }
 
@@ -655,5 +718,50 @@ mod tests {
         assert_eq!(j["steps"][0]["action"], "control_plane");
         assert_eq!(j["steps"][0]["target"], "1.30");
         assert_eq!(j["checks"][0]["status"], "pass");
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn a_rollout_that_does_not_fit_in_the_subnets_fails_with_the_numbers() {
+        let g = NodeGroup {
+            address: "aws_eks_node_group.a".into(),
+            current: None,
+            desired: None,
+            nodes: 6,
+            max_unavailable: 2,
+            instance_type: Some("m5.large".into()),
+            free_addresses: Some(20),
+        };
+        let c = Cluster {
+            address: "aws_eks_cluster.main".into(),
+            from: "1.33".into(),
+            to: "1.34".into(),
+            node_groups: vec![g],
+            addons: vec![],
+            manifests: vec![],
+            free_addresses: Some(3),
+        };
+        let up = plan_in_place(&c, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+        let f = up
+            .failures()
+            .find(|f| f.name == check::SUBNET_IP_CAPACITY)
+            .unwrap();
+        // m5.large: 10 addresses per interface, so 2 x (1 + 10) = 22 for two new nodes.
+        assert!(
+            f.message
+                .contains("needing 22 addresses; its subnets have 20 free"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message
+                .contains("needs 5 free addresses in the cluster's subnets; 3 are free"),
+            "{}",
+            f.message
+        );
     }
 }

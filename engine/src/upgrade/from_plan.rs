@@ -53,6 +53,8 @@ pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
                 nodes: number(&r.after, &["scaling_config", "desired_size"]).unwrap_or(1),
                 max_unavailable: number(&r.after, &["update_config", "max_unavailable"])
                     .unwrap_or(1),
+                instance_type: strings(&r.after, &["instance_types"]).into_iter().next(),
+                free_addresses: free_addresses(plan, &strings(&r.after, &["subnet_ids"])),
             })
             .collect();
         let addons = plan
@@ -76,6 +78,10 @@ pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
                 node_groups,
                 addons,
                 manifests: Vec::new(),
+                free_addresses: free_addresses(
+                    plan,
+                    &strings(&c.after, &["vpc_config", "subnet_ids"]),
+                ),
             },
             today,
         ));
@@ -173,4 +179,48 @@ fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<U
         }
         _ => None,
     }
+}
+
+/// Known strings of a list attribute, through the first element of nested blocks
+/// (`vpc_config.subnet_ids`).
+fn strings(v: &Option<Value>, path: &[&str]) -> Vec<String> {
+    let Some(mut cur) = v.clone() else {
+        return Vec::new();
+    };
+    for step in path {
+        let next = match cur.unmarked() {
+            Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
+                xs.first().and_then(|x| x.get_attr(step)).cloned()
+            }
+            other => other.get_attr(step).cloned(),
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return Vec::new(),
+        }
+    }
+    match cur.unmarked() {
+        Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => xs
+            .iter()
+            .filter_map(|x| x.unmarked().as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Free addresses in the subnets with these ids, from what the plan knows of them
+/// (`available_ip_address_count` before the change); `None` when any is unknown.
+fn free_addresses(plan: &Plan, subnet_ids: &[String]) -> Option<u32> {
+    if subnet_ids.is_empty() {
+        return None;
+    }
+    let mut total = 0;
+    for id in subnet_ids {
+        let subnet = plan.changes.iter().find(|r| {
+            r.addr.resource.type_name == "aws_subnet"
+                && text(&r.before, "id").as_deref() == Some(id.as_str())
+        })?;
+        total += number(&subnet.before, &["available_ip_address_count"])?;
+    }
+    Some(total)
 }

@@ -23,6 +23,8 @@ pub mod check {
     pub const REMOVED_APIS: &str = "removed_apis";
     /// The target version is supported on the day of the plan.
     pub const END_OF_SUPPORT: &str = "end_of_support";
+    /// The subnets have the free addresses the upgrade needs.
+    pub const SUBNET_IP_CAPACITY: &str = "subnet_ip_capacity";
 }
 
 /// One step of an upgrade, in order.
