@@ -88,6 +88,7 @@ pub fn plan_in_place(c: &Cluster, today: NaiveDate) -> Upgrade {
         steps: Vec::new(),
         checks: Vec::new(),
         cost: Cost::default(),
+        alternative: None,
     };
     let Some(path) = path_check(c, &mut up) else {
         return up;
@@ -166,7 +167,31 @@ pub fn plan_in_place(c: &Cluster, today: NaiveDate) -> Upgrade {
             }
         }
     }
+    up.alternative = Some(("blue_green", blue_green_cost(c)));
     up
+}
+
+/// Minutes to create a cluster (EKS: 10 to 15).
+const CREATE_CLUSTER_MINUTES: u32 = 15;
+/// Traffic shifted in this many weight steps, each baked this long.
+const SHIFT_STEPS: u32 = 4;
+const BAKE_MINUTES: u32 = 10;
+
+/// The same upgrade as a second cluster at the target version: created once, its node
+/// groups created once (every pod moves once, whatever the number of minor versions),
+/// traffic shifted in steps with a bake time each.
+fn blue_green_cost(c: &Cluster) -> Cost {
+    let nodes: u32 = c
+        .node_groups
+        .iter()
+        .map(|g| g.nodes.div_ceil(g.max_unavailable.max(1)).max(1) * NODE_BATCH_MINUTES)
+        .max()
+        .unwrap_or(0);
+    Cost {
+        control_plane_updates: 0,
+        node_rollouts: c.node_groups.len() as u32,
+        minutes: CREATE_CLUSTER_MINUTES + nodes + SHIFT_STEPS * BAKE_MINUTES,
+    }
 }
 
 /// The node group's configured version, parsed.
@@ -713,7 +738,20 @@ mod tests {
                 minutes: 3 * 10 + 3 * 15,
             }
         );
+        // Blue/green: one new cluster, each group created once, 4 shifts baked 10 minutes.
+        assert_eq!(
+            up.alternative,
+            Some((
+                "blue_green",
+                Cost {
+                    control_plane_updates: 0,
+                    node_rollouts: 1,
+                    minutes: 15 + 15 + 40,
+                }
+            ))
+        );
         let j = up.to_json();
+        assert_eq!(j["alternative"]["strategy"], "blue_green");
         assert_eq!(j["strategy"], "in_place");
         assert_eq!(j["steps"][0]["action"], "control_plane");
         assert_eq!(j["steps"][0]["target"], "1.30");

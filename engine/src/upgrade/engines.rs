@@ -82,6 +82,7 @@ fn new_upgrade(address: &str, kind: &'static str, from: &str, to: &str) -> Upgra
         steps: Vec::new(),
         checks: Vec::new(),
         cost: Cost::default(),
+        alternative: None,
     }
 }
 

@@ -105,6 +105,9 @@ pub struct Upgrade {
     pub checks: Vec<CheckResult>,
     /// The cost of this strategy.
     pub cost: Cost,
+    /// The cost of the other strategy, where one is possible (EKS: blue/green next to in
+    /// place), so the two can be compared.
+    pub alternative: Option<(&'static str, Cost)>,
 }
 
 impl Upgrade {
@@ -133,11 +136,11 @@ impl Upgrade {
                 "status": c.status.as_str(),
                 "message": c.message,
             })).collect::<Vec<_>>(),
-            "cost": {
-                "control_plane_updates": self.cost.control_plane_updates,
-                "node_rollouts": self.cost.node_rollouts,
-                "estimated_minutes": self.cost.minutes,
-            },
+            "cost": cost_json(&self.cost),
+            "alternative": self.alternative.map(|(strategy, c)| serde_json::json!({
+                "strategy": strategy,
+                "cost": cost_json(&c),
+            })),
         })
     }
 
@@ -166,6 +169,23 @@ impl Upgrade {
             "    cost: {} control-plane update(s), {} node rollout(s), about {} minutes\n",
             self.cost.control_plane_updates, self.cost.node_rollouts, self.cost.minutes
         ));
+        if let Some((strategy, c)) = &self.alternative {
+            out.push_str(&format!(
+                "    {} instead: {} control-plane update(s), {} node rollout(s), about {} minutes\n",
+                strategy.replace('_', "/"),
+                c.control_plane_updates,
+                c.node_rollouts,
+                c.minutes
+            ));
+        }
         out
     }
+}
+
+fn cost_json(c: &Cost) -> serde_json::Value {
+    serde_json::json!({
+        "control_plane_updates": c.control_plane_updates,
+        "node_rollouts": c.node_rollouts,
+        "estimated_minutes": c.minutes,
+    })
 }
