@@ -85,7 +85,23 @@ impl Walk {
                 .expect("lock")
                 .instance(&at)
                 .map(|i| i.attributes.clone());
-            let Some(prior) = prior else { continue };
+            let Some(recorded) = prior else { continue };
+            // What the object really is now: an interrupted apply may have changed it
+            // without recording that (its open intent said so).
+            let prior = match with_retry(|| provider.read(&at.resource.type_name, &recorded)).await
+            {
+                Ok(Some(live)) => {
+                    if live != recorded {
+                        self.update_state(&at, |st| {
+                            if let Some(i) = st.instance_mut(&at) {
+                                i.attributes = live.clone();
+                            }
+                        });
+                    }
+                    live
+                }
+                _ => recorded,
+            };
             if prior.get_attr(attr).and_then(Value::as_str) == Some(target.as_str()) {
                 continue; // done by an earlier, interrupted apply
             }
