@@ -140,6 +140,18 @@ impl SimFactory {
         Ok(store.read(|w| types::weighted_shares(w, zone_id, &fqdn, record_type)))
     }
 
+    /// Healthy targets behind the load balancer whose DNS name is `dns_name` in the `aws`
+    /// world of `region`; `None` when no simulated load balancer has that name.
+    pub fn ready_capacity(
+        &self,
+        region: &str,
+        dns_name: &str,
+    ) -> Result<Option<u64>, ProviderError> {
+        let store = self.world("aws", region)?;
+        Ok(store
+            .read(|w| types::by_dns_name(w, dns_name).map(|(arn, _)| types::ready_targets(w, arn))))
+    }
+
     fn lock_worlds(
         &self,
     ) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Arc<WorldStore>>> {

@@ -8,12 +8,17 @@ use engine::types::Type;
 use crate::registry::Registry;
 
 mod aws;
+mod aws_autoscaling_attachment;
 mod aws_data;
 mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
 mod aws_elasticache_replication_group;
 mod aws_instance;
+mod aws_lb;
+mod aws_lb_listener;
+mod aws_lb_target_group;
+mod aws_lb_target_group_attachment;
 mod aws_msk_cluster;
 mod aws_msk_configuration;
 mod aws_rds_cluster;
@@ -30,6 +35,7 @@ mod openstack_network;
 mod openstack_subnet;
 mod terraform_data;
 
+pub(crate) use aws_lb::{by_dns_name, ready_targets};
 pub(crate) use aws_route53_record::weighted_shares;
 
 /// Every provider name the simulator serves, with its types.
@@ -54,6 +60,11 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_rds_cluster::resource())
                 .resource(aws_rds_cluster_instance::resource())
                 .resource(aws_rds_cluster_parameter_group::resource())
+                .resource(aws_lb::resource())
+                .resource(aws_lb_listener::resource())
+                .resource(aws_lb_target_group::resource())
+                .resource(aws_lb_target_group_attachment::resource())
+                .resource(aws_autoscaling_attachment::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
                 .data(aws_data::caller_identity()),
