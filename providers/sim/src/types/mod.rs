@@ -10,6 +10,7 @@ use crate::registry::Registry;
 mod aws;
 mod aws_autoscaling_attachment;
 mod aws_data;
+mod aws_dynamodb_table;
 mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
@@ -26,6 +27,7 @@ mod aws_rds_cluster_instance;
 mod aws_rds_cluster_parameter_group;
 mod aws_route53_record;
 mod aws_route53_zone;
+mod aws_s3_bucket;
 mod aws_security_group;
 mod aws_subnet;
 mod aws_vpc;
@@ -65,6 +67,8 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_lb_target_group::resource())
                 .resource(aws_lb_target_group_attachment::resource())
                 .resource(aws_autoscaling_attachment::resource())
+                .resource(aws_dynamodb_table::resource())
+                .resource(aws_s3_bucket::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
                 .data(aws_data::caller_identity()),
