@@ -175,11 +175,13 @@ impl Provider for SimProvider {
         })?;
         self.env.call(Duration::ZERO).await;
         let config = conform_object(config.clone(), &ds.schema);
+        let now = self.env.clock.now();
         let out = self.store.read(|w| {
             (ds.read)(&DataCtx {
                 config: &config,
                 region: w.region(),
                 world: w,
+                now,
             })
         })?;
         Ok(conform_object(out, &ds.schema))

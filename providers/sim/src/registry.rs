@@ -278,6 +278,8 @@ pub struct DataCtx<'a> {
     pub region: &'a str,
     /// The objects that exist.
     pub world: &'a World,
+    /// The virtual clock's date and time.
+    pub now: NaiveDateTime,
 }
 
 /// One data source type.

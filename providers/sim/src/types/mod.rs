@@ -31,6 +31,7 @@ mod aws_s3_bucket;
 mod aws_security_group;
 mod aws_subnet;
 mod aws_vpc;
+mod galley_sim_traffic;
 mod openstack;
 mod openstack_compute_instance;
 mod openstack_network;
@@ -71,7 +72,8 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_s3_bucket::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
-                .data(aws_data::caller_identity()),
+                .data(aws_data::caller_identity())
+                .data(galley_sim_traffic::data_source()),
         ),
         (
             "openstack",
