@@ -58,6 +58,7 @@ impl SimFactory {
                 },
                 faults,
                 latency: options.latency,
+                worlds: Mutex::new(Vec::new()),
             }),
             flush_interval: options.flush_interval,
             worlds: Mutex::new(BTreeMap::new()),
@@ -140,6 +141,18 @@ impl SimFactory {
         Ok(store.read(|w| types::weighted_shares(w, zone_id, &fqdn, record_type)))
     }
 
+    /// Healthy targets behind the load balancer whose DNS name is `dns_name` in the `aws`
+    /// world of `region`; `None` when no simulated load balancer has that name.
+    pub fn ready_capacity(
+        &self,
+        region: &str,
+        dns_name: &str,
+    ) -> Result<Option<u64>, ProviderError> {
+        let store = self.world("aws", region)?;
+        Ok(store
+            .read(|w| types::by_dns_name(w, dns_name).map(|(arn, _)| types::ready_targets(w, arn))))
+    }
+
     fn lock_worlds(
         &self,
     ) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), Arc<WorldStore>>> {
@@ -171,6 +184,11 @@ impl SimFactory {
             self.flush_interval,
         )?);
         worlds.insert(key, Arc::clone(&store));
+        self.env
+            .worlds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((provider.to_string(), Arc::downgrade(&store)));
         Ok(store)
     }
 
@@ -254,6 +272,13 @@ impl ProviderFactory for SimFactory {
             }
         };
         types::check_region(&cfg.name, &region)?;
+        // The other regions' worlds on disk, for names unique across regions; one that
+        // cannot be opened is left for whoever uses it to report.
+        for (provider, other) in self.worlds_on_disk().unwrap_or_default() {
+            if provider == cfg.name && other != region {
+                let _ = self.world(&provider, &other);
+            }
+        }
         let store = self.world(&cfg.name, &region)?;
         Ok(Arc::new(SimProvider::new(
             registry,

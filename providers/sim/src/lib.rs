@@ -29,7 +29,7 @@
 //! Test hooks: [`SimFactory::inject`] or `GALLEY_SIM_FAULTS` (see [`fault`]),
 //! `GALLEY_SIM_LATENCY_MS` and `GALLEY_TODAY` (the virtual clock's start day) ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
 //! [`SimFactory::advance_clock`], [`SimFactory::object_count`] and
-//! [`SimFactory::traffic_shares`].
+//! [`SimFactory::traffic_shares`] and [`SimFactory::ready_capacity`].
 
 pub mod apply;
 pub mod clock;

@@ -1,6 +1,6 @@
 //! One configured simulator provider: the engine's contract over one world.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -26,6 +26,9 @@ pub struct SimEnv {
     pub faults: FaultInjector,
     /// Real time slept per API call.
     pub latency: Duration,
+    /// Every world the factory opened, by provider name, for rules that span regions
+    /// (an S3 bucket name is unique in all of them).
+    pub worlds: Mutex<Vec<(String, Weak<WorldStore>)>>,
 }
 
 impl SimEnv {
@@ -109,6 +112,7 @@ impl Provider for SimProvider {
         }
         match (req.prior, req.planned) {
             (None, Some(planned)) => {
+                self.check_globally_unique(rt, &planned)?;
                 // Judged at the start of the call, as the API does.
                 let now = self.env.clock.now();
                 self.env.call(rt.durations.create).await;
@@ -171,11 +175,13 @@ impl Provider for SimProvider {
         })?;
         self.env.call(Duration::ZERO).await;
         let config = conform_object(config.clone(), &ds.schema);
+        let now = self.env.clock.now();
         let out = self.store.read(|w| {
             (ds.read)(&DataCtx {
                 config: &config,
                 region: w.region(),
                 world: w,
+                now,
             })
         })?;
         Ok(conform_object(out, &ds.schema))
@@ -183,6 +189,46 @@ impl Provider for SimProvider {
 }
 
 impl SimProvider {
+    /// Refuses a create whose globally unique attribute (a bucket name) another region
+    /// of the same provider already uses.
+    fn check_globally_unique(
+        &self,
+        rt: &crate::registry::ResourceType,
+        planned: &Value,
+    ) -> Result<(), ProviderError> {
+        let Some((name, code)) = rt.globally_unique else {
+            return Ok(());
+        };
+        let Some(value) = attr(planned, name).as_str() else {
+            return Ok(());
+        };
+        let provider = self.store.read(|w| w.provider().to_string());
+        let others: Vec<Arc<WorldStore>> = self
+            .env
+            .worlds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(p, _)| *p == provider)
+            .filter_map(|(_, w)| w.upgrade())
+            .filter(|w| !Arc::ptr_eq(w, &self.store))
+            .collect();
+        for other in others {
+            let taken = other.read(|w| {
+                w.of_type(rt.name)
+                    .any(|(_, o)| attr(o, name).as_str() == Some(value))
+                    .then(|| w.region().to_string())
+            });
+            if let Some(region) = taken {
+                return Err(crate::registry::api_error(
+                    code,
+                    format!("{} {name} '{value}' is already in use (in {region}); it must be unique across all regions", rt.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Carries out the changes whose time has come on the virtual clock (an upgrade
     /// pending until the maintenance window), before the call sees the world.
     fn carry_out_pending(&self) -> Result<(), ProviderError> {

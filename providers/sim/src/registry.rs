@@ -155,6 +155,10 @@ pub struct ResourceType {
     pub durations: Durations,
     /// Update duration computed from the change, instead of `durations.update`.
     pub update_timing: Option<UpdateTiming>,
+    /// An attribute whose value no two objects of the type share in any region of the
+    /// provider (S3 bucket names), and the error code for a clash. Rules see one world;
+    /// the provider checks the others at create.
+    pub globally_unique: Option<(&'static str, &'static str)>,
 }
 
 impl ResourceType {
@@ -174,6 +178,7 @@ impl ResourceType {
             live: None,
             durations: Durations::default(),
             update_timing: None,
+            globally_unique: None,
         }
     }
 
@@ -248,6 +253,12 @@ impl ResourceType {
         self
     }
 
+    /// Declares an attribute unique across every region of the provider.
+    pub fn globally_unique(mut self, attr: &'static str, code: &'static str) -> ResourceType {
+        self.globally_unique = Some((attr, code));
+        self
+    }
+
     /// Sets simulated create, update and delete durations in seconds.
     pub fn takes(mut self, create: u64, update: u64, delete: u64) -> ResourceType {
         self.durations = Durations {
@@ -267,6 +278,8 @@ pub struct DataCtx<'a> {
     pub region: &'a str,
     /// The objects that exist.
     pub world: &'a World,
+    /// The virtual clock's date and time.
+    pub now: NaiveDateTime,
 }
 
 /// One data source type.

@@ -41,6 +41,9 @@ pub struct World {
     busy: BTreeMap<(String, String), NaiveDateTime>,
     /// Changes accepted now and carried out later (at a maintenance window), in memory only.
     pending: BTreeMap<(String, String), Pending>,
+    /// Earlier versions of objects that clients still see until a time (a DNS answer
+    /// cached for its TTL), in memory only.
+    served: BTreeMap<(String, String), (NaiveDateTime, Value)>,
 }
 
 /// A change the service applies later: attribute values set on the object at `at`.
@@ -182,6 +185,22 @@ impl World {
     /// The change pending on the object, if any.
     pub fn pending(&self, type_name: &str, id: &str) -> Option<&Pending> {
         self.pending.get(&(type_name.to_string(), id.to_string()))
+    }
+
+    /// Records that clients keep seeing `earlier` for the object until `until` (virtual
+    /// time), though the object has changed.
+    pub fn serve_until(&mut self, type_name: &str, id: &str, earlier: Value, until: NaiveDateTime) {
+        self.served
+            .insert((type_name.to_string(), id.to_string()), (until, earlier));
+    }
+
+    /// The version of the object clients see at `now`: an earlier one still cached, or
+    /// the object itself.
+    pub fn served(&self, type_name: &str, id: &str, now: NaiveDateTime) -> Option<&Value> {
+        match self.served.get(&(type_name.to_string(), id.to_string())) {
+            Some((until, earlier)) if *until > now => Some(earlier),
+            _ => self.get(type_name, id),
+        }
     }
 
     /// True when some change is pending.

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use engine::catalog;
 use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::types::{ObjectAttr, Type};
 use engine::value::Value;
 
 use super::aws::{arn, tags_all, with_tags};
 use super::aws_eks_cluster::{self, version_of};
 use super::aws_subnet::free_addresses;
 use super::{computed_string, number, string, string_list, string_set};
-use crate::ids::IdStyle;
+use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
 use crate::world::World;
@@ -62,6 +63,7 @@ pub fn resource() -> ResourceType {
             .attr("id", computed_string())
             .attr("arn", computed_string())
             .attr("status", computed_string())
+            .attr("resources", Attribute::computed(resources_type()))
             .block(
                 "scaling_config",
                 one(
@@ -107,6 +109,45 @@ pub fn resource() -> ResourceType {
         .on_create(fill_computed)
         .update_timing(rolling_update_time)
         .takes(300, 300, 300)
+}
+
+/// `list(object({autoscaling_groups = list(object({name = string})),
+/// remote_access_security_group_id = string}))`, as the Terraform provider has it.
+fn resources_type() -> Type {
+    let object = |attrs: Vec<(&str, Type)>| {
+        Type::Object(
+            attrs
+                .into_iter()
+                .map(|(k, ty)| {
+                    (
+                        k.to_string(),
+                        ObjectAttr {
+                            ty,
+                            optional: false,
+                            default: None,
+                        },
+                    )
+                })
+                .collect(),
+        )
+    };
+    let group = object(vec![("name", string())]);
+    Type::List(Box::new(object(vec![
+        ("autoscaling_groups", Type::List(Box::new(group))),
+        ("remote_access_security_group_id", string()),
+    ])))
+}
+
+/// The name of the Auto Scaling group running the node group's nodes.
+pub fn autoscaling_group(ng: &Value) -> Option<String> {
+    let r = attr(ng, "resources").as_seq()?.first()?;
+    let g = attr(r, "autoscaling_groups").as_seq()?.first()?;
+    str_attr(g, "name").map(str::to_string)
+}
+
+/// The node count the group is scaled to.
+pub fn desired_size(ng: &Value) -> u64 {
+    size(ng, "desired_size").unwrap_or(0)
 }
 
 fn invalid(m: String) -> ProviderError {
@@ -310,6 +351,19 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
         Value::string(arn("eks", &region, &format!("nodegroup/{cluster}/{name}"))),
     );
     fill(ctx.obj, "status", Value::string("ACTIVE"));
+    // EKS names the group `eks-<node group>-<uuid>`.
+    let asg = format!("eks-{name}-{}", uuid_for(&format!("{region}/{id}")));
+    fill(
+        ctx.obj,
+        "resources",
+        Value::List(vec![Value::object([
+            (
+                "autoscaling_groups",
+                Value::List(vec![Value::object([("name", Value::string(asg))])]),
+            ),
+            ("remote_access_security_group_id", Value::string("")),
+        ])]),
+    );
     set_attr(ctx.obj, "id", Value::string(id));
     Ok(())
 }

@@ -6,9 +6,12 @@ use engine::value::Value;
 use super::aws_route53_zone::normalize;
 use super::{boolean, computed_string, number, string, string_set};
 use crate::ids::IdStyle;
-use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx};
+use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
 use crate::world::World;
+
+/// The type name.
+pub const TYPE: &str = "aws_route53_record";
 
 /// Record types Route 53 serves.
 const TYPES: &[&str] = &[
@@ -69,7 +72,40 @@ pub fn resource() -> ResourceType {
         .rule(weighted_records_are_consistent)
         .rule(record_set_is_unique)
         .on_create(fill_computed)
-        .takes(60, 60, 60)
+        .on_update(keep_serving_the_cached_answer)
+        .takes(PROPAGATION, PROPAGATION, PROPAGATION)
+}
+
+/// Seconds for a change to reach every Route 53 name server (a change is `INSYNC`).
+const PROPAGATION: u64 = 60;
+
+/// The TTL resolvers cache an answer for: `ttl`, or 60 s for alias records (Route 53
+/// gives an alias to a load balancer the load balancer's 60 s).
+pub fn ttl(obj: &Value) -> u64 {
+    attr(obj, "ttl").as_f64().map_or(60, |t| t.max(0.0) as u64)
+}
+
+/// Clients follow a changed answer only once the change has propagated and the answer
+/// they cached has expired: until then traffic follows the record as it was.
+fn keep_serving_the_cached_answer(ctx: &mut UpdateCtx) -> Result<(), ProviderError> {
+    let answer = |v: &Value| {
+        (
+            attr(v, "weighted_routing_policy").clone(),
+            attr(v, "records").clone(),
+            attr(v, "alias").clone(),
+        )
+    };
+    if answer(ctx.prior) == answer(ctx.obj) {
+        return Ok(());
+    }
+    let seen = ctx
+        .world
+        .served(TYPE, ctx.id, ctx.now)
+        .cloned()
+        .unwrap_or_else(|| ctx.prior.clone());
+    let until = ctx.now + chrono::Duration::seconds((PROPAGATION + ttl(&seen)) as i64);
+    ctx.world.serve_until(TYPE, ctx.id, seen, until);
+    Ok(())
 }
 
 fn invalid(m: String) -> ProviderError {

@@ -8,12 +8,18 @@ use engine::types::Type;
 use crate::registry::Registry;
 
 mod aws;
+mod aws_autoscaling_attachment;
 mod aws_data;
+mod aws_dynamodb_table;
 mod aws_eks_addon;
 mod aws_eks_cluster;
 mod aws_eks_node_group;
 mod aws_elasticache_replication_group;
 mod aws_instance;
+mod aws_lb;
+mod aws_lb_listener;
+mod aws_lb_target_group;
+mod aws_lb_target_group_attachment;
 mod aws_msk_cluster;
 mod aws_msk_configuration;
 mod aws_rds_cluster;
@@ -21,15 +27,18 @@ mod aws_rds_cluster_instance;
 mod aws_rds_cluster_parameter_group;
 mod aws_route53_record;
 mod aws_route53_zone;
+mod aws_s3_bucket;
 mod aws_security_group;
 mod aws_subnet;
 mod aws_vpc;
+mod galley_sim_traffic;
 mod openstack;
 mod openstack_compute_instance;
 mod openstack_network;
 mod openstack_subnet;
 mod terraform_data;
 
+pub(crate) use aws_lb::{by_dns_name, ready_targets};
 pub(crate) use aws_route53_record::weighted_shares;
 
 /// Every provider name the simulator serves, with its types.
@@ -54,9 +63,17 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(aws_rds_cluster::resource())
                 .resource(aws_rds_cluster_instance::resource())
                 .resource(aws_rds_cluster_parameter_group::resource())
+                .resource(aws_lb::resource())
+                .resource(aws_lb_listener::resource())
+                .resource(aws_lb_target_group::resource())
+                .resource(aws_lb_target_group_attachment::resource())
+                .resource(aws_autoscaling_attachment::resource())
+                .resource(aws_dynamodb_table::resource())
+                .resource(aws_s3_bucket::resource())
                 .data(aws_data::availability_zones())
                 .data(aws_data::region())
-                .data(aws_data::caller_identity()),
+                .data(aws_data::caller_identity())
+                .data(galley_sim_traffic::data_source()),
         ),
         (
             "openstack",

@@ -204,3 +204,88 @@ pub async fn instance(p: &Arc<dyn Provider>, subnet: &Value) -> Result<Value, Pr
     )
     .await
 }
+
+pub async fn subnet_in(p: &Arc<dyn Provider>, vpc: &Value, cidr: &str, zone: &str) -> Value {
+    create(
+        p,
+        "aws_subnet",
+        obj(&[
+            ("vpc_id", s(str_of(vpc, "id"))),
+            ("cidr_block", s(cidr)),
+            ("availability_zone", s(zone)),
+        ]),
+    )
+    .await
+    .unwrap()
+}
+
+pub fn ids(objs: &[&Value]) -> Value {
+    Value::List(objs.iter().map(|o| s(str_of(o, "id"))).collect())
+}
+
+/// A VPC with two subnets in two zones of eu-west-1.
+pub async fn two_zones(p: &Arc<dyn Provider>, prefix: u8) -> (Value, Vec<Value>) {
+    let v = vpc(p, &format!("10.{prefix}.0.0/16")).await;
+    let a = subnet_in(p, &v, &format!("10.{prefix}.1.0/24"), "eu-west-1a").await;
+    let b = subnet_in(p, &v, &format!("10.{prefix}.2.0/24"), "eu-west-1b").await;
+    (v, vec![a, b])
+}
+
+pub fn alb_cfg(name: &str, subnets: &[&Value]) -> Value {
+    obj(&[("name", s(name)), ("subnets", ids(subnets))])
+}
+
+pub fn target_group_cfg(name: &str, vpc: &Value) -> Value {
+    obj(&[
+        ("name", s(name)),
+        ("port", Value::Number(80.0)),
+        ("protocol", s("HTTP")),
+        ("vpc_id", s(str_of(vpc, "id"))),
+    ])
+}
+
+pub fn forward(lb: &Value, tg: &Value) -> Value {
+    obj(&[
+        ("load_balancer_arn", s(str_of(lb, "arn"))),
+        ("port", Value::Number(80.0)),
+        (
+            "default_action",
+            Value::List(vec![obj(&[
+                ("type", s("forward")),
+                ("target_group_arn", s(str_of(tg, "arn"))),
+            ])]),
+        ),
+    ])
+}
+
+/// An application load balancer forwarding to an empty instance target group:
+/// (load balancer, target group).
+pub async fn alb_with_group(
+    p: &Arc<dyn Provider>,
+    name: &str,
+    vpc: &Value,
+    subnets: &[Value],
+) -> (Value, Value) {
+    let refs: Vec<&Value> = subnets.iter().collect();
+    let lb = create(p, "aws_lb", alb_cfg(name, &refs)).await.unwrap();
+    let tg = create(p, "aws_lb_target_group", target_group_cfg(name, vpc))
+        .await
+        .unwrap();
+    create(p, "aws_lb_listener", forward(&lb, &tg))
+        .await
+        .unwrap();
+    (lb, tg)
+}
+
+pub async fn attach(p: &Arc<dyn Provider>, tg: &Value, target: &str) -> Value {
+    create(
+        p,
+        "aws_lb_target_group_attachment",
+        obj(&[
+            ("target_group_arn", s(str_of(tg, "arn"))),
+            ("target_id", s(target)),
+        ]),
+    )
+    .await
+    .unwrap()
+}
