@@ -93,6 +93,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         parallelism: args.flags.parallelism,
         ..Options::default()
     };
+    let mut plan = plan;
+    // Apply starts from the state the plan saw (refreshed, moves applied), as Terraform
+    // does; a saved plan file holds no state, so it starts from the state file.
+    let state = plan.prior_state.take().unwrap_or(state);
     let vars = plan.variables.clone();
     let summary = plan.summary();
     let progress = Arc::new(Progress::new(

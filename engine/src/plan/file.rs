@@ -177,6 +177,7 @@ impl Plan {
             diagnostics: Diagnostics::new(),
             destroy: doc["destroy"].as_bool().unwrap_or(false),
             upgrades: Vec::new(),
+            prior_state: None,
         })
     }
 }

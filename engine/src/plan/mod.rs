@@ -123,6 +123,9 @@ pub struct Plan {
     /// Managed-service version upgrades and their steps and checks
     /// ([`crate::upgrade::upgrades`]); recomputed, not kept in plan files.
     pub upgrades: Vec<crate::upgrade::Upgrade>,
+    /// The state the plan was made from, as refresh found it (moves applied): what an
+    /// apply of this plan must start from. Not kept in plan files.
+    pub prior_state: Option<crate::state::State>,
 }
 
 /// Counts of a plan's actions.

@@ -201,6 +201,7 @@ impl Walk {
         // Each instance's current object first, then its deposed ones ([`Plan::change`]).
         changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
         let outputs = this.output_changes();
+        let prior_state = this.state.lock().expect("lock").clone();
         Ok(Plan {
             changes,
             outputs,
@@ -210,6 +211,7 @@ impl Walk {
             diagnostics: diags,
             destroy: this.mode == WalkMode::PlanDestroy,
             upgrades: Vec::new(),
+            prior_state: Some(prior_state),
         })
     }
 
