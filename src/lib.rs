@@ -46,6 +46,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::State(c) => commands::state::run(&s, c),
         Command::Upgrade(crate::cli::UpgradeCommand::Check(a)) => commands::upgrade::check(&s, a),
         Command::Kitchen(c) => commands::kitchen::run(&s, c),
+        Command::Gate(a) => commands::gate::run(&s, a),
         Command::ForceUnlock { id } => commands::state::force_unlock(&s, id),
         Command::Version => {
             println!("galley v{}", env!("CARGO_PKG_VERSION"));
