@@ -146,6 +146,10 @@ fn a_head_that_breaks_an_assertion_fails_the_gate_with_its_message() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("Two web instances by default."), "{out}");
+    assert!(
+        out.contains("[stacks/quickstart/quickstart.kitchen.hcl:5:21]"),
+        "diagnostics name repository paths: {out}"
+    );
     assert!(out.contains("FAIL stacks/quickstart"), "{out}");
     assert!(out.contains("Gate: 0 passed, 1 failed"), "{out}");
 }

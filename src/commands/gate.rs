@@ -242,6 +242,7 @@ fn rehearse(p: &Prepared, interrupt: &Interrupt) -> StackResult {
     let out = Buffer {
         sources: sources.clone(),
         root: p.dir.clone(),
+        checkout: p.root.path().to_path_buf(),
         lines: Mutex::new(vec![format!("== {}", p.path)]),
     };
     let report = match tokio::runtime::Builder::new_current_thread()
@@ -283,6 +284,8 @@ fn rehearse(p: &Prepared, interrupt: &Interrupt) -> StackResult {
 struct Buffer {
     sources: SourceMap,
     root: PathBuf,
+    /// The checkout's root, cut from paths in diagnostics so they read as repository paths.
+    checkout: PathBuf,
     lines: Mutex<Vec<String>>,
 }
 
@@ -295,7 +298,8 @@ impl Buffer {
 
     fn diagnostics(&self, d: &engine::diag::Diagnostics) {
         if !d.is_empty() {
-            self.line(indent(&d.render(&self.sources)));
+            let prefix = format!("{}/", self.checkout.display());
+            self.line(indent(&d.render(&self.sources).replace(&prefix, "")));
         }
     }
 
