@@ -50,6 +50,8 @@ pub enum Command {
     /// Rehearse in a throw-away, tagged environment: run the test files, then destroy.
     #[command(subcommand)]
     Kitchen(KitchenCommand),
+    /// Pull-request gate: rehearse every stack a change between two revisions affects.
+    Gate(GateArgs),
     /// Remove a lock left behind by a process that died.
     ForceUnlock {
         /// The lock id printed in the "state locked" error.
@@ -285,6 +287,26 @@ pub struct KitchenRunArgs {
     pub keep_on_failure: bool,
     /// The configuration under test (default: the current directory).
     pub dir: Option<PathBuf>,
+}
+
+/// `gate` flags.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The revision the change starts from (a branch, tag, commit, `HEAD~1`...).
+    #[arg(long)]
+    pub base: String,
+    /// The revision with the change.
+    #[arg(long)]
+    pub head: String,
+    /// Where to write matrix.json (affected stacks, for fanning out across CI runners).
+    #[arg(long = "report-dir")]
+    pub report_dir: Option<PathBuf>,
+    /// How many stacks to rehearse at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Rehearse only this affected stack (a path from matrix.json).
+    #[arg(long)]
+    pub stack: Option<String>,
 }
 
 /// `kitchen sweep` flags.

@@ -4,6 +4,7 @@
 
 pub mod assert;
 pub mod file;
+pub mod gate;
 pub mod ledger;
 pub mod runid;
 pub mod runner;

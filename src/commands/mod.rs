@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod fmt;
+pub mod gate;
 pub mod graph;
 pub mod init;
 pub mod kitchen;
