@@ -303,3 +303,21 @@ fn a_three_minor_upgrade_applies_step_by_step_and_resumes_after_a_kill() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+#[test]
+fn a_saved_plan_runs_its_upgrade_steps_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), CONFIG).unwrap();
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = galley(dir, &["--sim", "plan", "-out=up.plan", "-var", "k8s=1.33"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = galley(dir, &["--sim", "apply", "up.plan"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(world_versions(dir, "aws_eks_cluster"), ["1.33"]);
+    assert_eq!(world_versions(dir, "aws_eks_node_group"), ["1.33"]);
+}

@@ -33,7 +33,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                     return EXIT_ERROR;
                 }
             };
-            let plan = match Plan::from_file(&bytes) {
+            let mut plan = match Plan::from_file(&bytes) {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("Error: {}: {e}", path.display());
@@ -53,6 +53,11 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 );
                 return EXIT_ERROR;
             }
+            // Upgrade steps are derived from the changes, not stored.
+            let Some(today) = super::upgrade::as_of(None) else {
+                return EXIT_ERROR;
+            };
+            plan.upgrades = engine::upgrade::upgrades(&plan, today);
             plan
         }
         None => {
@@ -95,7 +100,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     };
     let mut plan = plan;
     // Apply starts from the state the plan saw (refreshed, moves applied), as Terraform
-    // does; a saved plan file holds no state, so it starts from the state file.
+    // does; saved plan files carry it too.
     let state = plan.prior_state.take().unwrap_or(state);
     let vars = plan.variables.clone();
     let summary = plan.summary();

@@ -106,6 +106,10 @@ impl Plan {
             "outputs": self.outputs.iter().map(|(k, o)| (k.clone(), json!({
                 "action": o.action.as_str(), "before": opt(&o.before), "after": opt(&o.after), "sensitive": o.sensitive,
             }))).collect::<serde_json::Map<_, _>>(),
+            // The refreshed state the plan was made from, in the state file's format.
+            "prior_state": self.prior_state.as_ref()
+                .and_then(|s| crate::state::encode(s).ok())
+                .and_then(|b| serde_json::from_slice::<J>(&b).ok()),
         });
         serde_json::to_vec(&doc).unwrap_or_default()
     }
@@ -177,7 +181,15 @@ impl Plan {
             diagnostics: Diagnostics::new(),
             destroy: doc["destroy"].as_bool().unwrap_or(false),
             upgrades: Vec::new(),
-            prior_state: None,
+            prior_state: match doc.get("prior_state") {
+                None | Some(J::Null) => None,
+                Some(v) => Some(
+                    serde_json::to_vec(v)
+                        .ok()
+                        .and_then(|b| crate::state::decode(&b).ok())
+                        .ok_or_else(|| PlanFileError("its prior state is damaged".into()))?,
+                ),
+            },
         })
     }
 }
@@ -212,11 +224,22 @@ mod tests {
             importing: Some("id-1".into()),
             deposed: Some("0a1b2c3d".into()),
         };
+        let mut state = crate::state::State::new();
+        state.set_instance(
+            &"terraform_data.x".parse().unwrap(),
+            "provider[\"terraform\"]",
+            crate::state::InstanceState::new(crate::value::Value::object([(
+                "id",
+                crate::value::Value::string("x-1"),
+            )])),
+        );
         let plan = Plan {
             changes: vec![c.clone()],
+            prior_state: Some(state.clone()),
             ..Plan::default()
         };
         let back = Plan::from_file(&plan.to_file()).expect("reads back");
         assert_eq!(back.changes, vec![c]);
+        assert_eq!(back.prior_state, Some(state), "apply starts from it");
     }
 }
