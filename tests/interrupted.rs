@@ -67,7 +67,7 @@ resource "aws_vpc" "v" {{
     // Slow provider calls, two at a time: the kill lands in the middle of the apply.
     let mut child = galley(dir)
         .args(["--sim", "apply", "-auto-approve", "-parallelism=2"])
-        .env("GALLEY_SIM_LATENCY_MS", "40")
+        .env("GALLEY_SIM_LATENCY_MS", "100")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
