@@ -41,6 +41,33 @@ pub struct RuleCtx<'a> {
     pub now: NaiveDateTime,
 }
 
+impl<'a> RuleCtx<'a> {
+    /// True when this is a create and an object of `type_name` with id `id` exists
+    /// already: the "already exists" rules.
+    pub fn creates_existing(&self, type_name: &str, id: &str) -> bool {
+        self.prior.is_none() && self.world.get(type_name, id).is_some()
+    }
+
+    /// True when this is a create and another object of `type_name` already has `value`
+    /// as its `attr` (names unique per account and region, not used as ids).
+    pub fn creates_duplicate(&self, type_name: &str, attr: &str, value: &str) -> bool {
+        self.prior.is_none()
+            && self
+                .world
+                .of_type(type_name)
+                .any(|(_, o)| crate::shape::str_attr(o, attr) == Some(value))
+    }
+
+    /// At apply, when the object itself is still busy with an earlier operation: its id
+    /// and until when (the "one operation at a time" rules).
+    pub fn busy(&self, type_name: &str) -> Option<(&'a str, NaiveDateTime)> {
+        let id = self.self_id.filter(|_| self.phase == Phase::Apply)?;
+        self.world
+            .busy_until(type_name, id, self.now)
+            .map(|until| (id, until))
+    }
+}
+
 /// A validation rule; fails with the API's error code for that rule.
 pub type Rule = fn(&RuleCtx) -> Result<(), ProviderError>;
 

@@ -121,7 +121,7 @@ fn version_is_offered(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "name") {
-        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => Err(api_error(
+        Some(name) if ctx.creates_existing(TYPE, name) => Err(api_error(
             "ResourceInUseException",
             format!("Cluster already exists with name: {name}"),
         )),
@@ -131,11 +131,8 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 /// One update at a time (`UpdateClusterVersion` while another update runs).
 fn no_update_in_progress(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    let Some(id) = ctx.self_id.filter(|_| ctx.phase == Phase::Apply) else {
-        return Ok(());
-    };
-    match ctx.world.busy_until(TYPE, id, ctx.now) {
-        Some(until) => Err(api_error(
+    match ctx.busy(TYPE) {
+        Some((id, until)) => Err(api_error(
             "ResourceInUseException",
             format!(
                 "Cluster {id} has an update in progress (until {until}); only one update at a time"

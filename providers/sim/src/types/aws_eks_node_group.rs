@@ -214,7 +214,7 @@ fn node_group_id(obj: &Value) -> Option<String> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match node_group_id(ctx.obj) {
-        Some(id) if ctx.prior.is_none() && ctx.world.get(TYPE, &id).is_some() => Err(api_error(
+        Some(id) if ctx.creates_existing(TYPE, &id) => Err(api_error(
             "ResourceInUseException",
             format!("NodeGroup already exists with name {id}"),
         )),

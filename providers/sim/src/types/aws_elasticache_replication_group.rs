@@ -161,7 +161,7 @@ fn failover_needs_a_replica(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "replication_group_id") {
-        Some(id) if ctx.prior.is_none() && ctx.world.get(TYPE, id).is_some() => Err(api_error(
+        Some(id) if ctx.creates_existing(TYPE, id) => Err(api_error(
             "ReplicationGroupAlreadyExists",
             format!("Replication group {id} already exists"),
         )),
@@ -170,11 +170,8 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
 }
 
 fn no_operation_in_progress(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    let Some(id) = ctx.self_id.filter(|_| ctx.phase == Phase::Apply) else {
-        return Ok(());
-    };
-    match ctx.world.busy_until(TYPE, id, ctx.now) {
-        Some(until) => Err(api_error(
+    match ctx.busy(TYPE) {
+        Some((id, until)) => Err(api_error(
             "InvalidReplicationGroupState",
             format!("Replication group {id} is not in available state (modifying until {until})"),
         )),

@@ -185,14 +185,7 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let Some(name) = str_attr(ctx.obj, "name") else {
         return Ok(());
     };
-    if ctx.prior.is_some() {
-        return Ok(());
-    }
-    if ctx
-        .world
-        .of_type(TYPE)
-        .any(|(_, lb)| str_attr(lb, "name") == Some(name))
-    {
+    if ctx.creates_duplicate(TYPE, "name", name) {
         return Err(api_error(
             "DuplicateLoadBalancerName",
             format!("A load balancer with the name '{name}' already exists"),

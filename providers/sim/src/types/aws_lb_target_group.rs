@@ -111,12 +111,7 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let Some(name) = str_attr(ctx.obj, "name") else {
         return Ok(());
     };
-    if ctx.prior.is_none()
-        && ctx
-            .world
-            .of_type(TYPE)
-            .any(|(_, g)| str_attr(g, "name") == Some(name))
-    {
+    if ctx.creates_duplicate(TYPE, "name", name) {
         return Err(api_error(
             "DuplicateTargetGroupName",
             format!(

@@ -239,12 +239,7 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let Some(name) = str_attr(ctx.obj, "cluster_name") else {
         return Ok(());
     };
-    let taken = ctx.prior.is_none()
-        && ctx
-            .world
-            .of_type(TYPE)
-            .any(|(_, c)| str_attr(c, "cluster_name") == Some(name));
-    if taken {
+    if ctx.creates_duplicate(TYPE, "cluster_name", name) {
         return Err(api_error(
             "ConflictException",
             format!("A cluster with name {name} already exists"),
@@ -255,11 +250,8 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 /// One operation at a time (a stuck update keeps the cluster `UPDATING`).
 fn no_operation_in_progress(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    let Some(id) = ctx.self_id.filter(|_| ctx.phase == Phase::Apply) else {
-        return Ok(());
-    };
-    match ctx.world.busy_until(TYPE, id, ctx.now) {
-        Some(until) => Err(bad_request(format!(
+    match ctx.busy(TYPE) {
+        Some((_, until)) => Err(bad_request(format!(
             "The request can't be completed because the cluster is in the UPDATING state (until {until}); one operation at a time"
         ))),
         None => Ok(()),

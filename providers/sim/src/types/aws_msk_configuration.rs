@@ -60,12 +60,7 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let Some(name) = str_attr(ctx.obj, "name") else {
         return Ok(());
     };
-    let taken = ctx.prior.is_none()
-        && ctx
-            .world
-            .of_type(TYPE)
-            .any(|(_, c)| str_attr(c, "name") == Some(name));
-    if taken {
+    if ctx.creates_duplicate(TYPE, "name", name) {
         return Err(api_error(
             "ConflictException",
             format!("A configuration with name {name} already exists"),

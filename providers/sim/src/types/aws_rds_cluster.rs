@@ -142,7 +142,7 @@ fn maintenance_window_is_valid(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "cluster_identifier") {
-        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => Err(api_error(
+        Some(name) if ctx.creates_existing(TYPE, name) => Err(api_error(
             "DBClusterAlreadyExistsFault",
             format!("DB Cluster already exists: {name}"),
         )),
@@ -152,11 +152,8 @@ fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 /// One modification at a time (a stuck operation keeps the cluster `modifying`).
 fn no_operation_in_progress(ctx: &RuleCtx) -> Result<(), ProviderError> {
-    let Some(id) = ctx.self_id.filter(|_| ctx.phase == Phase::Apply) else {
-        return Ok(());
-    };
-    match ctx.world.busy_until(TYPE, id, ctx.now) {
-        Some(until) => Err(api_error(
+    match ctx.busy(TYPE) {
+        Some((id, until)) => Err(api_error(
             "InvalidDBClusterStateFault",
             format!(
                 "DB cluster {id} is not currently in the available state (modifying until {until})"

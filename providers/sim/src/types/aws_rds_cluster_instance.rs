@@ -80,7 +80,7 @@ fn instance_class_is_rds(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "identifier") {
-        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => Err(api_error(
+        Some(name) if ctx.creates_existing(TYPE, name) => Err(api_error(
             "DBInstanceAlreadyExists",
             format!("DB instance already exists: {name}"),
         )),

@@ -74,7 +74,7 @@ fn family_is_known(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "name") {
-        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => Err(api_error(
+        Some(name) if ctx.creates_existing(TYPE, name) => Err(api_error(
             "DBParameterGroupAlreadyExists",
             format!("Parameter group {name} already exists"),
         )),

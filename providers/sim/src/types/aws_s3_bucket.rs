@@ -93,9 +93,7 @@ fn name_follows_s3_rules(ctx: &RuleCtx) -> Result<(), ProviderError> {
 
 fn name_is_free(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "bucket") {
-        Some(name) if ctx.prior.is_none() && ctx.world.get(TYPE, name).is_some() => {
-            Err(already_owned(name))
-        }
+        Some(name) if ctx.creates_existing(TYPE, name) => Err(already_owned(name)),
         _ => Ok(()),
     }
 }
