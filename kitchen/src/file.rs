@@ -112,7 +112,7 @@ pub fn load(path: &Path, sources: &SourceMap) -> Result<TestFile, Diagnostics> {
 /// Parses the text of a test file already registered as `file`.
 pub fn parse(path: &Path, file: FileId, text: &str) -> Result<TestFile, Diagnostics> {
     let body = hcl_edit::parser::parse_body(text)
-        .map_err(|e| Diagnostics::from(syntax_error(file, text, &e)))?;
+        .map_err(|e| Diagnostics::from(engine::config::parse_error(file, text, &e)))?;
     let mut p = Parser {
         file,
         diags: Diagnostics::new(),
@@ -407,38 +407,6 @@ fn checkable_text(e: &Expression) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// An hcl-edit parse error as a diagnostic at its location.
-fn syntax_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
-    let loc = e.location();
-    let offset = offset_of(text, loc.line(), loc.column());
-    let end = text[offset..]
-        .chars()
-        .next()
-        .map(|c| offset + c.len_utf8())
-        .unwrap_or(offset);
-    Diagnostic::error("Invalid syntax")
-        .with_span(Some(Span::new(file, offset..end)))
-        .with_detail(e.message().to_string())
-}
-
-/// The byte offset of a 1-based line and column (in characters), clamped to the text.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut start = 0;
-    for _ in 1..line {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let rest = &text[start..];
-    let line_end = rest.find('\n').unwrap_or(rest.len());
-    rest[..line_end]
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map(|(i, _)| start + i)
-        .unwrap_or(start + line_end)
 }
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
 }
 
 /// Turns an hcl-edit parse error into a diagnostic at its location.
-pub(crate) fn parse_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
+pub fn parse_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
     let offset = offset_of(text, loc.line(), loc.column());
     let end = text[offset..]

@@ -13,7 +13,7 @@ use hcl_edit::Span as _;
 use crate::addr::Resource;
 use crate::diag::{FileId, Span};
 
-pub use load::{load_config, load_config_with, load_module};
+pub use load::{load_config, load_config_with, load_module, parse_error};
 
 /// How the loader reports a module call whose source is not a local path (a registry
 /// address, git or http URL): galley does not install such modules.
