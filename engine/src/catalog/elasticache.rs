@@ -21,6 +21,14 @@ impl CacheEngine {
             _ => None,
         }
     }
+
+    /// `redis` or `valkey`, as Terraform's `engine` spells them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheEngine::Redis => "redis",
+            CacheEngine::Valkey => "valkey",
+        }
+    }
 }
 
 /// An (engine, version) pair.

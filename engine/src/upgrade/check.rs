@@ -512,7 +512,7 @@ fn elasticache_item(address: &str, engine: String, version: Option<String>) -> I
         .max_by(|a, b| compare_versions(&a.version, &b.version))
         .map(|t| match t.engine == parsed {
             true => t.version.clone(),
-            false => format!("{} {}", engine_name(t.engine), t.version),
+            false => format!("{} {}", t.engine.as_str(), t.version),
         })
         .or_else(|| Some(v.clone()));
     Item {
@@ -620,12 +620,5 @@ impl Report {
             out.push_str("(no EKS, Aurora, MSK or ElastiCache resources in the configuration)\n");
         }
         out
-    }
-}
-
-fn engine_name(e: CacheEngine) -> &'static str {
-    match e {
-        CacheEngine::Redis => "redis",
-        CacheEngine::Valkey => "valkey",
     }
 }

@@ -250,28 +250,16 @@ pub fn msk(address: &str, from: &str, to: &str, brokers: u32, today: NaiveDate) 
     up
 }
 
-/// An ElastiCache replication group of `nodes` nodes; versions may change engine
-/// (Redis OSS to Valkey).
-pub fn elasticache(
-    address: &str,
+/// The in-place upgrade hops from one ElastiCache engine version to another, each as
+/// `engine version` (`valkey 8.0`); `None` when there is no chain of valid targets.
+pub fn elasticache_path(
     (from_engine, from): (CacheEngine, &str),
     (to_engine, to): (CacheEngine, &str),
-    nodes: u32,
-) -> Upgrade {
-    let label = |e: CacheEngine, v: &str| format!("{} {v}", engine_name(e));
-    let mut up = new_upgrade(
-        address,
-        "elasticache",
-        &label(from_engine, from),
-        &label(to_engine, to),
-    );
-    let cat = catalog::elasticache();
+) -> Option<Vec<String>> {
+    let label = |e: CacheEngine, v: &str| format!("{} {v}", e.as_str());
     let targets = |v: &str| -> Vec<String> {
-        let Some((e, ver)) = v.split_once(' ') else {
-            return Vec::new();
-        };
-        let e = CacheEngine::parse(e);
-        e.and_then(|e| cat.version(e, ver))
+        v.split_once(' ')
+            .and_then(|(e, ver)| catalog::elasticache().version(CacheEngine::parse(e)?, ver))
             .map(|c| {
                 c.upgrade_targets
                     .iter()
@@ -280,8 +268,26 @@ pub fn elasticache(
             })
             .unwrap_or_default()
     };
+    path(&label(from_engine, from), &label(to_engine, to), targets)
+}
+
+/// An ElastiCache replication group of `nodes` nodes; versions may change engine
+/// (Redis OSS to Valkey).
+pub fn elasticache(
+    address: &str,
+    (from_engine, from): (CacheEngine, &str),
+    (to_engine, to): (CacheEngine, &str),
+    nodes: u32,
+) -> Upgrade {
+    let label = |e: CacheEngine, v: &str| format!("{} {v}", e.as_str());
+    let mut up = new_upgrade(
+        address,
+        "elasticache",
+        &label(from_engine, from),
+        &label(to_engine, to),
+    );
     let (start, goal) = (label(from_engine, from), label(to_engine, to));
-    let Some(hops) = path(&start, &goal, targets) else {
+    let Some(hops) = elasticache_path((from_engine, from), (to_engine, to)) else {
         up.checks.push(result(
             check::UPGRADE_PATH,
             Outcome::Fail,
@@ -307,13 +313,6 @@ pub fn elasticache(
         );
     }
     up
-}
-
-fn engine_name(e: CacheEngine) -> &'static str {
-    match e {
-        CacheEngine::Redis => "redis",
-        CacheEngine::Valkey => "valkey",
-    }
 }
 
 #[cfg(test)]

@@ -217,7 +217,9 @@ fn upgrade_is_in_place_and_up(ctx: &RuleCtx) -> Result<(), ProviderError> {
         return Ok(());
     }
     // Several hops are planned as one modification each; only the call (apply) refuses.
-    if ctx.phase != Phase::Apply && multi_hop(from, old, to, new) {
+    if ctx.phase != Phase::Apply
+        && engine::upgrade::engines::elasticache_path((from, old), (to, new)).is_some()
+    {
         return Ok(());
     }
     let why = if from == CacheEngine::Valkey && to == CacheEngine::Redis {
@@ -347,29 +349,4 @@ fn patch_time(prior: &Value, planned: &Value) -> Duration {
     } else {
         took
     }
-}
-
-/// True when `to new` is reachable from `from old` through in-place upgrade targets.
-fn multi_hop(from: CacheEngine, old: &str, to: CacheEngine, new: &str) -> bool {
-    let key = |e: CacheEngine, v: &str| format!("{}|{v}", e == CacheEngine::Valkey);
-    let targets = |k: &str| -> Vec<String> {
-        let Some((valkey, v)) = k.split_once('|') else {
-            return Vec::new();
-        };
-        let e = if valkey == "true" {
-            CacheEngine::Valkey
-        } else {
-            CacheEngine::Redis
-        };
-        catalog::elasticache()
-            .version(e, v)
-            .map(|c| {
-                c.upgrade_targets
-                    .iter()
-                    .map(|t| key(t.engine, &t.version))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    engine::upgrade::engines::path(&key(from, old), &key(to, new), targets).is_some()
 }
