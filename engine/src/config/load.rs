@@ -342,6 +342,7 @@ impl Loader<'_> {
             "provider" => self.provider(b, m),
             "moved" => self.moved(b, m),
             "import" => self.import(b, m),
+            "blue_green" => self.blue_green(b, m),
             "check" | "removed" => {}
             other => {
                 let span = self.span(b.ident.span());
@@ -858,6 +859,142 @@ impl Loader<'_> {
                 "An import block needs both \"to\" and \"id\".".into(),
             ),
         }
+    }
+
+    fn blue_green(&mut self, b: Block, m: &mut Module) {
+        let span = self.header(&b);
+        let Some(labels) = self.labels(&b, 1) else {
+            return;
+        };
+        let name = labels[0].clone();
+        if m.blue_greens.contains_key(&name) {
+            self.err(
+                "Duplicate blue_green block",
+                span,
+                format!("A blue_green block named \"{name}\" was already declared in this module."),
+            );
+            return;
+        }
+        let (mut cluster, mut record, mut steps, mut bake, mut shared, mut health) =
+            (None, None, None, None, Vec::new(), Vec::new());
+        for s in b.body.into_iter() {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "cluster" => cluster = self.named(&a.value, "cluster"),
+                    "record" => record = self.named(&a.value, "record"),
+                    "shared" => match &a.value {
+                        Expression::Array(items) => {
+                            shared = items
+                                .iter()
+                                .filter_map(|e| self.named(e, "shared"))
+                                .collect()
+                        }
+                        other => self.invalid(other, "shared", "a list of resources"),
+                    },
+                    "steps" => steps = self.steps(&a.value),
+                    "bake" => {
+                        bake = literal_string(&a.value).and_then(|t| parse_duration(&t));
+                        if bake.is_none() {
+                            self.invalid(
+                                &a.value,
+                                "bake",
+                                "a duration such as \"10m\" or \"1h30m\"",
+                            );
+                        }
+                    }
+                    other => self.unexpected_arg(other, a.key.span()),
+                },
+                Structure::Block(blk) if blk.ident.as_str() == "health" => {
+                    health.extend(self.check(blk))
+                }
+                Structure::Block(other) => self.unexpected_block(&other),
+            }
+        }
+        let (Some(cluster), Some(record)) = (cluster, record) else {
+            self.err(
+                "Missing required argument",
+                span,
+                "A blue_green block needs \"cluster\" (an aws_eks_cluster) and \"record\" (its weighted aws_route53_record).".into(),
+            );
+            return;
+        };
+        m.blue_greens.insert(
+            name.clone(),
+            BlueGreen {
+                name,
+                cluster,
+                record,
+                steps: steps.unwrap_or_else(|| blue_green::DEFAULT_STEPS.to_vec()),
+                bake: bake.unwrap_or(blue_green::DEFAULT_BAKE),
+                shared,
+                health,
+                span,
+            },
+        );
+    }
+
+    /// A reference to a managed resource of this module (`aws_eks_cluster.main`).
+    fn named(&mut self, e: &Expression, what: &str) -> Option<Named> {
+        match static_path(e).as_deref() {
+            Some([ty, name]) if !ty.starts_with("data") && !ty.starts_with("module") => {
+                Some(Named {
+                    resource: Resource {
+                        mode: Mode::Managed,
+                        type_name: ty.clone(),
+                        name: name.clone(),
+                    },
+                    span: self.span(e.span()),
+                })
+            }
+            _ => {
+                self.invalid(
+                    e,
+                    what,
+                    "a resource of this module, such as aws_eks_cluster.main",
+                );
+                None
+            }
+        }
+    }
+
+    /// `steps = [10, 50, 100]`: literal whole percentages.
+    fn steps(&mut self, e: &Expression) -> Option<Vec<u8>> {
+        let values: Option<Vec<u8>> = match e {
+            Expression::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    Expression::Number(n) => n.value().as_u64().and_then(|v| u8::try_from(v).ok()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let problem = match &values {
+            None => Some("a list of whole percentages such as [10, 50, 100]".to_string()),
+            Some(v) => blue_green::steps_problem(v),
+        };
+        match problem {
+            Some(p) => {
+                self.invalid(e, "steps", &p);
+                None
+            }
+            None => values,
+        }
+    }
+
+    fn invalid(&mut self, e: &Expression, what: &str, expected: &str) {
+        let span = self.span(e.span());
+        let text = e
+            .span()
+            .and_then(|r| self.text.get(r))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        self.err(
+            "Invalid blue_green argument",
+            span,
+            format!("\"{what}\" = {text}: expected {expected}."),
+        );
     }
 
     /// The source text of an expression with whitespace removed (for addresses).

@@ -3,6 +3,7 @@
 //! Expressions stay as hcl-edit syntax trees ([`Expr`]) tagged with their file, so the
 //! evaluator can point every error at `file:line:column`.
 
+mod blue_green;
 mod load;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use hcl_edit::Span as _;
 use crate::addr::Resource;
 use crate::diag::{FileId, Span};
 
+pub use blue_green::{parse_duration, BlueGreen, Named};
 pub use load::{load_config, load_config_with, load_module, parse_error};
 
 /// How the loader reports a module call whose source is not a local path (a registry
@@ -265,6 +267,8 @@ pub struct Module {
     pub moved: Vec<Moved>,
     /// `import` blocks.
     pub imports: Vec<Import>,
+    /// `blue_green` blocks by name.
+    pub blue_greens: BTreeMap<String, BlueGreen>,
 }
 
 /// A module and its loaded children: the whole configuration tree.

@@ -56,6 +56,8 @@ pub struct Manifest {
     pub api_version: String,
     /// `kind`.
     pub kind: String,
+    /// Pods it runs (`spec.replicas` of a Deployment or StatefulSet; 0 for other kinds).
+    pub replicas: u32,
 }
 
 /// What the planner needs to know of a cluster.
@@ -123,6 +125,7 @@ pub fn plan_in_place(c: &Cluster, today: NaiveDate) -> Upgrade {
             action: act,
             target: Some(target),
             description,
+            when: None,
         });
     };
     // Node groups behind the control plane first: EKS refuses the first update otherwise.
@@ -247,7 +250,7 @@ fn addon_target(
     compat.for_kubernetes(&k).and_then(|l| l.latest.clone())
 }
 
-fn fail(up: &mut Upgrade, name: &'static str, message: String) {
+pub(super) fn fail(up: &mut Upgrade, name: &'static str, message: String) {
     up.checks.push(CheckResult {
         name,
         status: Outcome::Fail,
@@ -255,7 +258,7 @@ fn fail(up: &mut Upgrade, name: &'static str, message: String) {
     });
 }
 
-fn report(up: &mut Upgrade, name: &'static str, status: Outcome, message: String) {
+pub(super) fn report(up: &mut Upgrade, name: &'static str, status: Outcome, message: String) {
     up.checks.push(CheckResult {
         name,
         status,
@@ -313,7 +316,7 @@ fn path_check(c: &Cluster, up: &mut Upgrade) -> Option<Vec<KubeVersion>> {
     Some(path)
 }
 
-fn support_check(c: &Cluster, today: NaiveDate, up: &mut Upgrade) {
+pub(super) fn support_check(c: &Cluster, today: NaiveDate, up: &mut Upgrade) {
     let Some(entry) = catalog::eks().version(&c.to) else {
         return;
     };
@@ -384,7 +387,7 @@ fn skew_check(c: &Cluster, up: &mut Upgrade) {
     }
 }
 
-fn addon_check(c: &Cluster, up: &mut Upgrade) {
+pub(super) fn addon_check(c: &Cluster, up: &mut Upgrade) {
     let mut problems = Vec::new();
     for a in &c.addons {
         let (Some(compat), Some(d)) = (catalog::eks().addon(&a.name), &a.desired) else {
@@ -415,7 +418,7 @@ fn addon_check(c: &Cluster, up: &mut Upgrade) {
 
 /// Addresses a node takes from its subnet when it starts: its own, plus the VPC CNI's
 /// warm pool of one interface's worth (pods then take theirs from that pool).
-fn addresses_per_node(instance_type: Option<&str>) -> u32 {
+pub(super) fn addresses_per_node(instance_type: Option<&str>) -> u32 {
     1 + instance_type
         .and_then(catalog::instance)
         .map(|t| t.warm_pool())
@@ -466,7 +469,7 @@ fn address_check(c: &Cluster, up: &mut Upgrade) {
     }
 }
 
-fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
+pub(super) fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
     let removed = catalog::eks().removed_between(&c.from, &c.to);
     let mut problems = Vec::new();
     for m in &c.manifests {
@@ -685,11 +688,13 @@ mod tests {
                 address: "kubernetes_manifest.jobs".into(),
                 api_version: "batch/v1beta1".into(),
                 kind: "CronJob".into(),
+                replicas: 0,
             },
             Manifest {
                 address: "kubernetes_manifest.web".into(),
                 api_version: "apps/v1".into(),
                 kind: "Deployment".into(),
+                replicas: 0,
             },
         ];
         let up = plan_in_place(&c, day("2024-01-01"));

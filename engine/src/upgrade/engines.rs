@@ -94,6 +94,7 @@ fn push(up: &mut Upgrade, act: &'static str, target: &str, minutes: u32, descrip
         action: act,
         target: Some(target.to_string()),
         description,
+        when: None,
     });
 }
 

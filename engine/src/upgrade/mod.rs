@@ -1,6 +1,7 @@
 //! Upgrades of managed services: where every version stands on the support calendar
 //! (`check`), on top of the version [`crate::catalog`].
 
+pub mod blue_green;
 pub mod check;
 pub mod eks;
 pub mod engines;

@@ -9,6 +9,24 @@ pub mod action {
     pub const ADDON: &str = "addon";
     /// Roll a managed node group to a Kubernetes version.
     pub const NODE_GROUP: &str = "node_group";
+    /// Create the new side of a blue/green upgrade: cluster, node groups, add-ons.
+    pub const CREATE_GREEN: &str = "create_green";
+    /// Apply the workloads to the new side and wait until they are ready.
+    pub const DEPLOY_WORKLOADS: &str = "deploy_workloads";
+    /// Set the weighted records to the next traffic step.
+    pub const SHIFT_TRAFFIC: &str = "shift_traffic";
+    /// Wait, then check the health gate.
+    pub const BAKE: &str = "bake";
+    /// Destroy the old side after the last traffic step.
+    pub const DECOMMISSION_BLUE: &str = "decommission_blue";
+    /// Put all traffic back on the old side (runs only when a health gate fails).
+    pub const ROLLBACK_TRAFFIC: &str = "rollback_traffic";
+}
+
+/// When a step runs, for steps that do not run every time.
+pub mod when {
+    /// Only when a health gate fails.
+    pub const HEALTH_GATE_FAILS: &str = "health_gate_fails";
 }
 
 /// Check names (the `name` of a check).
@@ -40,6 +58,8 @@ pub struct Step {
     pub target: Option<String>,
     /// What happens, with its cost.
     pub description: String,
+    /// `None`: the step always runs; else one of [`when`].
+    pub when: Option<&'static str>,
 }
 
 /// How a check came out.
@@ -130,6 +150,7 @@ impl Upgrade {
                 "action": s.action,
                 "target": s.target,
                 "description": s.description,
+                "when": s.when,
             })).collect::<Vec<_>>(),
             "checks": self.checks.iter().map(|c| serde_json::json!({
                 "name": c.name,
@@ -155,7 +176,15 @@ impl Upgrade {
             self.strategy.replace('_', " ")
         );
         for s in &self.steps {
-            out.push_str(&format!("    {:>2}. {}\n", s.index, s.description));
+            match s.when {
+                None => out.push_str(&format!("    {:>2}. {}\n", s.index, s.description)),
+                Some(w) => out.push_str(&format!(
+                    "    {:>2}. (only when {}) {}\n",
+                    s.index,
+                    w.replace('_', " "),
+                    s.description
+                )),
+            }
         }
         for c in &self.checks {
             out.push_str(&format!(
