@@ -6,6 +6,8 @@ use std::sync::Arc;
 use engine::plan::Plan;
 use engine::walk::{JournalSink, Options, Walk, WalkMode};
 
+use engine::upgrade::blue_green;
+
 use super::plan::{make_plan, runtime};
 use crate::cli::ApplyArgs;
 use crate::progress::Progress;
@@ -57,7 +59,14 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let Some(today) = super::upgrade::as_of(None) else {
                 return EXIT_ERROR;
             };
-            plan.upgrades = engine::upgrade::upgrades(&plan, today);
+            let Ok(config) = s.load_config() else {
+                return EXIT_ERROR;
+            };
+            let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
+                return EXIT_ERROR;
+            };
+            let derived = blue_green::derive(&config, &layouts);
+            plan.upgrades = engine::upgrade::upgrades(&plan, &derived, &layouts, today);
             plan
         }
         None => {
@@ -87,6 +96,13 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let Ok(config) = s.load_config() else {
         return EXIT_ERROR;
     };
+    let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
+        return EXIT_ERROR;
+    };
+    if refuse_blue_green(&plan, &layouts) {
+        return EXIT_ERROR;
+    }
+    let config = blue_green::derive(&config, &layouts);
     if args.plan_file.is_some()
         && s.check_saved_plan_vars(&config, &args.flags, &plan.variables)
             .is_err()
@@ -216,4 +232,27 @@ mod tests {
             "0.02s wall, 3h 1m 5s simulated"
         );
     }
+}
+
+/// Blue/green upgrades are planned (steps, checks, the derived new side) but not yet
+/// executed: rather than creating the new side and stopping there, apply refuses and
+/// says so. True when it refused.
+fn refuse_blue_green(plan: &Plan, layouts: &[blue_green::Layout]) -> bool {
+    let migrating = layouts.iter().find(|l| {
+        l.phase != blue_green::Phase::Steady
+            || plan.upgrades.iter().any(|u| {
+                u.strategy == "blue_green" && u.address == l.bg.cluster.resource.to_string()
+            })
+            || plan.changes.iter().any(|c| {
+                c.addr.module.is_root() && c.addr.resource == l.copy_of(&l.bg.cluster.resource)
+            })
+    });
+    if let Some(l) = migrating {
+        eprintln!(
+            "Error: blue/green upgrade of {} (blue_green \"{}\") cannot be applied yet\n\n  galley plans blue/green upgrades (galley upgrade plan shows the steps and checks) but this version does not execute them. Remove the blue_green block to upgrade in place, or review the plan and wait for blue/green execution.",
+            l.bg.cluster.resource, l.bg.name
+        );
+        return true;
+    }
+    false
 }

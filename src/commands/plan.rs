@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use engine::addr::{ResourceInstance, Target};
 use engine::plan::Plan;
+use engine::upgrade::blue_green;
 use engine::walk::{Options, Walk, WalkMode};
 
 use crate::cli::{PlanArgs, PlanFlags};
@@ -49,25 +50,62 @@ pub fn make_plan(
     } else {
         WalkMode::Plan
     };
-    let walk = match Walk::new(Arc::new(config), s.factories(), vars, state, opts, mode) {
-        Ok(w) => w,
-        Err(d) => {
+    let today = super::upgrade::as_of(None).ok_or(Reported)?;
+    let mut layouts = blue_green::layouts(&config, &state).map_err(|d| {
+        s.report(&d);
+        Reported
+    })?;
+    let plan_with = |layouts: &[blue_green::Layout], state: engine::state::State| {
+        let derived = Arc::new(blue_green::derive(&config, layouts));
+        let walk = Walk::new(
+            derived.clone(),
+            s.factories(),
+            vars.clone(),
+            state,
+            opts.clone(),
+            mode,
+        )
+        .map_err(|d| {
             s.report(&d);
-            return Err(Reported);
+            Reported
+        })?;
+        match runtime().block_on(walk.plan()) {
+            Ok(mut plan) => {
+                plan.upgrades = engine::upgrade::upgrades(&plan, &derived, layouts, today);
+                Ok(plan)
+            }
+            Err(d) => {
+                s.report(&d);
+                Err(Reported)
+            }
         }
     };
-    match runtime().block_on(walk.plan()) {
-        Ok(mut plan) => {
-            s.report(&plan.diagnostics);
-            let today = super::upgrade::as_of(None).ok_or(Reported)?;
-            plan.upgrades = engine::upgrade::upgrades(&plan, today);
-            Ok(plan)
-        }
-        Err(d) => {
-            s.report(&d);
-            Err(Reported)
-        }
+    let plan = plan_with(&layouts, state.clone())?;
+    // A version change of a cluster upgraded blue/green is not an update of it: plan
+    // again with the new side beside it, keeping the upgrade found in the first plan.
+    let starts: Vec<usize> = layouts
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.phase == blue_green::Phase::Steady)
+        .filter(|(_, l)| {
+            plan.upgrades.iter().any(|u| {
+                u.strategy == "blue_green" && u.address == l.bg.cluster.resource.to_string()
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if destroy || starts.is_empty() {
+        s.report(&plan.diagnostics);
+        return Ok(plan);
     }
+    for i in starts {
+        layouts[i].phase = blue_green::Phase::Migrating { new_weight: 0 };
+    }
+    let upgrades = plan.upgrades;
+    let mut second = plan_with(&layouts, state)?;
+    s.report(&second.diagnostics);
+    second.upgrades = upgrades;
+    Ok(second)
 }
 
 /// The tokio runtime commands run on.

@@ -1,17 +1,26 @@
 //! Finds the version upgrades in a plan: each EKS cluster whose `version` changes, with
-//! the node groups and add-ons that name it and the manifests applied to it.
+//! the node groups and add-ons that name it and the manifests applied to it (those of its
+//! side: through a provider configured from it), in place or blue/green as its
+//! `blue_green` block says.
 
 use chrono::NaiveDate;
 
-use super::eks::{self, Addon, Cluster, NodeGroup};
+use super::blue_green::{self, Layout};
+use super::eks::{self, Addon, Cluster, Manifest, NodeGroup};
 use super::engines;
 use super::steps::Upgrade;
 use crate::catalog::CacheEngine;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::value::Value;
 
-/// The upgrades `plan` performs, planned as of `today`.
-pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
+/// The upgrades `plan` performs, planned as of `today`. `layouts` are the root module's
+/// `blue_green` blocks ([`blue_green::layouts`]); `config` finds each cluster's manifests.
+pub fn upgrades(
+    plan: &Plan,
+    config: &crate::config::Config,
+    layouts: &[Layout],
+    today: NaiveDate,
+) -> Vec<Upgrade> {
     if plan.destroy {
         return Vec::new();
     }
@@ -70,23 +79,75 @@ pub fn upgrades(plan: &Plan, today: NaiveDate) -> Vec<Upgrade> {
                 })
             })
             .collect();
-        out.push(eks::plan_in_place(
-            &Cluster {
-                address: c.addr.to_string(),
-                from,
-                to,
-                node_groups,
-                addons,
-                manifests: Vec::new(),
-                free_addresses: free_addresses(
-                    plan,
-                    &strings(&c.after, &["vpc_config", "subnet_ids"]),
-                ),
-            },
-            today,
-        ));
+        let cluster = Cluster {
+            address: c.addr.to_string(),
+            from,
+            to,
+            node_groups,
+            addons,
+            manifests: manifests(plan, config, c),
+            free_addresses: free_addresses(plan, &strings(&c.after, &["vpc_config", "subnet_ids"])),
+        };
+        let bg = layouts
+            .iter()
+            .find(|l| c.addr.module.is_root() && l.bg.cluster.resource == c.addr.resource);
+        out.push(match bg {
+            Some(l) => blue_green::plan::plan(&cluster, &l.spec(), today),
+            None => eks::plan_in_place(&cluster, today),
+        });
     }
     out
+}
+
+/// The `kubernetes_manifest` changes of the cluster's side: served by a provider
+/// configuration built from the cluster (or from what depends on it).
+fn manifests(plan: &Plan, config: &crate::config::Config, c: &ResourceChange) -> Vec<Manifest> {
+    let Some(module) = config.descendant(
+        &c.addr
+            .module
+            .0
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+    ) else {
+        return Vec::new();
+    };
+    let side = blue_green::members::dependents(&module.module, &c.addr.resource);
+    plan.changes
+        .iter()
+        .filter(|r| {
+            r.addr.module == c.addr.module
+                && r.action != Action::Delete
+                && r.deposed.is_none()
+                && r.addr.resource.type_name == "kubernetes_manifest"
+                && side.contains(&r.addr.resource)
+        })
+        .filter_map(|r| {
+            let m = r.after.as_ref()?.get_attr("manifest")?;
+            let field = |name: &str| {
+                m.get_attr(name)
+                    .and_then(|v| v.unmarked().as_str().map(str::to_string))
+            };
+            let kind = field("kind")?;
+            let replicas = match kind.as_str() {
+                "Deployment" | "StatefulSet" => m
+                    .get_attr("spec")
+                    .and_then(|s| s.get_attr("replicas"))
+                    .and_then(|v| match v.unmarked() {
+                        Value::Number(n) if *n >= 0.0 => Some(*n as u32),
+                        _ => None,
+                    })
+                    .unwrap_or(1),
+                _ => 0,
+            };
+            Some(Manifest {
+                address: r.addr.to_string(),
+                api_version: field("apiVersion")?,
+                kind,
+                replicas,
+            })
+        })
+        .collect()
 }
 
 /// A known string attribute.

@@ -173,7 +173,7 @@ impl Upgrade {
             self.address,
             self.from,
             self.to,
-            self.strategy.replace('_', " ")
+            strategy_label(self.strategy)
         );
         for s in &self.steps {
             match s.when {
@@ -201,13 +201,22 @@ impl Upgrade {
         if let Some((strategy, c)) = &self.alternative {
             out.push_str(&format!(
                 "    {} instead: {} control-plane update(s), {} node rollout(s), about {} minutes\n",
-                strategy.replace('_', "/"),
+                strategy_label(strategy),
                 c.control_plane_updates,
                 c.node_rollouts,
                 c.minutes
             ));
         }
         out
+    }
+}
+
+/// `in place`, `blue/green`.
+fn strategy_label(strategy: &str) -> &str {
+    match strategy {
+        "in_place" => "in place",
+        "blue_green" => "blue/green",
+        other => other,
     }
 }
 

@@ -64,6 +64,49 @@ fn resource_refs(rb: &ResourceBlock) -> Vec<Reference> {
     out
 }
 
+/// True when one of `refs` names a member.
+fn names_member(refs: &[Reference], out: &Members) -> bool {
+    refs.iter()
+        .filter_map(|r| referenced_resource(&r.path))
+        .any(|r| out.contains(&r))
+}
+
+/// `root` and everything of module `m` that depends on it, through references or through
+/// provider configurations built from it.
+pub fn dependents(m: &Module, root: &Resource) -> Members {
+    closure(m, root, &BTreeSet::new())
+}
+
+/// Like [`dependents`], never entering `excluded`.
+fn closure(m: &Module, root: &Resource, excluded: &BTreeSet<&Resource>) -> Members {
+    let mut out = Members::default();
+    out.resources.insert(root.clone());
+    loop {
+        let before = (out.resources.len(), out.providers.len());
+        for p in &m.providers {
+            if out.providers.contains(&p.reference) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            body_refs(p.body.file, &p.body.body, &mut refs);
+            if names_member(&refs, &out) {
+                out.providers.insert(p.reference.clone());
+            }
+        }
+        for (addr, rb) in &m.resources {
+            if out.contains(addr) || excluded.contains(addr) {
+                continue;
+            }
+            if out.providers.contains(&rb.provider) || names_member(&resource_refs(rb), &out) {
+                out.resources.insert(addr.clone());
+            }
+        }
+        if (out.resources.len(), out.providers.len()) == before {
+            return out;
+        }
+    }
+}
+
 /// The members of `bg`'s side in module `m`, or why the block cannot work.
 pub fn members(m: &Module, bg: &BlueGreen) -> Result<Members, Diagnostics> {
     let mut diags = Diagnostics::new();
@@ -138,38 +181,9 @@ pub fn members(m: &Module, bg: &BlueGreen) -> Result<Members, Diagnostics> {
         return Err(diags);
     }
 
-    let shared: BTreeSet<&Resource> = bg.shared.iter().map(|s| &s.resource).collect();
-    let mut out = Members::default();
-    out.resources.insert(bg.cluster.resource.clone());
-    let names_member = |refs: &[Reference], out: &Members| {
-        refs.iter()
-            .filter_map(|r| referenced_resource(&r.path))
-            .any(|r| out.contains(&r))
-    };
-    loop {
-        let before = (out.resources.len(), out.providers.len());
-        for p in &m.providers {
-            if out.providers.contains(&p.reference) {
-                continue;
-            }
-            let mut refs = Vec::new();
-            body_refs(p.body.file, &p.body.body, &mut refs);
-            if names_member(&refs, &out) {
-                out.providers.insert(p.reference.clone());
-            }
-        }
-        for (addr, rb) in &m.resources {
-            if out.contains(addr) || *addr == bg.record.resource || shared.contains(addr) {
-                continue;
-            }
-            if out.providers.contains(&rb.provider) || names_member(&resource_refs(rb), &out) {
-                out.resources.insert(addr.clone());
-            }
-        }
-        if (out.resources.len(), out.providers.len()) == before {
-            break;
-        }
-    }
+    let mut excluded: BTreeSet<&Resource> = bg.shared.iter().map(|s| &s.resource).collect();
+    excluded.insert(&bg.record.resource);
+    let out = closure(m, &bg.cluster.resource, &excluded);
     let record = &m.resources[&bg.record.resource];
     if !names_member(&resource_refs(record), &out) {
         return Err(Diagnostic::error("Invalid blue_green record")

@@ -1,0 +1,115 @@
+//! Where each `blue_green` block of the root module stands, from state: which side is
+//! live, and whether a migration is under way. Progress is kept in the state file's
+//! `galley_blue_green` object (`{"main": {"live": "green", "new_weight": 50}}`); copies
+//! found in state without it (an apply killed before recording) mean a migration at 0.
+
+use super::members::{members, Members};
+use super::plan::Spec;
+use super::transform::{copy_name, transform, Phase, Side};
+use crate::addr::Resource;
+use crate::config::{BlueGreen, Config};
+use crate::diag::Diagnostics;
+use crate::state::State;
+
+/// The key of blue/green progress in [`State::extra`].
+pub const STATE_KEY: &str = "galley_blue_green";
+
+/// One `blue_green` block with its members and where it stands.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The block.
+    pub bg: BlueGreen,
+    /// What belongs to a side.
+    pub members: Members,
+    /// The side serving traffic.
+    pub live: Side,
+    /// Steady, or migrating at some weight.
+    pub phase: Phase,
+}
+
+impl Layout {
+    /// The new side's copy of `r`.
+    pub fn copy_of(&self, r: &Resource) -> Resource {
+        Resource {
+            name: copy_name(&r.name, self.live.other()),
+            ..r.clone()
+        }
+    }
+
+    /// The planner's view of the block.
+    pub fn spec(&self) -> Spec {
+        Spec {
+            name: self.bg.name.clone(),
+            live: self.live,
+            new_cluster: self.copy_of(&self.bg.cluster.resource).to_string(),
+            record: self.bg.record.resource.to_string(),
+            new_record: self.copy_of(&self.bg.record.resource).to_string(),
+            steps: self.bg.steps.clone(),
+            bake: self.bg.bake,
+            health_checks: self.bg.health.len(),
+            copies: self.members.resources.len().saturating_sub(1),
+        }
+    }
+}
+
+/// The layouts of the root module's `blue_green` blocks given `state`.
+pub fn layouts(config: &Config, state: &State) -> Result<Vec<Layout>, Diagnostics> {
+    let mut out = Vec::new();
+    let mut diags = Diagnostics::new();
+    for bg in config.module.blue_greens.values() {
+        let members = match members(&config.module, bg) {
+            Ok(m) => m,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        let saved = state
+            .extra
+            .get(STATE_KEY)
+            .and_then(|v| v.get(&bg.name))
+            .cloned()
+            .unwrap_or_default();
+        let live = saved
+            .get("live")
+            .and_then(|v| v.as_str())
+            .and_then(Side::parse)
+            .unwrap_or(Side::Blue);
+        let copy = Resource {
+            name: copy_name(&bg.cluster.resource.name, live.other()),
+            ..bg.cluster.resource.clone()
+        };
+        let copies_exist = state
+            .resources
+            .keys()
+            .any(|r| r.module.is_root() && r.resource == copy);
+        let phase = match saved.get("new_weight").and_then(|v| v.as_u64()) {
+            Some(w) => Phase::Migrating {
+                new_weight: u8::try_from(w.min(100)).unwrap_or(100),
+            },
+            None if copies_exist => Phase::Migrating { new_weight: 0 },
+            None => Phase::Steady,
+        };
+        out.push(Layout {
+            bg: bg.clone(),
+            members,
+            live,
+            phase,
+        });
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+/// The configuration as `layouts` say it is now: suffixed names on a green live side,
+/// copies while migrating.
+pub fn derive(config: &Config, layouts: &[Layout]) -> Config {
+    let mut out = config.clone();
+    for l in layouts {
+        transform(&mut out.module, &l.bg, &l.members, l.live, l.phase);
+    }
+    out
+}
