@@ -213,27 +213,6 @@ fn timing(wall: std::time::Duration, simulated: Option<std::time::Duration>) -> 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::timing;
-    use std::time::Duration;
-
-    #[test]
-    fn simulated_time_is_shown_next_to_wall_time_when_the_clock_moved() {
-        let wall = Duration::from_millis(20);
-        assert_eq!(timing(wall, None), "0.02s");
-        assert_eq!(timing(wall, Some(Duration::ZERO)), "0.02s");
-        assert_eq!(
-            timing(wall, Some(Duration::from_secs(600))),
-            "0.02s wall, 10m 0s simulated"
-        );
-        assert_eq!(
-            timing(wall, Some(Duration::from_secs(3 * 3600 + 65))),
-            "0.02s wall, 3h 1m 5s simulated"
-        );
-    }
-}
-
 /// Blue/green upgrades are planned (steps, checks, the derived new side) but not yet
 /// executed: rather than creating the new side and stopping there, apply refuses and
 /// says so. True when it refused.
@@ -255,4 +234,25 @@ fn refuse_blue_green(plan: &Plan, layouts: &[blue_green::Layout]) -> bool {
         return true;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timing;
+    use std::time::Duration;
+
+    #[test]
+    fn simulated_time_is_shown_next_to_wall_time_when_the_clock_moved() {
+        let wall = Duration::from_millis(20);
+        assert_eq!(timing(wall, None), "0.02s");
+        assert_eq!(timing(wall, Some(Duration::ZERO)), "0.02s");
+        assert_eq!(
+            timing(wall, Some(Duration::from_secs(600))),
+            "0.02s wall, 10m 0s simulated"
+        );
+        assert_eq!(
+            timing(wall, Some(Duration::from_secs(3 * 3600 + 65))),
+            "0.02s wall, 3h 1m 5s simulated"
+        );
+    }
 }
