@@ -88,8 +88,8 @@ impl Session {
         Ok(config)
     }
 
-    /// The provider factories: the simulator for aws and openstack with `--sim`, and the
-    /// built-in `terraform` provider always.
+    /// The provider factories: every simulated provider (aws, kubernetes, openstack) with
+    /// `--sim`, and the built-in `terraform` provider always.
     pub fn factories(&self) -> Vec<Arc<dyn ProviderFactory>> {
         let factory = self.simulator.get_or_init(|| {
             let options = match sim::SimOptions::from_env() {
@@ -105,11 +105,7 @@ impl Session {
             ))
         });
         let names = if self.sim {
-            vec![
-                "aws".to_string(),
-                "openstack".to_string(),
-                "terraform".to_string(),
-            ]
+            factory.names()
         } else {
             vec!["terraform".to_string()]
         };

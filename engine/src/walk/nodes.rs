@@ -326,7 +326,7 @@ impl Walk {
         let Some(factory) = factory else {
             return Err(Diagnostic::error("Provider not available")
                 .with_span(block.and_then(|b| b.span).or_else(|| self.graph.spans.get(&n).copied().flatten()))
-                .with_detail(format!("No provider named \"{}\" is available. galley serves aws, openstack and terraform (built in) through the simulator (--sim).", p.name))
+                .with_detail(format!("No provider named \"{}\" is available. galley serves aws, kubernetes (inside simulated EKS clusters), openstack and terraform (built in) through the simulator (--sim).", p.name))
                 .into());
         };
         match factory.configure(&pc) {

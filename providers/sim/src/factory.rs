@@ -1,4 +1,4 @@
-//! The simulator factory: serves `aws`, `openstack` and `terraform`, one world per region.
+//! The simulator factory: serves `aws`, `kubernetes`, `openstack` and `terraform`, one world per region.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,9 @@ pub struct WorldObject {
 pub struct SimFactory {
     dir: PathBuf,
     registries: BTreeMap<&'static str, Arc<Registry>>,
+    /// What each provider's world files may hold: its own types and those of the
+    /// providers stored in its worlds (`kubernetes_manifest` in `aws` worlds).
+    loaders: BTreeMap<&'static str, Arc<Registry>>,
     env: Arc<SimEnv>,
     flush_interval: Duration,
     worlds: Mutex<BTreeMap<(String, String), Arc<WorldStore>>>,
@@ -45,12 +48,21 @@ impl SimFactory {
     pub fn new(world_dir: PathBuf, options: SimOptions) -> SimFactory {
         let faults = FaultInjector::default();
         options.faults.into_iter().for_each(|f| faults.inject(f));
+        let catalog = types::catalog();
+        let loaders = catalog
+            .iter()
+            .map(|(name, r)| {
+                let mut loader = r.clone();
+                for guest in catalog.values().filter(|g| g.stored_in == Some(*name)) {
+                    loader.resources.extend(guest.resources.clone());
+                }
+                (*name, Arc::new(loader))
+            })
+            .collect();
         SimFactory {
             dir: world_dir,
-            registries: types::catalog()
-                .into_iter()
-                .map(|(k, r)| (k, Arc::new(r)))
-                .collect(),
+            registries: catalog.into_iter().map(|(k, r)| (k, Arc::new(r))).collect(),
+            loaders,
             env: Arc::new(SimEnv {
                 clock: match options.today {
                     Some(day) => SimClock::starting(day),
@@ -174,7 +186,9 @@ impl SimFactory {
         if let Some(w) = worlds.get(&key) {
             return Ok(Arc::clone(w));
         }
-        let registry = self.registry(provider)?;
+        let registry = self.loaders.get(provider).ok_or_else(|| {
+            ProviderError::Internal(format!("the simulator has no provider {provider}"))
+        })?;
         let path = self.dir.join(world_file(provider, region));
         let store = Arc::new(WorldStore::open(
             path,
@@ -223,6 +237,47 @@ impl SimFactory {
     }
 }
 
+impl SimFactory {
+    /// A `kubernetes` provider: bound by its `host` (an EKS endpoint) to the `host_provider`
+    /// world of the endpoint's region; unbound while the host is unknown or unset.
+    fn configure_guest(
+        &self,
+        cfg: &ProviderConfig,
+        registry: Arc<Registry>,
+        host_provider: &str,
+    ) -> Result<Arc<dyn Provider>, ProviderError> {
+        // Every world on disk, so that objects can be found by id (destroy without config).
+        for (provider, region) in self.worlds_on_disk().unwrap_or_default() {
+            if provider == host_provider {
+                let _ = self.world(&provider, &region);
+            }
+        }
+        let bound = match cfg.config.get_attr("host") {
+            Some(v) if !v.is_unknown() && !v.is_null() => {
+                let host = v.as_str().ok_or_else(|| {
+                    ProviderError::Internal(format!("provider {}: host must be a string", cfg.name))
+                })?;
+                let region = crate::kube::region_of_host(host).ok_or_else(|| {
+                    crate::registry::api_error(
+                        "InvalidHost",
+                        format!(
+                            "provider {}: host {host:?} is not an EKS endpoint (https://<id>.gr7.<region>.eks.amazonaws.com); the simulator serves Kubernetes only inside simulated EKS clusters: set host = aws_eks_cluster.<name>.endpoint",
+                            cfg.name
+                        ),
+                    )
+                })?;
+                Some((host.to_string(), self.world(host_provider, region)?))
+            }
+            _ => None,
+        };
+        Ok(Arc::new(crate::kube::provider::KubeProvider::new(
+            registry,
+            Arc::clone(&self.env),
+            bound,
+        )))
+    }
+}
+
 /// `aws--eu-west-1.json`; the region is reduced to file-name-safe characters.
 fn world_file(provider: &str, region: &str) -> String {
     let safe: String = region
@@ -249,6 +304,9 @@ impl ProviderFactory for SimFactory {
 
     fn configure(&self, cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
         let registry = Arc::clone(self.registry(&cfg.name)?);
+        if let Some(host) = registry.stored_in {
+            return self.configure_guest(cfg, registry, host);
+        }
         let region = if registry.default_region.is_empty() {
             NO_REGION.to_string()
         } else {

@@ -1,6 +1,7 @@
 //! galley's embedded simulator of AWS and OpenStack resource types.
 //!
-//! [`SimFactory`] serves the provider names `aws`, `openstack` and `terraform`. Each
+//! [`SimFactory`] serves the provider names `aws`, `kubernetes`, `openstack` and
+//! `terraform`; `kubernetes` objects live inside simulated EKS clusters ([`kube`]). Each
 //! configured provider works on one *world*: the simulated objects of one provider
 //! name and region, kept in memory and persisted as `<provider>--<region>.json` in the
 //! factory's directory. Resource types are data ([`registry::ResourceType`] tables in
@@ -36,6 +37,7 @@ pub mod clock;
 pub mod factory;
 pub mod fault;
 pub mod ids;
+pub mod kube;
 pub mod net;
 pub mod options;
 pub mod plan;

@@ -331,6 +331,9 @@ pub struct Registry {
     pub default_region: &'static str,
     /// The `provider` block's schema.
     pub provider: Schema,
+    /// The provider whose worlds hold this one's objects (`kubernetes` objects live in
+    /// the `aws` world of their cluster's region); `None`: its own worlds.
+    pub stored_in: Option<&'static str>,
 }
 
 impl Registry {
@@ -345,6 +348,12 @@ impl Registry {
     /// Sets the `provider` block's schema.
     pub fn provider_block(mut self, schema: Schema) -> Registry {
         self.provider = schema;
+        self
+    }
+
+    /// Keeps this provider's objects in the worlds of `provider`.
+    pub fn stored_in(mut self, provider: &'static str) -> Registry {
+        self.stored_in = Some(provider);
         self
     }
 

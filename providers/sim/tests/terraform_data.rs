@@ -99,9 +99,12 @@ async fn delete_removes_the_object_and_read_reports_it_gone() {
 }
 
 #[test]
-fn factory_serves_three_provider_names() {
+fn factory_serves_four_provider_names() {
     let sim = sim();
-    assert_eq!(sim.factory.names(), ["aws", "openstack", "terraform"]);
+    assert_eq!(
+        sim.factory.names(),
+        ["aws", "kubernetes", "openstack", "terraform"]
+    );
     assert!(sim
         .factory
         .schema("terraform")

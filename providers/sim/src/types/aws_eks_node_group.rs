@@ -1,7 +1,8 @@
 //! `aws_eks_node_group`: managed nodes of a cluster; each node takes addresses from its subnet.
 //!
 //! Address use per node follows the VPC CNI without prefix delegation: the node's primary
-//! address, one per pod, and the warm pool (one spare ENI's worth). Nodes are spread over
+//! address, one per pod, and the warm pool (one spare ENI's worth). Pods are counted
+//! where they run (`kubernetes_manifest` workloads, see `kube::schedule`). Nodes are spread over
 //! the group's subnets in turn. A group that does not fit fails as EKS reports it, with
 //! `InsufficientFreeAddresses`, saying how many addresses were needed and free.
 
@@ -279,12 +280,20 @@ pub fn addresses_by_subnet(ng: &Value) -> BTreeMap<String, u64> {
     out
 }
 
-/// Addresses the node groups of the world take from `subnet_id`.
-pub fn used_in_subnet(world: &World, subnet_id: &str) -> u64 {
+/// Addresses the node groups of the world take from `subnet_id` for their nodes
+/// (primary addresses and warm pools).
+pub fn node_addresses_in_subnet(world: &World, subnet_id: &str) -> u64 {
     world
         .of_type(TYPE)
         .map(|(_, ng)| addresses_by_subnet(ng).get(subnet_id).copied().unwrap_or(0))
         .sum()
+}
+
+/// Addresses the EKS clusters of the world take from `subnet_id`: their nodes and the
+/// pods running on them.
+pub fn used_in_subnet(world: &World, subnet_id: &str) -> u64 {
+    node_addresses_in_subnet(world, subnet_id)
+        + crate::kube::schedule::pod_addresses(world, subnet_id)
 }
 
 /// Every subnet must have the addresses the group's new nodes need.

@@ -5,7 +5,8 @@
 //! group). The simulator runs no health checks: an instance target is healthy while the
 //! instance is `running`; an IP target when a running instance has that address (nothing
 //! else simulated listens on addresses); a node group contributes its `desired_size`
-//! nodes while it is `ACTIVE`.
+//! nodes while it is `ACTIVE`. Kubernetes `TargetGroupBinding`s register the ready pods
+//! behind a Service (see `kube::binding`).
 
 use engine::provider::{Attribute, ProviderError, Schema};
 use engine::value::Value;
@@ -177,5 +178,5 @@ pub fn healthy_targets(world: &World, tg_arn: &str) -> u64 {
         .filter_map(|(_, a)| str_attr(a, "autoscaling_group_name"))
         .map(|asg| ready_nodes(world, asg))
         .sum();
-    attached + scaled
+    attached + scaled + crate::kube::binding::ready_pods(world, tg_arn)
 }

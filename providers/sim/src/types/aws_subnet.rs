@@ -147,15 +147,39 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
 }
 
 /// Usable addresses of the subnet: its size less the reserved five and those in use
-/// (instances, EKS nodes with their pods and warm pools).
+/// (instances, EKS nodes with their warm pools, and the pods of every cluster).
 pub fn free_addresses(subnet: &Value, id: &str, world: &World) -> Option<u64> {
+    Some(
+        not_used_by_instances(subnet, id, world)?
+            .saturating_sub(super::aws_eks_node_group::used_in_subnet(world, id)),
+    )
+}
+
+/// Addresses left for pods in the subnet `id`: its usable addresses less instances and
+/// EKS nodes (primary address and warm pool); zero when it does not exist.
+pub fn pod_capacity(world: &World, id: &str) -> u64 {
+    world
+        .get("aws_subnet", id)
+        .and_then(|s| not_used_by_instances(s, id, world))
+        .map_or(0, |n| {
+            n.saturating_sub(super::aws_eks_node_group::node_addresses_in_subnet(
+                world, id,
+            ))
+        })
+}
+
+/// Usable addresses less those of the subnet's instances.
+fn not_used_by_instances(subnet: &Value, id: &str, world: &World) -> Option<u64> {
     let net = str_attr(subnet, "cidr_block").and_then(parse_cidr)?;
-    let used = world
+    let instances = world
         .of_type("aws_instance")
         .filter(|(_, i)| str_attr(i, "subnet_id") == Some(id))
-        .count() as u64
-        + super::aws_eks_node_group::used_in_subnet(world, id);
-    Some((size(&net).saturating_sub(RESERVED)).saturating_sub(used))
+        .count() as u64;
+    Some(
+        size(&net)
+            .saturating_sub(RESERVED)
+            .saturating_sub(instances),
+    )
 }
 
 fn count_free_addresses(obj: &mut Value, id: &str, world: &World) {

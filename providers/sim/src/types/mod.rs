@@ -32,14 +32,21 @@ mod aws_security_group;
 mod aws_subnet;
 mod aws_vpc;
 mod galley_sim_traffic;
+mod kubernetes;
+mod kubernetes_manifest;
 mod openstack;
 mod openstack_compute_instance;
 mod openstack_network;
 mod openstack_subnet;
 mod terraform_data;
 
+pub(crate) use aws::is_region as is_aws_region;
+pub(crate) use aws_eks_node_group::{
+    desired_size as node_group_size, instance_type as node_group_instance_type, TYPE as NODE_GROUP,
+};
 pub(crate) use aws_lb::{by_dns_name, ready_targets};
 pub(crate) use aws_route53_record::weighted_shares;
+pub(crate) use aws_subnet::pod_capacity;
 
 /// Every provider name the simulator serves, with its types.
 pub fn catalog() -> BTreeMap<&'static str, Registry> {
@@ -74,6 +81,14 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .data(aws_data::region())
                 .data(aws_data::caller_identity())
                 .data(galley_sim_traffic::data_source()),
+        ),
+        (
+            "kubernetes",
+            // Objects live in the `aws` world of their cluster's region (see `kube`).
+            Registry::new("")
+                .stored_in("aws")
+                .provider_block(kubernetes::provider_block())
+                .resource(kubernetes_manifest::resource()),
         ),
         (
             "openstack",
