@@ -68,6 +68,35 @@ resource "aws_eks_node_group" "main" {
   }
 }
 
+provider "kubernetes" {
+  alias = "main"
+  host  = aws_eks_cluster.main.endpoint
+}
+
+resource "kubernetes_manifest" "api" {
+  provider   = kubernetes.main
+  depends_on = [aws_eks_node_group.main]
+  manifest = {
+    apiVersion = "apps/v1"
+    kind       = "Deployment"
+    metadata   = { name = "api", namespace = "default" }
+    spec = {
+      replicas = REPLICAS
+      selector = { matchLabels = { app = "api" } }
+      template = {
+        metadata = { labels = { app = "api" } }
+        spec = {
+          containers = [{
+            name      = "api"
+            image     = "example/api:1.0"
+            resources = { requests = { cpu = "50m", memory = "64Mi" } }
+          }]
+        }
+      }
+    }
+  }
+}
+
 resource "aws_lb" "web" {
   name    = "${aws_eks_cluster.main.name}-web"
   subnets = [for s in aws_subnet.nodes : s.id]
@@ -100,10 +129,12 @@ blue_green "main" {
 }
 "#;
 
-fn stack(dir: &Path, nodes: u32) {
+fn stack(dir: &Path, nodes: u32, replicas: u32) {
     std::fs::write(
         dir.join("main.tf"),
-        CONFIG.replace("NODES", &nodes.to_string()),
+        CONFIG
+            .replace("NODES", &nodes.to_string())
+            .replace("REPLICAS", &replicas.to_string()),
     )
     .unwrap();
 }
@@ -112,7 +143,7 @@ fn stack(dir: &Path, nodes: u32) {
 fn the_plan_derives_the_new_side_and_lists_the_traffic_steps() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    stack(dir, 4);
+    stack(dir, 4, 20);
     let o = galley(
         dir,
         &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
@@ -176,6 +207,7 @@ fn the_plan_derives_the_new_side_and_lists_the_traffic_steps() {
         "aws_eks_cluster.main-green",
         "aws_eks_node_group.main-green",
         "aws_lb.web-green",
+        "kubernetes_manifest.api-green",
         "aws_route53_record.app-green",
     ] {
         assert!(
@@ -221,8 +253,9 @@ fn the_plan_derives_the_new_side_and_lists_the_traffic_steps() {
 fn a_new_side_that_does_not_fit_beside_the_old_one_fails_at_plan() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    // 30 nodes take 330 of the two /24s' 502 usable addresses: a second 30 cannot fit.
-    stack(dir, 30);
+    // The incident: 10 nodes (110 addresses) and 240 pods take 350 of the two /24s' 502
+    // usable addresses. A second cluster's nodes alone would fit; with its pods it cannot.
+    stack(dir, 10, 240);
     let o = galley(
         dir,
         &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
@@ -237,7 +270,9 @@ fn a_new_side_that_does_not_fit_beside_the_old_one_fails_at_plan() {
         out.contains("upgrade check subnet_ip_capacity failed"),
         "{out}"
     );
-    assert!(out.contains("needs 335 addresses"), "{out}");
+    assert!(out.contains("needs 355 addresses"), "{out}");
+    assert!(out.contains("240 for pods"), "{out}");
+    assert!(out.contains("152 are free"), "{out}");
     assert!(out.contains("--override-check subnet_ip_capacity"), "{out}");
     // Nothing was created: a plan again at the current version has nothing to do.
     let o = galley(
