@@ -8,7 +8,7 @@ use std::time::Duration;
 use engine::provider::{Provider, ProviderConfig, ProviderError, ProviderFactory, ProviderSchema};
 
 use crate::clock::SimClock;
-use crate::fault::{Fault, FaultInjector};
+use crate::fault::{Fault, FaultId, FaultInjector};
 use crate::options::SimOptions;
 use crate::provider::{SimEnv, SimProvider};
 use crate::registry::Registry;
@@ -44,7 +44,9 @@ impl SimFactory {
     /// A factory keeping its worlds in `world_dir` (the CLI passes `<workdir>/.galley/sim/`).
     pub fn new(world_dir: PathBuf, options: SimOptions) -> SimFactory {
         let faults = FaultInjector::default();
-        options.faults.into_iter().for_each(|f| faults.inject(f));
+        for f in options.faults {
+            faults.inject(f);
+        }
         SimFactory {
             dir: world_dir,
             registries: types::catalog()
@@ -71,8 +73,13 @@ impl SimFactory {
     }
 
     /// Arms a fault for the following apply calls of every provider of this factory.
-    pub fn inject(&self, fault: Fault) {
-        self.env.faults.inject(fault);
+    pub fn inject(&self, fault: Fault) -> FaultId {
+        self.env.faults.inject(fault)
+    }
+
+    /// Disarms faults before they are used up (those of a kitchen run, when it ends).
+    pub fn disarm(&self, ids: &[FaultId]) {
+        self.env.faults.disarm(ids);
     }
 
     /// Simulated time spent by all operations so far.
