@@ -77,6 +77,11 @@ impl SimFactory {
         self.env.faults.inject(fault)
     }
 
+    /// The faults armed now, with what is left of their `after` and `count`.
+    pub fn armed_faults(&self) -> Vec<Fault> {
+        self.env.faults.armed()
+    }
+
     /// Disarms faults before they are used up (those of a kitchen run, when it ends).
     pub fn disarm(&self, ids: &[FaultId]) {
         self.env.faults.disarm(ids);
