@@ -17,6 +17,10 @@ pub struct Cli {
     /// Serve every aws and openstack provider from the embedded simulator (also GALLEY_SIM=1).
     #[arg(long, global = true)]
     pub sim: bool,
+    /// Arm the simulator's faults from this HCL file (plan, apply, destroy, kitchen, gate;
+    /// simulator only). See README, "Faults".
+    #[arg(long, global = true, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

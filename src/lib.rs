@@ -13,6 +13,24 @@ use std::ffi::OsString;
 use cli::Command;
 use session::{Session, EXIT_ERROR, EXIT_OK};
 
+/// Whether `--faults` makes sense for `command`: only the simulator can fail on purpose.
+fn faults_allowed(command: &Command, sim: bool) -> Result<(), &'static str> {
+    match command {
+        Command::Plan(_) | Command::Apply(_) | Command::Destroy(_) if !sim => Err(
+            "faults are injected by the simulator; use --sim (or GALLEY_SIM=1), real providers cannot fail on purpose",
+        ),
+        Command::Kitchen(cli::KitchenCommand::Run(a)) if a.real => Err(
+            "faults are injected by the simulator; kitchen run --real uses real providers, which cannot fail on purpose",
+        ),
+        Command::Plan(_)
+        | Command::Apply(_)
+        | Command::Destroy(_)
+        | Command::Kitchen(_)
+        | Command::Gate(_) => Ok(()),
+        _ => Err("faults apply to plan, apply, destroy, kitchen and gate only"),
+    }
+}
+
 /// Runs galley with these arguments (the first is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
     let cli = match cli::parse(args) {
@@ -34,6 +52,15 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     }
     let s = Session::new(cli.sim);
+    if let Some(path) = &cli.faults {
+        if let Err(why) = faults_allowed(&cli.command, s.sim) {
+            eprintln!("Error: --faults {}: {why}", path.display());
+            return EXIT_ERROR;
+        }
+        if s.use_fault_file(path).is_err() {
+            return EXIT_ERROR;
+        }
+    }
     match &cli.command {
         Command::Init => commands::init::run(&s),
         Command::Validate(a) => commands::validate::run(&s, a.json),

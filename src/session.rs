@@ -133,6 +133,20 @@ impl Session {
         })
     }
 
+    /// Checks the fault file of `--faults` (errors at `file:line:column`) and has every
+    /// simulator this process creates arm its faults, including those made deep inside
+    /// `kitchen` and `gate`: they read it from [`sim::FAULT_FILE_VAR`].
+    pub fn use_fault_file(&self, path: &Path) -> Result<(), Reported> {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Err(d) = sim::fault_file::load(&path, &self.sources) {
+            self.report(&d);
+            return Err(Reported);
+        }
+        // Set before any thread starts (the runtime is made later), so no reader races it.
+        std::env::set_var(sim::FAULT_FILE_VAR, &path);
+        Ok(())
+    }
+
     /// Root variable values from every source, converted to their declared types.
     pub fn root_vars(
         &self,

@@ -180,6 +180,10 @@ pub struct PlanResponse {
 pub struct ApplyRequest {
     /// Resource type.
     pub type_name: String,
+    /// The resource instance's address as the engine prints it
+    /// (`module.net.aws_subnet.a["x"]`), so a provider can tell instances apart in its
+    /// logs and the simulator can aim faults at one; empty when the caller knows none.
+    pub address: String,
     /// State before; `None` to create.
     pub prior: Option<Value>,
     /// The planned state; `None` to delete.

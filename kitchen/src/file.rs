@@ -52,6 +52,8 @@ pub struct Run {
     pub asserts: Vec<Assert>,
     /// `expect_failures = [...]`.
     pub expect_failures: Vec<ExpectedFailure>,
+    /// `fault` blocks: simulator faults armed for this run only.
+    pub faults: Vec<sim::Fault>,
 }
 
 /// A whole test file.
@@ -66,6 +68,8 @@ pub struct TestFile {
     /// File-level `provider` blocks; they replace the configuration's blocks of the same
     /// name and alias, as in `terraform test`.
     pub providers: Vec<ProviderBlock>,
+    /// File-level `fault` blocks: simulator faults armed afresh for every run.
+    pub faults: Vec<sim::Fault>,
     /// The runs, in order.
     pub runs: Vec<Run>,
 }
@@ -122,12 +126,14 @@ pub fn parse(path: &Path, file: FileId, text: &str) -> Result<TestFile, Diagnost
         file,
         variables: Vec::new(),
         providers: Vec::new(),
+        faults: Vec::new(),
         runs: Vec::new(),
     };
     for s in body.into_iter() {
         match s {
             Structure::Block(b) => match b.ident.as_str() {
                 "variables" => out.variables.extend(p.variables(&b)),
+                "fault" => out.faults.extend(p.fault(&b)),
                 "provider" => {
                     if let Some(pb) = p.provider(b) {
                         out.providers.push(pb);
@@ -151,7 +157,7 @@ pub fn parse(path: &Path, file: FileId, text: &str) -> Result<TestFile, Diagnost
                     p.error(
                         span,
                         "Unsupported block type",
-                        format!("Blocks of type {other:?} are not expected in a test file; the kitchen reads variables, provider and run blocks."),
+                        format!("Blocks of type {other:?} are not expected in a test file; the kitchen reads variables, provider, fault and run blocks."),
                     );
                 }
             },
@@ -268,6 +274,7 @@ impl Parser {
             module_source: None,
             asserts: Vec::new(),
             expect_failures: Vec::new(),
+            faults: Vec::new(),
         };
         for s in b.body.iter() {
             match s {
@@ -280,12 +287,13 @@ impl Parser {
                         }
                     }
                     "module" => run.module_source = self.module_source(inner),
+                    "fault" => run.faults.extend(self.fault(inner)),
                     other => {
                         let span = self.span(&inner.ident);
                         self.error(
                             span,
                             "Unsupported block type",
-                            format!("Blocks of type {other:?} are not supported in a run block by the kitchen; it reads variables, module and assert blocks."),
+                            format!("Blocks of type {other:?} are not supported in a run block by the kitchen; it reads variables, module, assert and fault blocks."),
                         );
                     }
                 },
@@ -368,6 +376,13 @@ impl Parser {
                 None
             }
         }
+    }
+
+    /// A `fault "kind" {}` block, read as fault files are.
+    fn fault(&mut self, b: &Block) -> Option<sim::Fault> {
+        sim::fault_file::parse_block(self.file, b)
+            .map_err(|d| self.diags.extend(d))
+            .ok()
     }
 
     fn module_source(&mut self, b: &Block) -> Option<String> {
@@ -483,6 +498,59 @@ run "second" {
             let loc = sources.location(d.span.expect("span")).expect("location");
             assert_eq!(loc.line, line, "{text}");
         }
+    }
+
+    #[test]
+    fn fault_blocks_belong_to_the_file_or_to_one_run() {
+        let (f, _) = parse_text(
+            r#"
+fault "throttle" {
+  resource = "*"
+  count    = 2
+}
+run "first" {}
+run "second" {
+  fault "capacity" {
+    resource  = "aws_subnet.a"
+    operation = "create"
+  }
+}
+"#,
+        );
+        let f = f.expect("parses");
+        let kinds = |faults: &[sim::Fault]| -> Vec<&str> {
+            faults.iter().map(|x| x.kind.as_str()).collect()
+        };
+        assert_eq!(kinds(&f.faults), ["throttle"]);
+        assert_eq!(f.faults[0].count, 2);
+        assert!(f.runs[0].faults.is_empty());
+        assert_eq!(kinds(&f.runs[1].faults), ["capacity"]);
+        assert_eq!(f.runs[1].faults[0].operation, sim::Operation::Create);
+    }
+
+    #[test]
+    fn a_bad_fault_block_is_reported_at_its_place() {
+        let (r, sources) = parse_text(
+            "run \"x\" {\n  fault \"explode\" {\n    resource = \"*\"\n    count = \"two\"\n  }\n}\n",
+        );
+        let diags = r.expect_err("bad fault");
+        let found: Vec<(String, String)> = diags
+            .iter()
+            .map(|d| {
+                let span = d.span.expect("span");
+                (
+                    sources.location(span).expect("location").to_string(),
+                    sources.snippet(span),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("t.kitchen.hcl:2:9".to_string(), "\"explode\"".to_string()),
+                ("t.kitchen.hcl:4:13".to_string(), "\"two\"".to_string()),
+            ]
+        );
     }
 
     #[test]

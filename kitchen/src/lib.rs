@@ -3,6 +3,7 @@
 //! happens; what a destroy cannot remove goes to a ledger that [`sweep`] empties.
 
 pub mod assert;
+pub mod faults;
 pub mod file;
 pub mod gate;
 pub mod ledger;

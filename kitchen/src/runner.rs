@@ -359,6 +359,7 @@ impl FileRunner<'_> {
         slots: &mut Vec<(PathBuf, Slot)>,
         runs_out: &mut BTreeMap<String, Value>,
     ) -> Result<Diagnostics, Diagnostics> {
+        let _faults = crate::faults::arm(self.settings.sim.as_deref(), f, run)?;
         let config_dir = match &run.module_source {
             Some(s) => self.settings.dir.join(s),
             None => self.settings.dir.clone(),

@@ -268,6 +268,9 @@ async fn sweep_world(
                 Ok(p) => p
                     .apply(ApplyRequest {
                         type_name: t.type_name.clone(),
+                        // No state records this object, so it has no configuration
+                        // address: faults aimed at its type or at `*` still fire.
+                        address: String::new(),
                         prior: Some(t.value.clone()),
                         planned: None,
                     })

@@ -24,7 +24,7 @@ pub fn run(s: &Session, c: &KitchenCommand) -> i32 {
 /// one `galley apply --sim` uses.
 fn simulator(dir: &Path) -> Arc<sim::SimFactory> {
     let options = sim::SimOptions::from_env().unwrap_or_else(|e| {
-        eprintln!("warning: ignoring GALLEY_SIM_FAULTS: {e}");
+        eprintln!("warning: {e}; the kitchen's simulator runs without faults");
         sim::SimOptions::default()
     });
     Arc::new(sim::SimFactory::new(

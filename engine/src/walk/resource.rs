@@ -49,12 +49,13 @@ where
 /// Destroys one object through its provider, retrying while throttled.
 async fn destroy_object(
     provider: &Arc<dyn Provider>,
-    type_name: &str,
+    addr: &ResourceInstance,
     prior: &Value,
 ) -> Result<Option<Value>, ProviderError> {
     with_retry(|| {
         provider.apply(ApplyRequest {
-            type_name: type_name.to_string(),
+            type_name: addr.resource.type_name.clone(),
+            address: addr.to_string(),
             prior: Some(prior.clone()),
             planned: None,
         })
@@ -616,7 +617,7 @@ impl Walk {
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
                 let call = self.begin(addr, "delete")?;
-                match destroy_object(provider, &type_name, p).await {
+                match destroy_object(provider, addr, p).await {
                     Ok(_) | Err(ProviderError::NotFound(_)) => {
                         self.record(addr, provider_name, None);
                         self.end(addr, call, Ok(None));
@@ -651,6 +652,7 @@ impl Walk {
         let applied = with_retry(|| {
             provider.apply(ApplyRequest {
                 type_name: type_name.clone(),
+                address: addr.to_string(),
                 prior: base.clone(),
                 planned: Some(resp.planned.clone()),
             })
@@ -679,7 +681,7 @@ impl Walk {
         self.end(addr, call, Ok(Some(&new)));
         if let (Some(key), Some(p)) = (deposed, &prior_attrs) {
             let call = self.begin(addr, "delete")?;
-            match destroy_object(provider, &type_name, p).await {
+            match destroy_object(provider, addr, p).await {
                 Ok(_) | Err(ProviderError::NotFound(_)) => {
                     self.update_state(addr, |st| {
                         st.remove_deposed(addr, &key);
@@ -934,7 +936,7 @@ impl Walk {
             Ok(c) => c,
             Err(d) => return self.errors(d),
         };
-        match destroy_object(&provider, &addr.resource.type_name, &prior).await {
+        match destroy_object(&provider, addr, &prior).await {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
                 self.update_state(addr, |st| {
                     st.remove_deposed(addr, key);
@@ -1087,7 +1089,7 @@ impl Walk {
                 return false;
             }
         };
-        match destroy_object(&provider, &addr.resource.type_name, &prior).await {
+        match destroy_object(&provider, addr, &prior).await {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
                 self.record(addr, provider_name, None);
                 self.end(addr, call, Ok(None));

@@ -135,6 +135,7 @@ impl Walk {
             let applied = with_retry(|| {
                 provider.apply(ApplyRequest {
                     type_name: type_name.clone(),
+                    address: at.to_string(),
                     prior: Some(prior.clone()),
                     planned: Some(planned.planned.clone()),
                 })

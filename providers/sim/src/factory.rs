@@ -8,7 +8,7 @@ use std::time::Duration;
 use engine::provider::{Provider, ProviderConfig, ProviderError, ProviderFactory, ProviderSchema};
 
 use crate::clock::SimClock;
-use crate::fault::{Fault, FaultInjector};
+use crate::fault::{Fault, FaultId, FaultInjector};
 use crate::options::SimOptions;
 use crate::provider::{SimEnv, SimProvider};
 use crate::registry::Registry;
@@ -47,7 +47,9 @@ impl SimFactory {
     /// A factory keeping its worlds in `world_dir` (the CLI passes `<workdir>/.galley/sim/`).
     pub fn new(world_dir: PathBuf, options: SimOptions) -> SimFactory {
         let faults = FaultInjector::default();
-        options.faults.into_iter().for_each(|f| faults.inject(f));
+        for f in options.faults {
+            faults.inject(f);
+        }
         let catalog = types::catalog();
         let loaders = catalog
             .iter()
@@ -83,8 +85,18 @@ impl SimFactory {
     }
 
     /// Arms a fault for the following apply calls of every provider of this factory.
-    pub fn inject(&self, fault: Fault) {
-        self.env.faults.inject(fault);
+    pub fn inject(&self, fault: Fault) -> FaultId {
+        self.env.faults.inject(fault)
+    }
+
+    /// The faults armed now, with what is left of their `after` and `count`.
+    pub fn armed_faults(&self) -> Vec<Fault> {
+        self.env.faults.armed()
+    }
+
+    /// Disarms faults before they are used up (those of a kitchen run, when it ends).
+    pub fn disarm(&self, ids: &[FaultId]) {
+        self.env.faults.disarm(ids);
     }
 
     /// Simulated time spent by all operations so far.

@@ -27,7 +27,8 @@
 //! - Some computed attributes change without the object changing
 //!   (`aws_subnet.available_ip_address_count`); they refresh on `read` only.
 //!
-//! Test hooks: [`SimFactory::inject`] or `GALLEY_SIM_FAULTS` (see [`fault`]),
+//! Test hooks: [`SimFactory::inject`], a fault file ([`fault_file`], `GALLEY_SIM_FAULT_FILE`)
+//! or `GALLEY_SIM_FAULTS` (see [`fault`]),
 //! `GALLEY_SIM_LATENCY_MS` and `GALLEY_TODAY` (the virtual clock's start day) ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
 //! [`SimFactory::advance_clock`], [`SimFactory::object_count`] and
 //! [`SimFactory::traffic_shares`] and [`SimFactory::ready_capacity`].
@@ -36,6 +37,7 @@ pub mod apply;
 pub mod clock;
 pub mod factory;
 pub mod fault;
+pub mod fault_file;
 pub mod ids;
 pub mod kube;
 pub mod net;
@@ -49,6 +51,6 @@ pub mod world;
 
 pub use clock::SimClock;
 pub use factory::{SimFactory, WorldObject};
-pub use fault::{Fault, FaultParseError};
-pub use options::{OptionsError, SimOptions};
+pub use fault::{Fault, FaultId, FaultKind, FaultParseError, FaultTarget, Operation};
+pub use options::{OptionsError, SimOptions, FAULT_FILE_VAR};
 pub use provider::SimProvider;

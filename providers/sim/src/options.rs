@@ -13,10 +13,18 @@ pub enum OptionsError {
     /// `GALLEY_SIM_FAULTS` is malformed.
     #[error(transparent)]
     Faults(#[from] FaultParseError),
+    /// The fault file named by `GALLEY_SIM_FAULT_FILE` cannot be read; the diagnostics,
+    /// rendered.
+    #[error("invalid GALLEY_SIM_FAULT_FILE:\n{0}")]
+    FaultFile(String),
     /// `GALLEY_TODAY` is not a `YYYY-MM-DD` date.
     #[error("invalid GALLEY_TODAY `{0}`: expected a date as YYYY-MM-DD")]
     Today(String),
 }
+
+/// The environment variable naming a fault file every simulator of the process arms
+/// (the CLI's `--faults FILE` sets it, so simulators made deep inside commands see it too).
+pub const FAULT_FILE_VAR: &str = "GALLEY_SIM_FAULT_FILE";
 
 /// How a [`crate::SimFactory`] behaves.
 #[derive(Debug, Clone)]
@@ -47,12 +55,18 @@ impl Default for SimOptions {
 }
 
 impl SimOptions {
-    /// Defaults, with faults from `GALLEY_SIM_FAULTS`, latency from
-    /// `GALLEY_SIM_LATENCY_MS` and the start day from `GALLEY_TODAY` when set.
+    /// Defaults, with faults from the fault file `GALLEY_SIM_FAULT_FILE` (what `--faults`
+    /// sets) then from `GALLEY_SIM_FAULTS`, latency from `GALLEY_SIM_LATENCY_MS` and the
+    /// start day from `GALLEY_TODAY` when set.
     pub fn from_env() -> Result<SimOptions, OptionsError> {
         let mut o = SimOptions::default();
+        if let Some(path) = std::env::var_os(FAULT_FILE_VAR) {
+            let sources = engine::diag::SourceMap::new();
+            o.faults = crate::fault_file::load(std::path::Path::new(&path), &sources)
+                .map_err(|d| OptionsError::FaultFile(d.render(&sources)))?;
+        }
         if let Ok(s) = std::env::var("GALLEY_SIM_FAULTS") {
-            o.faults = Fault::parse_list(&s)?;
+            o.faults.extend(Fault::parse_list(&s)?);
         }
         if let Some(ms) = std::env::var("GALLEY_SIM_LATENCY_MS")
             .ok()

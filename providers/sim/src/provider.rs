@@ -12,7 +12,7 @@ use engine::value::Value;
 
 use crate::apply;
 use crate::clock::SimClock;
-use crate::fault::{Fault, FaultInjector};
+use crate::fault::{ApplyCall, Fault, FaultInjector, FaultKind, Operation};
 use crate::plan;
 use crate::registry::{DataCtx, Phase, Registry, RuleCtx};
 use crate::shape::{attr, conform_object};
@@ -107,8 +107,17 @@ impl Provider for SimProvider {
     async fn apply(&self, req: ApplyRequest) -> Result<Option<Value>, ProviderError> {
         let rt = self.registry.get(&req.type_name)?;
         self.carry_out_pending()?;
-        if let Err(e) = self.env.faults.fire(&req.type_name) {
-            return Err(self.fail(rt, req.prior.as_ref(), e));
+        let call = ApplyCall {
+            type_name: &req.type_name,
+            address: &req.address,
+            operation: match (&req.prior, &req.planned) {
+                (None, _) => Operation::Create,
+                (Some(_), Some(_)) => Operation::Update,
+                (Some(_), None) => Operation::Delete,
+            },
+        };
+        if let Some(fault) = self.env.faults.fire(&call) {
+            return Err(self.fail(rt, req.prior.as_ref(), &fault, &call));
         }
         match (req.prior, req.planned) {
             (None, Some(planned)) => {
@@ -246,9 +255,10 @@ impl SimProvider {
         &self,
         rt: &crate::registry::ResourceType,
         prior: Option<&Value>,
-        e: Fault,
+        fault: &Fault,
+        call: &ApplyCall<'_>,
     ) -> ProviderError {
-        if let (Fault::Stuck { .. }, Some(prior)) = (&e, prior) {
+        if let (FaultKind::Stuck, Some(prior)) = (fault.kind, prior) {
             if let Ok(id) = apply::object_id(rt, prior) {
                 let until = self.env.clock.now() + STUCK_FOR;
                 let _ = self.store.mutate(|w| {
@@ -257,7 +267,7 @@ impl SimProvider {
                 });
             }
         }
-        e.error(rt.name)
+        fault.error(call)
     }
 }
 

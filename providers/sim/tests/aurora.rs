@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::*;
 use engine::provider::{Provider, ProviderError};
 use engine::value::Value;
-use sim::{Fault, SimOptions};
+use sim::{Fault, FaultKind, FaultTarget, SimOptions};
 
 /// A simulator whose virtual clock starts on Sunday 2026-02-01.
 fn sim_on(day: &str) -> Sim {
@@ -436,10 +436,11 @@ async fn a_modification_while_another_is_in_progress_is_refused() {
     let sim = rds_sim();
     let p = aws(&sim.factory);
     let c = orders(&p, "16.8", &[]).await;
-    sim.factory.inject(Fault::Stuck {
-        type_name: "aws_rds_cluster".into(),
-        times: 1,
-    });
+    sim.factory.inject(Fault::new(
+        FaultKind::Stuck,
+        FaultTarget::Type("aws_rds_cluster".into()),
+        1,
+    ));
     let r = update(&p, "aws_rds_cluster", &c, cluster("16.9", &[])).await;
     assert!(matches!(r, Err(ProviderError::Timeout(_))), "{r:?}");
     let (code_, msg) = message(update(&p, "aws_rds_cluster", &c, cluster("16.9", &[])).await);

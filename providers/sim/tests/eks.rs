@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::*;
 use engine::provider::{Provider, ProviderError};
 use engine::value::Value;
-use sim::{Fault, SimOptions};
+use sim::{Fault, FaultKind, FaultTarget, SimOptions};
 
 /// A simulator whose virtual clock starts on 2026-02-01 (1.29 to 1.35 offered; 1.28 ended).
 fn eks_sim() -> Sim {
@@ -280,10 +280,11 @@ async fn an_update_while_another_is_in_progress_is_refused() {
     let c = create(&p, "aws_eks_cluster", cluster_cfg("c", "1.30", &[&n.a]))
         .await
         .unwrap();
-    sim.factory.inject(Fault::Stuck {
-        type_name: "aws_eks_cluster".into(),
-        times: 1,
-    });
+    sim.factory.inject(Fault::new(
+        FaultKind::Stuck,
+        FaultTarget::Type("aws_eks_cluster".into()),
+        1,
+    ));
     let r = update(&p, "aws_eks_cluster", &c, cluster_cfg("c", "1.31", &[&n.a])).await;
     assert!(matches!(r, Err(ProviderError::Timeout(_))), "{r:?}");
     let (code_, msg) =

@@ -6,7 +6,7 @@ use std::time::Duration;
 use common::*;
 use engine::provider::ProviderError;
 use engine::value::Value;
-use sim::Fault;
+use sim::{Fault, FaultKind, FaultTarget};
 
 fn message(r: Result<impl std::fmt::Debug, ProviderError>) -> (String, String) {
     match r {
@@ -222,10 +222,11 @@ async fn a_modification_while_another_is_in_progress_is_refused() {
     )
     .await
     .unwrap();
-    sim.factory.inject(Fault::Stuck {
-        type_name: "aws_elasticache_replication_group".into(),
-        times: 1,
-    });
+    sim.factory.inject(Fault::new(
+        FaultKind::Stuck,
+        FaultTarget::Type("aws_elasticache_replication_group".into()),
+        1,
+    ));
     let r = update(
         &p,
         "aws_elasticache_replication_group",

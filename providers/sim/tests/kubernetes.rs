@@ -646,6 +646,7 @@ async fn an_unknown_host_plans_without_the_world_and_an_unknown_cluster_is_unrea
     let r = unbound
         .apply(ApplyRequest {
             type_name: MANIFEST.into(),
+            address: "kubernetes_manifest.api".into(),
             prior: None,
             planned: Some(planned.planned),
         })

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::*;
 use engine::provider::{Provider, ProviderError};
 use engine::value::Value;
-use sim::{Fault, SimOptions};
+use sim::{Fault, FaultKind, FaultTarget, SimOptions};
 
 /// A simulator whose virtual clock starts on 2026-02-01 (3.6.0 supported, 3.5.1 ended).
 fn msk_sim() -> Sim {
@@ -335,10 +335,11 @@ async fn an_update_while_another_is_in_progress_is_refused() {
     let c = create(&p, "aws_msk_cluster", cluster("3.8.x", 3, &sn[..3], &[]))
         .await
         .unwrap();
-    sim.factory.inject(Fault::Stuck {
-        type_name: "aws_msk_cluster".into(),
-        times: 1,
-    });
+    sim.factory.inject(Fault::new(
+        FaultKind::Stuck,
+        FaultTarget::Type("aws_msk_cluster".into()),
+        1,
+    ));
     let r = update(
         &p,
         "aws_msk_cluster",

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use engine::provider::{ApplyRequest, ProviderConfig, ProviderError, ProviderFactory};
 use engine::value::Value;
-use sim::{Fault, SimFactory, SimOptions};
+use sim::{Fault, FaultKind, FaultTarget, SimFactory, SimOptions};
 
 #[tokio::test]
 async fn worlds_per_region_are_separate() {
@@ -126,6 +126,7 @@ async fn a_killed_process_loses_no_mutation_thanks_to_the_journal() {
     let gone = vpc(&p, "10.1.0.0/16").await;
     p.apply(ApplyRequest {
         type_name: "aws_vpc".into(),
+        address: "aws_vpc.test".into(),
         prior: Some(gone),
         planned: None,
     })
@@ -199,10 +200,11 @@ async fn virtual_clock_adds_simulated_durations_without_sleeping() {
 async fn injected_throttle_fails_the_next_apply_then_clears() {
     let sim = sim();
     let p = aws(&sim.factory);
-    sim.factory.inject(Fault::Throttle {
-        type_name: "aws_vpc".into(),
-        times: 1,
-    });
+    sim.factory.inject(Fault::new(
+        FaultKind::Throttle,
+        FaultTarget::Type("aws_vpc".into()),
+        1,
+    ));
     let cfg = obj(&[("cidr_block", s("10.0.0.0/16"))]);
     let r = create(&p, "aws_vpc", cfg.clone()).await;
     assert!(matches!(r, Err(ProviderError::Throttled(_))), "{r:?}");
@@ -224,6 +226,7 @@ async fn faults_armed_in_options_apply_from_the_start() {
     let r = p
         .apply(ApplyRequest {
             type_name: "terraform_data".into(),
+            address: "terraform_data.test".into(),
             prior: None,
             planned: Some(obj(&[])),
         })
@@ -279,6 +282,7 @@ async fn ten_thousand_parallel_creates_stay_fast_and_are_all_persisted() {
             tokio::spawn(async move {
                 p.apply(ApplyRequest {
                     type_name: "terraform_data".into(),
+                    address: "terraform_data.test".into(),
                     prior: None,
                     planned: Some(obj(&[("input", Value::Number(i as f64))])),
                 })

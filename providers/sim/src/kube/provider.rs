@@ -240,6 +240,7 @@ impl Provider for KubeProvider {
                 .over(store)
                 .apply(ApplyRequest {
                     type_name: req.type_name,
+                    address: req.address,
                     prior: Some(prior),
                     planned: None,
                 })
@@ -264,6 +265,7 @@ impl Provider for KubeProvider {
         b.inner
             .apply(ApplyRequest {
                 type_name: req.type_name,
+                address: req.address,
                 prior: req.prior,
                 planned: Some(with_id(planned, &id)),
             })

@@ -119,6 +119,7 @@ pub async fn create(
     let out = p
         .apply(ApplyRequest {
             type_name: ty.to_string(),
+            address: format!("{ty}.test"),
             prior: None,
             planned: Some(planned),
         })
@@ -136,6 +137,7 @@ pub async fn update(
     let out = p
         .apply(ApplyRequest {
             type_name: ty.to_string(),
+            address: format!("{ty}.test"),
             prior: Some(prior.clone()),
             planned: Some(planned.planned.clone()),
         })
@@ -147,6 +149,7 @@ pub async fn delete(p: &Arc<dyn Provider>, ty: &str, prior: &Value) -> Result<()
     let out = p
         .apply(ApplyRequest {
             type_name: ty.to_string(),
+            address: format!("{ty}.test"),
             prior: Some(prior.clone()),
             planned: None,
         })
