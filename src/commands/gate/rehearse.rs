@@ -158,6 +158,7 @@ pub fn rehearse(p: &Prepared, interrupt: &Interrupt) -> StackOutcome {
     };
     let out = Buffer {
         paths: &paths,
+        setup: &p.base_label,
         lines: Mutex::new(vec![format!("== {}", p.stack.path)]),
     };
     let mut outcome = StackOutcome {
@@ -350,6 +351,8 @@ fn plain(message: String) -> Failure {
 /// Collects a stack's output lines.
 struct Buffer<'a> {
     paths: &'a Paths<'a>,
+    /// The setup's name, to show it as the setup rather than as a run.
+    setup: &'a str,
     lines: Mutex<Vec<String>>,
 }
 
@@ -412,9 +415,13 @@ impl Reporter for Buffer<'_> {
                 )
             })
             .unwrap_or_default();
+        let what = if r.span.is_none() && r.name == self.setup {
+            format!("setup: apply {}", r.name)
+        } else {
+            format!("run {:?}", r.name)
+        };
         self.line(format!(
-            "    run {:?}... {}{timing}{plan}",
-            r.name,
+            "    {what}... {}{timing}{plan}",
             r.outcome.as_str()
         ));
         for u in &r.upgrades {
