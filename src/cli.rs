@@ -302,7 +302,7 @@ pub struct GateArgs {
     /// The revision with the change.
     #[arg(long)]
     pub head: String,
-    /// Where to write matrix.json (affected stacks, for fanning out across CI runners).
+    /// Where to write the reports: junit.xml, summary.md, matrix.json, deleted.json.
     #[arg(long = "report-dir")]
     pub report_dir: Option<PathBuf>,
     /// How many stacks to rehearse at once.
@@ -311,6 +311,13 @@ pub struct GateArgs {
     /// Rehearse only this affected stack (a path from matrix.json).
     #[arg(long)]
     pub stack: Option<String>,
+    /// Find the affected stacks and write matrix.json; rehearse nothing.
+    #[arg(long = "matrix-only")]
+    pub matrix_only: bool,
+    /// Keep each stack's checkouts and simulated world under DIR/<stack> instead of a
+    /// temporary directory removed at the end (to inspect or archive them).
+    #[arg(long = "work-dir", value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
 }
 
 /// `kitchen sweep` flags.

@@ -33,10 +33,20 @@ fn faults_allowed(command: &Command, sim: bool) -> Result<(), &'static str> {
 
 /// Runs galley with these arguments (the first is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
+    // `galley gate` documents 2 for every usage error, flags included (1 is a failed gate).
+    let gate = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "gate");
     let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let code = match (e.use_stderr(), gate) {
+                (false, _) => EXIT_OK,
+                (true, true) => commands::gate::EXIT_GATE_USAGE,
+                (true, false) => EXIT_ERROR,
+            };
             let _ = e.print();
             return code;
         }

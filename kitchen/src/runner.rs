@@ -1,7 +1,8 @@
 //! `galley kitchen run`: runs every test file's runs in order, each file against its own
 //! states (one per configuration, as `terraform test`), and destroys them at the end of
 //! the file whatever happened. The run is in the ledger from before it creates anything
-//! until everything it created is gone.
+//! until everything it created is gone. With a [`Setup`], each file's runs start from
+//! the state of another configuration applied first (the gate's base revision).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use engine::config::{Config, ProviderBlock};
 use engine::diag::{Diagnostic, Diagnostics, SourceMap, Span};
-use engine::plan::Plan;
+use engine::plan::{Plan, Summary};
 use engine::provider::ProviderFactory;
 use engine::state::{LocalBackend, State};
+use engine::upgrade::Upgrade;
 use engine::value::Value;
 use engine::walk::{JournalSink, Options, Walk, WalkMode};
 
@@ -63,6 +65,12 @@ pub struct RunReport {
     pub simulated: Option<Duration>,
     /// Failed assertions and errors.
     pub diagnostics: Diagnostics,
+    /// `plan` or `apply`.
+    pub command: Command,
+    /// The counts of the run's plan; `None` when it was skipped or planning failed.
+    pub plan: Option<Summary>,
+    /// The version upgrades its plan holds, with their steps (an apply runs them) and checks.
+    pub upgrades: Vec<Upgrade>,
 }
 
 /// The result of one test file.
@@ -70,6 +78,9 @@ pub struct RunReport {
 pub struct FileReport {
     /// The file.
     pub path: PathBuf,
+    /// The [`Setup`] apply before its runs, when there was one; its runs are skipped
+    /// when it did not pass.
+    pub setup: Option<RunReport>,
     /// Its runs, in order.
     pub runs: Vec<RunReport>,
     /// What its destroy did (nothing when `--keep-on-failure` kept it).
@@ -101,6 +112,13 @@ impl Report {
                     && !f.kept
                     && f.runs.iter().all(|r| r.outcome == Outcome::Pass)
             })
+    }
+
+    /// True when a [`Setup`] apply failed (its file's runs were then skipped).
+    pub fn setup_failed(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.setup.as_ref().is_some_and(|s| s.outcome != Outcome::Pass))
     }
 
     /// Everything left behind, by file.
@@ -140,6 +158,20 @@ pub struct Settings {
     pub interrupt: Interrupt,
 }
 
+/// A configuration applied before each file's first run, so that the runs start from
+/// its state instead of an empty one. The gate applies the base revision's checkout of
+/// a stack this way, then runs the head's test files on top: a version bump is then
+/// rehearsed as the upgrade it is.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The configuration to apply. Its state becomes the state of the runs that test
+    /// `Settings::dir` (runs without `module { source }`). It gets the file's
+    /// `variables` and `provider` blocks; its own variables' defaults fill the rest.
+    pub dir: PathBuf,
+    /// Its name in reports, e.g. `base (origin/main)`.
+    pub name: String,
+}
+
 /// The kitchen's directory inside a working directory: `.galley/kitchen`.
 pub fn kitchen_dir(dir: &Path) -> PathBuf {
     dir.join(".galley").join("kitchen")
@@ -155,6 +187,17 @@ struct Slot {
 
 /// Runs every test file of `settings.dir` in a fresh environment tagged with a new run id.
 pub async fn run(settings: &Settings, sources: &SourceMap, reporter: &dyn Reporter) -> Report {
+    run_with_setup(settings, None, sources, reporter).await
+}
+
+/// As [`run`], applying `setup` (when given) at the start of every file, so each file's
+/// runs start from its state; everything is destroyed at the end of the file as usual.
+pub async fn run_with_setup(
+    settings: &Settings,
+    setup: Option<&Setup>,
+    sources: &SourceMap,
+    reporter: &dyn Reporter,
+) -> Report {
     let run_id = crate::runid::new_run_id();
     let mut report = Report {
         run_id: run_id.clone(),
@@ -216,6 +259,7 @@ pub async fn run(settings: &Settings, sources: &SourceMap, reporter: &dyn Report
     let run_dir = kdir.join(&run_id);
     let mut k = FileRunner {
         settings,
+        setup,
         sources,
         reporter,
         run_id: &run_id,
@@ -261,6 +305,7 @@ pub async fn run(settings: &Settings, sources: &SourceMap, reporter: &dyn Report
 
 struct FileRunner<'a> {
     settings: &'a Settings,
+    setup: Option<&'a Setup>,
     sources: &'a SourceMap,
     reporter: &'a dyn Reporter,
     run_id: &'a str,
@@ -275,6 +320,25 @@ impl FileRunner<'_> {
         let mut runs_out: BTreeMap<String, Value> = BTreeMap::new();
         let mut reports = Vec::new();
         let mut stop = false;
+        let mut setup_report = None;
+        if let Some(setup) = self.setup.filter(|_| !self.settings.interrupt.is_set()) {
+            let started = Instant::now();
+            let sim_before = self.sim_elapsed();
+            let mut info = PlanInfo::default();
+            let result = self.setup(f, index, setup, &mut slots, &mut info).await;
+            let r = self.report(
+                &setup.name,
+                None,
+                Command::Apply,
+                (started, sim_before),
+                result,
+                info,
+            );
+            self.reporter.run_finished(&r);
+            // The runs were written for the state the setup makes: without it they prove nothing.
+            stop = r.outcome != Outcome::Pass;
+            setup_report = Some(r);
+        }
         for run in &f.runs {
             if stop || self.settings.interrupt.is_set() {
                 let r = RunReport {
@@ -284,39 +348,38 @@ impl FileRunner<'_> {
                     wall: Duration::ZERO,
                     simulated: None,
                     diagnostics: Diagnostics::new(),
+                    command: run.command,
+                    plan: None,
+                    upgrades: Vec::new(),
                 };
                 self.reporter.run_finished(&r);
                 reports.push(r);
                 continue;
             }
             let started = Instant::now();
-            let sim_before = self.settings.sim.as_ref().map(|s| s.virtual_elapsed());
-            let (outcome, diagnostics) =
-                match self.run(f, index, run, &mut slots, &mut runs_out).await {
-                    Ok(d) if d.has_errors() => (Outcome::Fail, d),
-                    Ok(d) => (Outcome::Pass, d),
-                    Err(d) => (Outcome::Error, d),
-                };
-            if outcome == Outcome::Error {
+            let sim_before = self.sim_elapsed();
+            let mut info = PlanInfo::default();
+            let result = self
+                .run(f, index, run, &mut slots, &mut runs_out, &mut info)
+                .await;
+            let r = self.report(
+                &run.name,
+                run.span,
+                run.command,
+                (started, sim_before),
+                result,
+                info,
+            );
+            if r.outcome == Outcome::Error {
                 stop = true;
             }
-            let r = RunReport {
-                name: run.name.clone(),
-                span: run.span,
-                outcome,
-                wall: started.elapsed(),
-                simulated: self
-                    .settings
-                    .sim
-                    .as_ref()
-                    .zip(sim_before)
-                    .map(|(s, b)| s.virtual_elapsed().saturating_sub(b)),
-                diagnostics,
-            };
             self.reporter.run_finished(&r);
             reports.push(r);
         }
-        let failed = reports.iter().any(|r| r.outcome != Outcome::Pass);
+        let failed = setup_report
+            .iter()
+            .chain(reports.iter())
+            .any(|r| r.outcome != Outcome::Pass);
         let keep = failed && self.settings.keep_on_failure && !slots.is_empty();
         let mut teardown = Teardown::default();
         if keep {
@@ -343,9 +406,71 @@ impl FileRunner<'_> {
         }
         FileReport {
             path: f.path.clone(),
+            setup: setup_report,
             runs: reports,
             teardown,
             kept: keep,
+        }
+    }
+
+    /// The simulator's clock, to time runs in simulated time.
+    fn sim_elapsed(&self) -> Option<Duration> {
+        self.settings.sim.as_ref().map(|s| s.virtual_elapsed())
+    }
+
+    /// The report of a run (or of the setup) that started at `started`.
+    fn report(
+        &self,
+        name: &str,
+        span: Option<Span>,
+        command: Command,
+        started: (Instant, Option<Duration>),
+        result: Result<Diagnostics, Diagnostics>,
+        info: PlanInfo,
+    ) -> RunReport {
+        let (outcome, diagnostics) = match result {
+            Ok(d) if d.has_errors() => (Outcome::Fail, d),
+            Ok(d) => (Outcome::Pass, d),
+            Err(d) => (Outcome::Error, d),
+        };
+        RunReport {
+            name: name.to_string(),
+            span,
+            outcome,
+            wall: started.0.elapsed(),
+            simulated: self
+                .settings
+                .sim
+                .as_ref()
+                .zip(started.1)
+                .map(|(s, b)| s.virtual_elapsed().saturating_sub(b)),
+            diagnostics,
+            command,
+            plan: info.summary,
+            upgrades: info.upgrades,
+        }
+    }
+
+    /// Applies the [`Setup`] configuration into the state of the runs that test
+    /// `settings.dir`. `Err` when it could not be applied.
+    async fn setup(
+        &mut self,
+        f: &TestFile,
+        index: usize,
+        setup: &Setup,
+        slots: &mut Vec<(PathBuf, Slot)>,
+        info: &mut PlanInfo,
+    ) -> Result<Diagnostics, Diagnostics> {
+        let given = crate::vars::given(&f.variables, &[], &BTreeMap::new(), &setup.dir)?;
+        let job = Job {
+            load_dir: &setup.dir,
+            slot_dir: &self.settings.dir.clone(),
+            command: Command::Apply,
+            given: &given,
+        };
+        match self.execute(f, index, &job, slots, info).await {
+            Ok(_) => Ok(Diagnostics::new()),
+            Err(failed) => Err(failed.diags),
         }
     }
 
@@ -358,25 +483,77 @@ impl FileRunner<'_> {
         run: &Run,
         slots: &mut Vec<(PathBuf, Slot)>,
         runs_out: &mut BTreeMap<String, Value>,
+        info: &mut PlanInfo,
     ) -> Result<Diagnostics, Diagnostics> {
         let _faults = crate::faults::arm(self.settings.sim.as_deref(), f, run)?;
         let config_dir = match &run.module_source {
             Some(s) => self.settings.dir.join(s),
             None => self.settings.dir.clone(),
         };
-        let (mut config, diags) = engine::config::load_config(&config_dir, self.sources);
+        let given = crate::vars::given(&f.variables, &run.variables, runs_out, &config_dir)?;
+        let job = Job {
+            load_dir: &config_dir,
+            slot_dir: &config_dir,
+            command: run.command,
+            given: &given,
+        };
+        let (values, root_vars) = match self.execute(f, index, &job, slots, info).await {
+            Ok(v) => v,
+            Err(Failed {
+                diags,
+                config: Some(config),
+            }) => return expected(diags, run, &config),
+            Err(Failed {
+                diags,
+                config: None,
+            }) => return Err(diags),
+        };
+        let mut failures = Diagnostics::new();
+        if !run.expect_failures.is_empty() {
+            for e in &run.expect_failures {
+                failures.push(missing_failure(e));
+            }
+        }
+        let scope = TestScope {
+            vars: &given_with(&given, &root_vars),
+            runs: runs_out,
+            values: Some(&values),
+            dir: config_dir.clone(),
+        };
+        for a in &run.asserts {
+            if let Some(d) = crate::assert::check(a, &scope, self.sources) {
+                failures.push(d);
+            }
+        }
+        runs_out.insert(run.name.clone(), values.run_object());
+        Ok(failures)
+    }
+
+    /// Plans `job.load_dir`'s configuration against the state of `job.slot_dir`'s (made
+    /// on first use) and, for `apply`, applies it. Returns the values assertions see and
+    /// the root variables used; fills `info` as soon as there is a plan.
+    async fn execute(
+        &mut self,
+        f: &TestFile,
+        index: usize,
+        job: &Job<'_>,
+        slots: &mut Vec<(PathBuf, Slot)>,
+        info: &mut PlanInfo,
+    ) -> Result<(RunValues, BTreeMap<String, Value>), Failed> {
+        let (mut config, diags) = engine::config::load_config(job.load_dir, self.sources);
         if diags.has_errors() {
-            return Err(diags);
+            return Err(Failed::plain(diags));
         }
         override_providers(&mut config, &f.providers);
-        let given = crate::vars::given(&f.variables, &run.variables, runs_out, &config_dir)?;
-        let root_vars = crate::vars::root_values(&config, &given)?;
+        let root_vars = crate::vars::root_values(&config, job.given).map_err(Failed::plain)?;
         let config = Arc::new(config);
-        let slot_index = match slots.iter().position(|(d, _)| *d == config_dir) {
+        let slot_index = match slots.iter().position(|(d, _)| d == job.slot_dir) {
             Some(i) => i,
             None => {
-                let slot = self.new_slot(index, slots.len(), &config, &config_dir, &root_vars)?;
-                slots.push((config_dir.clone(), slot));
+                let slot = self
+                    .new_slot(index, slots.len(), &config, job.slot_dir, &root_vars)
+                    .map_err(Failed::plain)?;
+                slots.push((job.slot_dir.to_path_buf(), slot));
                 slots.len() - 1
             }
         };
@@ -384,7 +561,6 @@ impl FileRunner<'_> {
         slot.config = config.clone();
         slot.vars = root_vars.clone();
         self.save_vars(&slot.backend, &root_vars);
-        let mode_diags;
         let plan = self
             .interruptible(async {
                 let walk = Walk::new(
@@ -398,16 +574,21 @@ impl FileRunner<'_> {
                 walk.plan().await
             })
             .await;
-        let plan: Plan = match plan {
+        let mut plan: Plan = match plan {
             Some(Ok(p)) => p,
-            Some(Err(d)) => return expected(d, run, &config),
-            None => return Err(interrupted()),
+            Some(Err(d)) => return Err(Failed::checked(d, &config)),
+            None => return Err(Failed::plain(interrupted())),
         };
-        let values = match run.command {
-            Command::Plan => {
-                mode_diags = Diagnostics::new();
-                RunValues::from_plan(&slot.state, &plan)
-            }
+        // As `galley plan` does: the steps an apply runs to reach a new version.
+        plan.upgrades = engine::upgrade::upgrades(&plan, today());
+        info.summary = Some(plan.summary());
+        info.upgrades = plan.upgrades.clone();
+        let refused = failed_checks(&plan);
+        if refused.has_errors() {
+            return Err(Failed::checked(refused, &config));
+        }
+        let values = match job.command {
+            Command::Plan => RunValues::from_plan(&slot.state, &plan),
             Command::Apply => {
                 let sink = JournalSink::new(LocalBackend::new(slot.backend.path().to_path_buf()));
                 let applied = self
@@ -430,40 +611,20 @@ impl FileRunner<'_> {
                     Some(Ok((state, d))) => {
                         slot.state = state;
                         if d.has_errors() {
-                            return expected(d, run, &config);
+                            return Err(Failed::checked(d, &config));
                         }
-                        mode_diags = d;
                     }
-                    Some(Err(d)) => return Err(d),
+                    Some(Err(d)) => return Err(Failed::plain(d)),
                     None => {
                         // The walk was dropped mid-way: what completed is in the journal.
                         slot.state = recover(&slot.backend).unwrap_or_else(|| slot.state.clone());
-                        return Err(interrupted());
+                        return Err(Failed::plain(interrupted()));
                     }
                 }
                 RunValues::from_state(&slot.state)
             }
         };
-        let _ = mode_diags;
-        let mut failures = Diagnostics::new();
-        if !run.expect_failures.is_empty() {
-            for e in &run.expect_failures {
-                failures.push(missing_failure(e));
-            }
-        }
-        let scope = TestScope {
-            vars: &given_with(&given, &root_vars),
-            runs: runs_out,
-            values: Some(&values),
-            dir: config_dir.clone(),
-        };
-        for a in &run.asserts {
-            if let Some(d) = crate::assert::check(a, &scope, self.sources) {
-                failures.push(d);
-            }
-        }
-        runs_out.insert(run.name.clone(), values.run_object());
-        Ok(failures)
+        Ok((values, root_vars))
     }
 
     /// Creates the state of a configuration, and records it in the ledger before
@@ -526,6 +687,74 @@ impl FileRunner<'_> {
             v = fut => Some(v),
         }
     }
+}
+
+/// What a run's plan held, kept for its report even when the apply then fails.
+#[derive(Default)]
+struct PlanInfo {
+    summary: Option<Summary>,
+    upgrades: Vec<Upgrade>,
+}
+
+/// One configuration to plan (and apply) against one state.
+struct Job<'p> {
+    /// The configuration.
+    load_dir: &'p Path,
+    /// Whose state it goes on: the configuration's own, or (for a setup) the one the
+    /// runs testing this directory use.
+    slot_dir: &'p Path,
+    command: Command,
+    given: &'p BTreeMap<String, Value>,
+}
+
+/// Why a configuration was not planned or applied.
+struct Failed {
+    diags: Diagnostics,
+    /// Set when the errors came from the configuration's own checks and may be
+    /// `expect_failures` of the run.
+    config: Option<Arc<Config>>,
+}
+
+impl Failed {
+    fn plain(diags: Diagnostics) -> Failed {
+        Failed {
+            diags,
+            config: None,
+        }
+    }
+
+    fn checked(diags: Diagnostics, config: &Arc<Config>) -> Failed {
+        Failed {
+            diags,
+            config: Some(config.clone()),
+        }
+    }
+}
+
+/// The day upgrades are judged on, as `galley plan` does: `GALLEY_TODAY`, else today (UTC).
+fn today() -> chrono::NaiveDate {
+    std::env::var("GALLEY_TODAY")
+        .ok()
+        .and_then(|t| chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// A failed upgrade check stops the run, as it stops `galley apply` (the kitchen has no
+/// `--override-check`).
+fn failed_checks(plan: &Plan) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for u in &plan.upgrades {
+        for c in u.failures() {
+            out.push(
+                Diagnostic::error(format!(
+                    "Upgrade check {} failed for {} ({} -> {})",
+                    c.name, u.address, u.from, u.to
+                ))
+                .with_detail(c.message.clone()),
+            );
+        }
+    }
+    out
 }
 
 /// The variables file saved next to a state.
