@@ -558,6 +558,11 @@ impl FileRunner<'_> {
             }
         };
         let slot = &mut slots[slot_index].1;
+        // A `blue_green` block shapes the configuration (a green live side carries its
+        // suffixes), as it does for `galley plan`.
+        let layouts = engine::upgrade::blue_green::layouts(&config, &slot.state)
+            .map_err(|d| Failed::checked(d, &config))?;
+        let config = Arc::new(engine::upgrade::blue_green::derive(&config, &layouts));
         slot.config = config.clone();
         slot.vars = root_vars.clone();
         self.save_vars(&slot.backend, &root_vars);
@@ -580,7 +585,18 @@ impl FileRunner<'_> {
             None => return Err(Failed::plain(interrupted())),
         };
         // As `galley plan` does: the steps an apply runs to reach a new version.
-        plan.upgrades = engine::upgrade::upgrades(&plan, today());
+        plan.upgrades = engine::upgrade::upgrades(&plan, &config, &layouts, today());
+        if let Some(u) = plan.upgrades.iter().find(|u| u.strategy == "blue_green") {
+            return Err(Failed::checked(
+                engine::diag::Diagnostic::error("Blue/green upgrade cannot be rehearsed yet")
+                    .with_detail(format!(
+                        "{} {} -> {} is planned blue/green; galley plans such upgrades but does not execute them yet (galley upgrade plan shows the steps).",
+                        u.address, u.from, u.to
+                    ))
+                    .into(),
+                &config,
+            ));
+        }
         info.summary = Some(plan.summary());
         info.upgrades = plan.upgrades.clone();
         let refused = failed_checks(&plan);

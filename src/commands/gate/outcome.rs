@@ -314,6 +314,7 @@ mod tests {
                     action: "control_plane",
                     target: Some(format!("1.3{}", i + 1)),
                     description: format!("Update the control plane to 1.3{}", i + 1),
+                    when: None,
                 })
                 .collect(),
             checks: Vec::new(),
