@@ -102,7 +102,11 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     if refuse_blue_green(&plan, &layouts) {
         return EXIT_ERROR;
     }
-    let config = blue_green::derive(&config, &layouts);
+    let config = if layouts.is_empty() {
+        config
+    } else {
+        blue_green::derive(&config, &layouts)
+    };
     if args.plan_file.is_some()
         && s.check_saved_plan_vars(&config, &args.flags, &plan.variables)
             .is_err()

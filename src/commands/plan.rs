@@ -55,8 +55,14 @@ pub fn make_plan(
         s.report(&d);
         Reported
     })?;
+    let config = Arc::new(config);
     let plan_with = |layouts: &[blue_green::Layout], state: engine::state::State| {
-        let derived = Arc::new(blue_green::derive(&config, layouts));
+        // Without blue_green blocks the configuration is the one written: no copy.
+        let derived = if layouts.is_empty() {
+            config.clone()
+        } else {
+            Arc::new(blue_green::derive(&config, layouts))
+        };
         let walk = Walk::new(
             derived.clone(),
             s.factories(),
