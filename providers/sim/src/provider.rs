@@ -68,33 +68,7 @@ impl Provider for SimProvider {
     }
 
     fn validate(&self, type_name: &str, config: &Value) -> Vec<ValidationError> {
-        let Ok(rt) = self.registry.get(type_name) else {
-            return vec![ValidationError {
-                path: Vec::new(),
-                message: format!("unsupported resource type {type_name}"),
-            }];
-        };
-        let obj = conform_object(config.clone(), &rt.schema);
-        // An empty world: rules about other objects only judge at plan and apply.
-        let world = World::new("", "");
-        plan::run_rules(
-            rt,
-            &RuleCtx {
-                obj: &obj,
-                prior: None,
-                world: &world,
-                self_id: None,
-                phase: Phase::Validate,
-                now: self.env.clock.now(),
-            },
-        )
-        .err()
-        .map(|e| ValidationError {
-            path: Vec::new(),
-            message: e.to_string(),
-        })
-        .into_iter()
-        .collect()
+        validate_config(&self.registry, type_name, config, self.env.clock.now())
     }
 
     async fn plan(&self, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
@@ -269,6 +243,42 @@ impl SimProvider {
         }
         fault.error(call)
     }
+}
+
+/// Judges `config` of `type_name` by the type's rules alone, in an empty world (rules
+/// about other objects only judge at plan and apply): the providers' `validate`.
+pub(crate) fn validate_config(
+    registry: &Registry,
+    type_name: &str,
+    config: &Value,
+    now: chrono::NaiveDateTime,
+) -> Vec<ValidationError> {
+    let Ok(rt) = registry.get(type_name) else {
+        return vec![ValidationError {
+            path: Vec::new(),
+            message: format!("unsupported resource type {type_name}"),
+        }];
+    };
+    let obj = conform_object(config.clone(), &rt.schema);
+    let world = World::new("", "");
+    plan::run_rules(
+        rt,
+        &RuleCtx {
+            obj: &obj,
+            prior: None,
+            world: &world,
+            self_id: None,
+            phase: Phase::Validate,
+            now,
+        },
+    )
+    .err()
+    .map(|e| ValidationError {
+        path: Vec::new(),
+        message: e.to_string(),
+    })
+    .into_iter()
+    .collect()
 }
 
 /// How long a stuck operation keeps its object busy: EKS rolls a failing control-plane

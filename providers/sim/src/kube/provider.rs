@@ -21,9 +21,9 @@ use engine::value::Value;
 
 use super::{cluster_by_endpoint, Coordinates};
 use crate::plan;
-use crate::provider::{SimEnv, SimProvider};
-use crate::registry::{api_error, Phase, Registry, RuleCtx};
-use crate::shape::{attr, conform_object, set_attr, str_attr};
+use crate::provider::{validate_config, SimEnv, SimProvider};
+use crate::registry::{api_error, Registry};
+use crate::shape::{attr, set_attr, str_attr};
 use crate::world::{World, WorldStore};
 
 /// The world a known `host` points into.
@@ -151,32 +151,7 @@ impl Provider for KubeProvider {
     }
 
     fn validate(&self, type_name: &str, config: &Value) -> Vec<ValidationError> {
-        let Ok(rt) = self.registry.get(type_name) else {
-            return vec![ValidationError {
-                path: Vec::new(),
-                message: format!("unsupported resource type {type_name}"),
-            }];
-        };
-        let obj = conform_object(config.clone(), &rt.schema);
-        let world = World::new("", "");
-        plan::run_rules(
-            rt,
-            &RuleCtx {
-                obj: &obj,
-                prior: None,
-                world: &world,
-                self_id: None,
-                phase: Phase::Validate,
-                now: self.env.clock.now(),
-            },
-        )
-        .err()
-        .map(|e| ValidationError {
-            path: Vec::new(),
-            message: e.to_string(),
-        })
-        .into_iter()
-        .collect()
+        validate_config(&self.registry, type_name, config, self.env.clock.now())
     }
 
     async fn plan(&self, req: PlanRequest) -> Result<PlanResponse, ProviderError> {
