@@ -2,28 +2,10 @@
 //! live one and lists the traffic steps; a new side that does not fit in the subnets
 //! next to the old one fails at plan, before anything is created.
 
+mod common;
+use common::{run_dated as galley, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("GALLEY_TODAY", "2026-02-01")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// One /24 per zone; `NODES` m5.large nodes (11 addresses each) spread over them.
 const CONFIG: &str = r#"provider "aws" {

@@ -1,27 +1,10 @@
 //! create_before_destroy when the old object cannot be destroyed: the new object is in
 //! state, the old one stays recorded as deposed, and a later apply destroys it.
 
+mod common;
+use common::{run as galley, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn config(with_subnet: bool) -> String {
     let mut c = String::from(

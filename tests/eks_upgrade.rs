@@ -1,28 +1,10 @@
 //! A three-version EKS upgrade on the simulator, one minor per apply as EKS requires:
 //! control plane, then node group, each step reporting simulated time next to wall time.
 
+mod common;
+use common::{run_dated as galley, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("GALLEY_TODAY", "2026-02-01")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 const CONFIG: &str = r#"provider "aws" {
   region = "eu-west-1"
@@ -237,13 +219,10 @@ fn a_three_minor_upgrade_applies_step_by_step_and_resumes_after_a_kill() {
     assert!(o.status.success(), "{}", text(&o));
 
     // Killed after the first two steps (control plane 1.32, node group 1.32).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
+    let mut child = common::galley(dir)
         .args(["--sim", "apply", "-auto-approve", "-var", "k8s=1.34"])
-        .env("NO_COLOR", "1")
-        .env("GALLEY_TODAY", "2026-02-01")
+        .env("GALLEY_TODAY", common::TODAY)
         .env("GALLEY_SIM_LATENCY_MS", "400")
-        .env_remove("GALLEY_SIM_FAULTS")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

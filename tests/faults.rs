@@ -3,31 +3,14 @@
 //! error fails only its resource and the next apply finishes without duplicates, bad
 //! fault files are diagnostics at file:line:column.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{galley, text};
 
-fn galley(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_FAULT_FILE")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .env_remove("GALLEY_LOG");
-    c
-}
+use std::path::Path;
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     galley(dir).args(args).output().expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Objects in the simulated worlds under `sim_dir`, as written to disk.

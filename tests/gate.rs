@@ -2,6 +2,8 @@
 //! commit, rehearsed on the simulator — base applied first, head on top — with the
 //! reports it writes (junit.xml, summary.md, GitHub annotations and step summary).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -81,16 +83,9 @@ fn gate(dir: &Path, extra: &[&str]) -> Output {
     galley(dir).args(&args).output().unwrap()
 }
 
-/// galley in `dir`, with the simulator's and GitHub's settings of the environment removed.
 fn galley(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("GALLEY_TODAY", "2026-02-01")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY");
+    let mut c = common::galley(dir);
+    c.env("GALLEY_TODAY", common::TODAY);
     c
 }
 

@@ -2,20 +2,14 @@
 //! interrupted provider calls are named, and the next apply finishes the job without
 //! creating anything twice.
 
+mod common;
+use common::galley;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 const COUNT: usize = 40;
-
-fn galley(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS");
-    c
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     galley(dir).args(args).output().expect("galley runs")

@@ -3,30 +3,15 @@
 //! SIGTERM mid-apply all leave the simulated world empty; `kitchen sweep` removes what
 //! `--keep-on-failure` kept, from the ledger and by run tag.
 
+mod common;
+use common::{galley, text};
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-fn galley(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS");
-    c
-}
-
 fn run(dir: &Path, args: &[&str]) -> Output {
     galley(dir).args(args).output().expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Objects in the kitchen's simulated worlds, as written to disk.

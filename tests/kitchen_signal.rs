@@ -3,9 +3,12 @@
 //! `galley kitchen sweep` then removes what is listed. The simulated world is read with
 //! the simulator's own inventory.
 
+mod common;
+use common::{galley, text};
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const SLOW_STACK: &str = r#"
@@ -18,24 +21,6 @@ resource "aws_vpc" "v" {
   cidr_block = "10.${count.index}.0.0/16"
 }
 "#;
-
-fn galley(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// The kitchen's simulated world, as the simulator lists it from disk.
 fn world(dir: &Path) -> Vec<sim::WorldObject> {

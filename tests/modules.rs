@@ -2,8 +2,10 @@
 //! even where galley cannot serve their providers or install their modules, and still
 //! report real mistakes. Each fixture is a minimal configuration of one construct.
 
+mod common;
+use common::{run as galley, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
@@ -11,24 +13,6 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-}
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Runs `args` in a fresh directory holding `files`; returns the exit code and output.

@@ -1,26 +1,10 @@
 //! End to end on `terraform_data`: `moved` blocks, `import` blocks and
 //! `lifecycle.replace_triggered_by`, through plan, `--json`, saved plans and apply.
 
+mod common;
+use common::{run as galley, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn write(dir: &Path, tf: &str) {
     std::fs::write(dir.join("main.tf"), tf).expect("write main.tf");

@@ -1,26 +1,10 @@
 //! End to end: the quickstart example on the simulator — plan, apply, no-change plan,
 //! variable change gives an update, destroy empties state and the simulator's world.
 
+mod common;
+use common::{run as galley, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

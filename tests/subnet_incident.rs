@@ -5,28 +5,8 @@
 //! nodes still find addresses, its pods do not, and the apply stops with how many
 //! addresses the pods needed and how many were free (FACTS "Pod IP addresses").
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn galley(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galley"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("GALLEY_TODAY", "2026-02-01")
-        .env_remove("GALLEY_SIM_FAULTS")
-        .env_remove("GALLEY_SIM_LATENCY_MS")
-        .output()
-        .expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{run_dated as galley, text};
 
 const NETWORK: &str = r#"provider "aws" {
   region = "eu-west-1"

@@ -1,16 +1,17 @@
 //! `galley upgrade check`: the support calendar of every versioned resource, reproducible
 //! with `--as-of` or `GALLEY_TODAY`, with `--json` and `--fail-on`.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn galley(dir: &Path, args: &[&str], today: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_galley"));
-    c.current_dir(dir).args(args).env("NO_COLOR", "1");
-    match today {
-        Some(t) => c.env("GALLEY_TODAY", t),
-        None => c.env_remove("GALLEY_TODAY"),
-    };
+    let mut c = common::galley(dir);
+    c.args(args);
+    if let Some(t) = today {
+        c.env("GALLEY_TODAY", t);
+    }
     c.output().expect("galley runs")
 }
 

@@ -2,8 +2,11 @@
 //! HCL and JSON, `TF_VAR_`, type conversion, saved plans, and the diagnostics for bad
 //! values (snapshots pin their rendering).
 
+mod common;
+use common::text;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A working directory with these files.
 fn workdir(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -14,13 +17,9 @@ fn workdir(files: &[(&str, &str)]) -> tempfile::TempDir {
     tmp
 }
 
-/// Runs the binary in `dir` with exactly these `TF_VAR_` variables set.
 fn galley(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GALLEY_SIM_FAULTS");
+    let mut cmd = common::galley(dir);
+    cmd.args(args);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("TF_VAR_") {
             cmd.env_remove(key);
@@ -28,14 +27,6 @@ fn galley(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     cmd.envs(env.iter().copied());
     cmd.output().expect("galley runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Applies and returns the root output `name` as JSON.
