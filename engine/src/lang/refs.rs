@@ -1,11 +1,12 @@
 //! Finds the references (`var.x`, `aws_vpc.main.id`, `module.net.out`) an expression makes,
 //! for building the dependency graph.
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 use hcl_edit::Span as _;
 
+use crate::addr::{Mode, Resource};
 use crate::diag::{FileId, Span};
 
 /// A reference: the static part of a traversal rooted at a name.
@@ -15,6 +16,34 @@ pub struct Reference {
     pub path: Vec<String>,
     /// Where it is written.
     pub span: Option<Span>,
+}
+
+/// The resource a traversal starts with (`aws_x.name…`, `data.aws_x.name…`) and the
+/// index in `t.operators` of the operator naming it; `None` for other shapes. Any root
+/// name is taken as a resource type: callers judge whether the resource exists.
+pub fn traversal_resource(t: &Traversal) -> Option<(Resource, usize)> {
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    let attr = |i: usize| match t.operators.get(i).map(|o| o.value()) {
+        Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+        _ => None,
+    };
+    if root.as_str() == "data" {
+        let r = Resource {
+            mode: Mode::Data,
+            type_name: attr(0)?,
+            name: attr(1)?,
+        };
+        Some((r, 1))
+    } else {
+        let r = Resource {
+            mode: Mode::Managed,
+            type_name: root.as_str().to_string(),
+            name: attr(0)?,
+        };
+        Some((r, 0))
+    }
 }
 
 /// Every reference in an expression. Names bound by `for` expressions inside it are not references.

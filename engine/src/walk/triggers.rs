@@ -7,9 +7,10 @@ use hcl_edit::expr::{Expression, TraversalOperator};
 
 use super::nodes::instance_locals;
 use super::Walk;
-use crate::addr::{InstanceKey, Mode, Resource, ResourceInstance};
+use crate::addr::{InstanceKey, Resource, ResourceInstance};
 use crate::config::{Config, Expr, ResourceBlock};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::refs::traversal_resource;
 use crate::lang::{expr_refs, Evaluator};
 use crate::plan::{Action, ResourceChange, REPLACE_TRIGGERED};
 use crate::provider::{PlanRequest, Provider, Schema};
@@ -37,27 +38,8 @@ fn parse(e: &Expression) -> Option<Trigger<'_>> {
     let Expression::Traversal(t) = e else {
         return None;
     };
-    let Expression::Variable(root) = &t.expr else {
-        return None;
-    };
-    let mut ops = t.operators.iter().map(|o| o.value());
-    let attr = |o: Option<&TraversalOperator>| match o {
-        Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
-        _ => None,
-    };
-    let resource = if root.as_str() == "data" {
-        Resource {
-            mode: Mode::Data,
-            type_name: attr(ops.next())?,
-            name: attr(ops.next())?,
-        }
-    } else {
-        Resource {
-            mode: Mode::Managed,
-            type_name: root.as_str().to_string(),
-            name: attr(ops.next())?,
-        }
-    };
+    let (resource, at) = traversal_resource(t)?;
+    let ops = t.operators.iter().skip(at + 1).map(|o| o.value());
     let mut key = None;
     let mut path = Vec::new();
     for (i, op) in ops.enumerate() {
@@ -265,6 +247,7 @@ impl Walk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::addr::Mode;
 
     fn expr(src: &str) -> Expr {
         let e: Expression = src.parse().expect("expression");

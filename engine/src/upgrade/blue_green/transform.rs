@@ -18,8 +18,8 @@ use hcl_edit::visit_mut::{self, VisitMut};
 use hcl_edit::{Decorated, Ident};
 
 use super::members::Members;
-use crate::addr::{Mode, Resource};
 use crate::config::{BlueGreen, Expr, IgnoreChanges, Module, ProviderRef, ResourceBlock};
+use crate::lang::refs::traversal_resource;
 
 /// One of the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,31 +204,9 @@ struct Renamer<'a> {
 
 impl VisitMut for Renamer<'_> {
     fn visit_traversal_mut(&mut self, node: &mut Traversal) {
-        let (root, name_at) = match &node.expr {
-            Expression::Variable(v) if v.as_str() == "data" => (None, 1),
-            Expression::Variable(v) => (Some(v.as_str().to_string()), 0),
-            _ => (None, usize::MAX),
-        };
-        let ident = |op: Option<&Decorated<TraversalOperator>>| match op.map(|o| o.value()) {
-            Some(TraversalOperator::GetAttr(i)) => Some(i.as_str().to_string()),
-            _ => None,
-        };
-        let target = match (root, name_at) {
-            (Some(ty), 0) => ident(node.operators.first()).map(|n| (Mode::Managed, ty, n)),
-            (None, 1) => ident(node.operators.first())
-                .zip(ident(node.operators.get(1)))
-                .map(|(ty, n)| (Mode::Data, ty, n)),
-            _ => None,
-        };
-        if let Some((mode, type_name, name)) = target {
-            let r = Resource {
-                mode,
-                type_name,
-                name: name.clone(),
-            };
+        if let Some((r, at)) = traversal_resource(node) {
             if self.members.contains(&r) {
-                let at = if mode == Mode::Data { 1 } else { 0 };
-                let renamed = Ident::new(copy_name(&name, self.side));
+                let renamed = Ident::new(copy_name(&r.name, self.side));
                 *node.operators[at].value_mut() = TraversalOperator::GetAttr(renamed.into());
             }
         }
