@@ -26,6 +26,18 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let Ok(mut state) = s.load_state(&backend) else {
         return EXIT_ERROR;
     };
+    let Ok(config) = s.load_config() else {
+        return EXIT_ERROR;
+    };
+    let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
+        return EXIT_ERROR;
+    };
+    // The configuration walks see (suffixes of a green live side, copies while migrating).
+    let config = if layouts.is_empty() {
+        config
+    } else {
+        blue_green::derive(&config, &layouts)
+    };
     let plan = match &args.plan_file {
         Some(path) => {
             let bytes = match std::fs::read(s.dir.join(path)) {
@@ -59,14 +71,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let Some(today) = super::upgrade::as_of(None) else {
                 return EXIT_ERROR;
             };
-            let Ok(config) = s.load_config() else {
-                return EXIT_ERROR;
-            };
-            let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
-                return EXIT_ERROR;
-            };
-            let derived = blue_green::derive(&config, &layouts);
-            plan.upgrades = engine::upgrade::upgrades(&plan, &derived, &layouts, today);
+            plan.upgrades = engine::upgrade::upgrades(&plan, &config, &layouts, today);
             plan
         }
         None => {
@@ -93,20 +98,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             plan
         }
     };
-    let Ok(config) = s.load_config() else {
-        return EXIT_ERROR;
-    };
-    let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
-        return EXIT_ERROR;
-    };
     if refuse_blue_green(&plan, &layouts) {
         return EXIT_ERROR;
     }
-    let config = if layouts.is_empty() {
-        config
-    } else {
-        blue_green::derive(&config, &layouts)
-    };
     if args.plan_file.is_some()
         && s.check_saved_plan_vars(&config, &args.flags, &plan.variables)
             .is_err()
