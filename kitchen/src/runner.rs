@@ -562,7 +562,7 @@ impl FileRunner<'_> {
         // suffixes), as it does for `galley plan`.
         let layouts = engine::upgrade::blue_green::layouts(&config, &slot.state)
             .map_err(|d| Failed::checked(d, &config))?;
-        let config = Arc::new(engine::upgrade::blue_green::derive(&config, &layouts));
+        let config = engine::upgrade::blue_green::derive(&config, &layouts);
         slot.config = config.clone();
         slot.vars = root_vars.clone();
         self.save_vars(&slot.backend, &root_vars);

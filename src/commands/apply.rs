@@ -33,11 +33,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         return EXIT_ERROR;
     };
     // The configuration walks see (suffixes of a green live side, copies while migrating).
-    let config = if layouts.is_empty() {
-        config
-    } else {
-        blue_green::derive(&config, &layouts)
-    };
+    let config = blue_green::derive(&Arc::new(config), &layouts);
     let plan = match &args.plan_file {
         Some(path) => {
             let bytes = match std::fs::read(s.dir.join(path)) {
@@ -122,14 +118,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         (summary.add + summary.change + summary.destroy) as u64,
         std::io::stderr().is_terminal() && !std::env::var("TERM").is_ok_and(|t| t == "dumb"),
     ));
-    let walk = match Walk::new(
-        Arc::new(config),
-        s.factories(),
-        vars,
-        state,
-        opts,
-        WalkMode::Apply,
-    ) {
+    let walk = match Walk::new(config, s.factories(), vars, state, opts, WalkMode::Apply) {
         Ok(w) => w.with_observer(progress.clone()),
         Err(d) => {
             s.report(&d);

@@ -57,12 +57,7 @@ pub fn make_plan(
     })?;
     let config = Arc::new(config);
     let plan_with = |layouts: &[blue_green::Layout], state: engine::state::State| {
-        // Without blue_green blocks the configuration is the one written: no copy.
-        let derived = if layouts.is_empty() {
-            config.clone()
-        } else {
-            Arc::new(blue_green::derive(&config, layouts))
-        };
+        let derived = blue_green::derive(&config, layouts);
         let walk = Walk::new(
             derived.clone(),
             s.factories(),

@@ -3,6 +3,8 @@
 //! `galley_blue_green` object (`{"main": {"live": "green", "new_weight": 50}}`); copies
 //! found in state without it (an apply killed before recording) mean a migration at 0.
 
+use std::sync::Arc;
+
 use super::members::{members, Members};
 use super::plan::Spec;
 use super::transform::{copy_name, transform, Phase, Side};
@@ -105,11 +107,14 @@ pub fn layouts(config: &Config, state: &State) -> Result<Vec<Layout>, Diagnostic
 }
 
 /// The configuration as `layouts` say it is now: suffixed names on a green live side,
-/// copies while migrating.
-pub fn derive(config: &Config, layouts: &[Layout]) -> Config {
-    let mut out = config.clone();
+/// copies while migrating. Without layouts it is `config` itself, not a copy.
+pub fn derive(config: &Arc<Config>, layouts: &[Layout]) -> Arc<Config> {
+    if layouts.is_empty() {
+        return Arc::clone(config);
+    }
+    let mut out = Config::clone(config);
     for l in layouts {
         transform(&mut out.module, &l.bg, &l.members, l.live, l.phase);
     }
-    out
+    Arc::new(out)
 }
