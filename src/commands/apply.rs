@@ -206,9 +206,7 @@ fn timing(wall: std::time::Duration, simulated: Option<std::time::Duration>) -> 
 fn refuse_blue_green(plan: &Plan, layouts: &[blue_green::Layout]) -> bool {
     let migrating = layouts.iter().find(|l| {
         l.phase != blue_green::Phase::Steady
-            || plan.upgrades.iter().any(|u| {
-                u.strategy == "blue_green" && u.address == l.bg.cluster.resource.to_string()
-            })
+            || l.upgraded_by(&plan.upgrades)
             || plan.changes.iter().any(|c| {
                 c.addr.module.is_root() && c.addr.resource == l.copy_of(&l.bg.cluster.resource)
             })

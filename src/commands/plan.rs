@@ -88,11 +88,7 @@ pub fn make_plan(
         .iter()
         .enumerate()
         .filter(|(_, l)| l.phase == blue_green::Phase::Steady)
-        .filter(|(_, l)| {
-            plan.upgrades.iter().any(|u| {
-                u.strategy == "blue_green" && u.address == l.bg.cluster.resource.to_string()
-            })
-        })
+        .filter(|(_, l)| l.upgraded_by(&plan.upgrades))
         .map(|(i, _)| i)
         .collect();
     if destroy || starts.is_empty() {

@@ -12,6 +12,7 @@ use crate::addr::Resource;
 use crate::config::{BlueGreen, Config};
 use crate::diag::Diagnostics;
 use crate::state::State;
+use crate::upgrade::steps::Upgrade;
 
 /// The key of blue/green progress in [`State::extra`].
 pub const STATE_KEY: &str = "galley_blue_green";
@@ -36,6 +37,14 @@ impl Layout {
             name: copy_name(&r.name, self.live.other()),
             ..r.clone()
         }
+    }
+
+    /// True when `upgrades` upgrade this block's cluster blue/green.
+    pub fn upgraded_by(&self, upgrades: &[Upgrade]) -> bool {
+        let cluster = self.bg.cluster.resource.to_string();
+        upgrades
+            .iter()
+            .any(|u| u.strategy == "blue_green" && u.address == cluster)
     }
 
     /// The planner's view of the block.
