@@ -121,6 +121,15 @@ impl Session {
         self.simulator.get().map(|f| f.virtual_elapsed())
     }
 
+    /// Waits `d` (a blue/green bake): with `--sim` the simulator's virtual clock advances
+    /// by `d` at once, since nothing real needs the time to pass.
+    pub fn wait(&self, d: Duration) {
+        match self.simulator.get() {
+            Some(f) if self.sim => f.advance_clock(d),
+            _ => std::thread::sleep(d),
+        }
+    }
+
     /// Writes the simulator's worlds to disk now (durably), so that what apply did to the
     /// simulated cloud is saved as surely as the state is. Reports a failure.
     pub fn flush_simulator(&self) -> Result<(), Reported> {

@@ -3,8 +3,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
-use engine::plan::Plan;
-use engine::walk::{JournalSink, Options, Walk, WalkMode};
+use engine::plan::{Plan, Summary};
+use engine::walk::{JournalSink, Options, StateSink, Walk, WalkMode};
 
 use engine::upgrade::blue_green;
 
@@ -29,11 +29,33 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let Ok(config) = s.load_config() else {
         return EXIT_ERROR;
     };
-    let Ok(layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
+    let Ok(mut layouts) = blue_green::layouts(&config, &state).map_err(|d| s.report(&d)) else {
         return EXIT_ERROR;
     };
-    // The configuration walks see (suffixes of a green live side, copies while migrating).
-    let config = blue_green::derive(&Arc::new(config), &layouts);
+    let written = Arc::new(config);
+    // A decommission under way is finished before anything else: planning the moment
+    // before it would bring back what it already destroyed.
+    if !destroy
+        && layouts
+            .iter()
+            .any(|l| blue_green::destroying(&state, &l.bg.name).is_some())
+    {
+        println!(
+            "A blue/green upgrade was stopped while destroying one of its sides; going on with it."
+        );
+        let Ok(vars) = s.root_vars(&written, &args.flags) else {
+            return EXIT_ERROR;
+        };
+        return continue_blue_green(
+            s,
+            args,
+            &written,
+            &mut layouts,
+            state,
+            vars,
+            Summary::default(),
+        );
+    }
     let plan = match &args.plan_file {
         Some(path) => {
             let bytes = match std::fs::read(s.dir.join(path)) {
@@ -63,17 +85,53 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 );
                 return EXIT_ERROR;
             }
+            start_blue_green(&plan, &mut layouts);
             // Upgrade steps are derived from the changes, not stored.
             let Some(today) = super::upgrade::as_of(None) else {
                 return EXIT_ERROR;
             };
+            let config = blue_green::derive(&written, &layouts);
             plan.upgrades = engine::upgrade::upgrades(&plan, &config, &layouts, today);
             plan
         }
         None => {
-            let Ok(plan) = make_plan(s, &args.flags, destroy, state.clone()) else {
+            let Ok(planned) = make_plan(s, &args.flags, destroy, state.clone()) else {
                 return EXIT_ERROR;
             };
+            let plan = planned.plan;
+            layouts = planned.layouts;
+            if !planned.abandoned.is_empty() {
+                for &i in &planned.abandoned {
+                    let l = &layouts[i];
+                    println!(
+                        "blue_green.{}: the configuration no longer upgrades {} (the {} side's version); apply destroys the {} side ({} resource(s)) and leaves all traffic on the {} side.",
+                        l.bg.name,
+                        l.bg.cluster.resource,
+                        l.live.as_str(),
+                        l.live.other().as_str(),
+                        l.members.resources.len() + 1,
+                        l.live.as_str(),
+                    );
+                }
+                if !args.auto_approve && !confirm(destroy) {
+                    eprintln!("\nApply cancelled.");
+                    return EXIT_ERROR;
+                }
+                let mut state = state;
+                for &i in &planned.abandoned {
+                    let side = Some(layouts[i].live.other());
+                    blue_green::record(&mut state, &layouts[i], side);
+                }
+                return continue_blue_green(
+                    s,
+                    args,
+                    &written,
+                    &mut layouts,
+                    state,
+                    plan.variables,
+                    Summary::default(),
+                );
+            }
             print!(
                 "{}",
                 crate::style::paint_plan(
@@ -84,7 +142,9 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             if super::plan::failed_checks(&plan, &args.flags) {
                 return EXIT_ERROR;
             }
-            if !plan.has_changes() {
+            let migrating =
+                !destroy && layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
+            if !plan.has_changes() && !migrating {
                 return EXIT_OK;
             }
             if !args.auto_approve && !confirm(destroy) {
@@ -94,9 +154,8 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             plan
         }
     };
-    if refuse_blue_green(&plan, &layouts) {
-        return EXIT_ERROR;
-    }
+    // The configuration walks see (suffixes of a green live side, copies while migrating).
+    let config = blue_green::derive(&written, &layouts);
     if args.plan_file.is_some()
         && s.check_saved_plan_vars(&config, &args.flags, &plan.variables)
             .is_err()
@@ -111,23 +170,50 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     let mut plan = plan;
     // Apply starts from the state the plan saw (refreshed, moves applied), as Terraform
     // does; saved plan files carry it too.
-    let state = plan.prior_state.take().unwrap_or(state);
+    let mut state = plan.prior_state.take().unwrap_or(state);
+    let sink = JournalSink::new(s.backend(args.flags.state.as_deref()));
+    let migrating = !destroy && layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
+    if migrating {
+        // Written before anything is created, so a killed apply resumes the migration.
+        for l in layouts
+            .iter()
+            .filter(|l| l.phase != blue_green::Phase::Steady)
+        {
+            blue_green::record(&mut state, l, None);
+        }
+        if let Err(e) = sink.changed(&state) {
+            eprintln!(
+                "Error: cannot record the blue/green upgrade in state: {e}\n\nNothing was changed."
+            );
+            return EXIT_ERROR;
+        }
+    }
     let vars = plan.variables.clone();
     let summary = plan.summary();
     let progress = Arc::new(Progress::new(
         (summary.add + summary.change + summary.destroy) as u64,
         std::io::stderr().is_terminal() && !std::env::var("TERM").is_ok_and(|t| t == "dumb"),
     ));
-    let walk = match Walk::new(config, s.factories(), vars, state, opts, WalkMode::Apply) {
-        Ok(w) => w.with_observer(progress.clone()),
-        Err(d) => {
-            s.report(&d);
-            return EXIT_ERROR;
-        }
-    };
-    let sink = JournalSink::new(s.backend(args.flags.state.as_deref()));
     let started = std::time::Instant::now();
-    let (final_state, diags) = runtime().block_on(walk.apply(plan, sink.clone()));
+    let (mut final_state, diags) = if plan.has_changes() {
+        let walk = match Walk::new(
+            config,
+            s.factories(),
+            vars.clone(),
+            state,
+            opts,
+            WalkMode::Apply,
+        ) {
+            Ok(w) => w.with_observer(progress.clone()),
+            Err(d) => {
+                s.report(&d);
+                return EXIT_ERROR;
+            }
+        };
+        runtime().block_on(walk.apply(plan, sink.clone()))
+    } else {
+        (state, engine::diag::Diagnostics::new())
+    };
     progress.finish();
     s.report(&diags);
     let flushed = s.flush_simulator();
@@ -139,30 +225,104 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         return EXIT_ERROR;
     }
     if destroy {
+        // Nothing is left to migrate.
+        if final_state.extra.remove(blue_green::STATE_KEY).is_some() {
+            if let Err(e) = sink.changed(&final_state) {
+                eprintln!("Error: cannot write state: {e}");
+                return EXIT_ERROR;
+            }
+        }
         println!(
             "\nDestroy complete! Resources: {} destroyed. ({})",
             summary.destroy,
             timing(started.elapsed(), s.simulated_elapsed())
         );
-    } else {
-        let imported = if summary.import > 0 {
-            format!("{} imported, ", summary.import)
-        } else {
-            String::new()
-        };
-        println!(
-            "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed. ({})",
-            summary.add,
-            summary.change,
-            summary.destroy,
-            timing(started.elapsed(), s.simulated_elapsed())
-        );
-        let outputs = engine::state::ops::outputs_text(&final_state);
-        if !outputs.is_empty() {
-            println!("\nOutputs:\n\n{}", outputs.trim_end());
-        }
+        return EXIT_OK;
     }
+    if migrating {
+        return continue_blue_green(s, args, &written, &mut layouts, final_state, vars, summary);
+    }
+    applied(s, &summary, started, &final_state);
     EXIT_OK
+}
+
+/// Carries migrating blue/green upgrades on to the end (shifts, bakes, gates,
+/// decommission) after `summary`'s changes were applied.
+#[allow(clippy::too_many_arguments)]
+fn continue_blue_green(
+    s: &Session,
+    args: &ApplyArgs,
+    written: &Arc<engine::config::Config>,
+    layouts: &mut [blue_green::Layout],
+    state: engine::state::State,
+    vars: std::collections::BTreeMap<String, engine::value::Value>,
+    summary: Summary,
+) -> i32 {
+    let started = std::time::Instant::now();
+    let executor = blue_green::Executor {
+        config: written,
+        factories: s.factories(),
+        vars,
+        parallelism: args.flags.parallelism,
+        sink: JournalSink::new(s.backend(args.flags.state.as_deref())),
+        hooks: &CliHooks(s),
+    };
+    let done = runtime().block_on(executor.finish(layouts, state));
+    s.report(&done.diagnostics);
+    let flushed = s.flush_simulator();
+    let total = Summary {
+        import: summary.import,
+        add: summary.add + done.summary.add,
+        change: summary.change + done.summary.change,
+        destroy: summary.destroy + done.summary.destroy,
+    };
+    if done.diagnostics.has_errors() {
+        eprintln!("\nApply failed; the state records every change that completed and where the blue/green upgrade stands. Fix the errors and run apply again.");
+        return EXIT_ERROR;
+    }
+    if flushed.is_err() {
+        return EXIT_ERROR;
+    }
+    applied(s, &total, started, &done.state);
+    EXIT_OK
+}
+
+/// Bakes on the simulator advance its virtual clock; against real clouds they wait.
+struct CliHooks<'a>(&'a Session);
+
+impl blue_green::Hooks for CliHooks<'_> {
+    fn wait(&self, d: std::time::Duration) {
+        self.0.wait(d);
+    }
+
+    fn say(&self, line: &str) {
+        println!("{line}");
+    }
+}
+
+/// Prints `Apply complete!` with the counts and the outputs.
+fn applied(
+    s: &Session,
+    summary: &Summary,
+    started: std::time::Instant,
+    final_state: &engine::state::State,
+) {
+    let imported = if summary.import > 0 {
+        format!("{} imported, ", summary.import)
+    } else {
+        String::new()
+    };
+    println!(
+        "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed. ({})",
+        summary.add,
+        summary.change,
+        summary.destroy,
+        timing(started.elapsed(), s.simulated_elapsed())
+    );
+    let outputs = engine::state::ops::outputs_text(final_state);
+    if !outputs.is_empty() {
+        println!("\nOutputs:\n\n{}", outputs.trim_end());
+    }
 }
 
 fn confirm(destroy: bool) -> bool {
@@ -200,25 +360,24 @@ fn timing(wall: std::time::Duration, simulated: Option<std::time::Duration>) -> 
     }
 }
 
-/// Blue/green upgrades are planned (steps, checks, the derived new side) but not yet
-/// executed: rather than creating the new side and stopping there, apply refuses and
-/// says so. True when it refused.
-fn refuse_blue_green(plan: &Plan, layouts: &[blue_green::Layout]) -> bool {
-    let migrating = layouts.iter().find(|l| {
-        l.phase != blue_green::Phase::Steady
-            || l.upgraded_by(&plan.upgrades)
-            || plan.changes.iter().any(|c| {
-                c.addr.module.is_root() && c.addr.resource == l.copy_of(&l.bg.cluster.resource)
-            })
-    });
-    if let Some(l) = migrating {
-        eprintln!(
-            "Error: blue/green upgrade of {} (blue_green \"{}\") cannot be applied yet\n\n  galley plans blue/green upgrades (galley upgrade plan shows the steps and checks) but this version does not execute them. Remove the blue_green block to upgrade in place, or review the plan and wait for blue/green execution.",
-            l.bg.cluster.resource, l.bg.name
-        );
-        return true;
+/// Marks the layouts a plan starts migrating: the plan creates their new side's cluster.
+fn start_blue_green(plan: &Plan, layouts: &mut [blue_green::Layout]) {
+    if plan.destroy {
+        return;
     }
-    false
+    for l in layouts
+        .iter_mut()
+        .filter(|l| l.phase == blue_green::Phase::Steady)
+    {
+        let copy = l.copy_of(&l.bg.cluster.resource);
+        if plan
+            .changes
+            .iter()
+            .any(|c| c.addr.module.is_root() && c.addr.resource == copy)
+        {
+            l.phase = blue_green::Phase::Migrating { new_weight: 0 };
+        }
+    }
 }
 
 #[cfg(test)]

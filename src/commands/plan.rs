@@ -16,7 +16,7 @@ pub fn make_plan(
     flags: &PlanFlags,
     destroy: bool,
     state: engine::state::State,
-) -> Result<Plan, Reported> {
+) -> Result<Planned, Reported> {
     let config = s.load_config()?;
     let vars = s.root_vars(&config, flags)?;
     let mut targets = Vec::new();
@@ -81,28 +81,71 @@ pub fn make_plan(
             }
         }
     };
-    let plan = plan_with(&layouts, state.clone())?;
-    // A version change of a cluster upgraded blue/green is not an update of it: plan
-    // again with the new side beside it, keeping the upgrade found in the first plan.
-    let starts: Vec<usize> = layouts
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.phase == blue_green::Phase::Steady)
-        .filter(|(_, l)| l.upgraded_by(&plan.upgrades))
-        .map(|(i, _)| i)
-        .collect();
-    if destroy || starts.is_empty() {
+    if destroy {
+        // Everything goes, both sides included: the moment state records has every
+        // provider configuration they need.
+        let plan = plan_with(&layouts, state)?;
         s.report(&plan.diagnostics);
-        return Ok(plan);
+        return Ok(Planned {
+            plan,
+            layouts,
+            abandoned: Vec::new(),
+        });
     }
-    for i in starts {
-        layouts[i].phase = blue_green::Phase::Migrating { new_weight: 0 };
+    // First the configuration as written, one side only: it says which clusters the
+    // user upgrades now.
+    let written: Vec<blue_green::Layout> = layouts
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.phase = blue_green::Phase::Steady;
+            l
+        })
+        .collect();
+    let first = plan_with(&written, state.clone())?;
+    let mut abandoned = Vec::new();
+    for (i, l) in layouts.iter_mut().enumerate() {
+        let upgraded = written[i].upgraded_by(&first.upgrades);
+        match l.phase {
+            // A version change of a cluster upgraded blue/green is not an update of it:
+            // it starts a migration, planned again below with the new side beside it.
+            blue_green::Phase::Steady if upgraded => {
+                l.phase = blue_green::Phase::Migrating { new_weight: 0 }
+            }
+            blue_green::Phase::Migrating { .. } if !upgraded => abandoned.push(i),
+            _ => {}
+        }
     }
-    let upgrades = plan.upgrades;
+    let migrating = layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
+    if !abandoned.is_empty() || !migrating {
+        // Given up: the written configuration's plan is the truth (the new side's
+        // resources go, the live side stays).
+        s.report(&first.diagnostics);
+        return Ok(Planned {
+            plan: first,
+            layouts,
+            abandoned,
+        });
+    }
+    let upgrades = first.upgrades;
     let mut second = plan_with(&layouts, state)?;
     s.report(&second.diagnostics);
     second.upgrades = upgrades;
-    Ok(second)
+    Ok(Planned {
+        plan: second,
+        layouts,
+        abandoned,
+    })
+}
+
+/// A plan, with where each `blue_green` block stands for it.
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// Each block's layout at the moment the plan leads to.
+    pub layouts: Vec<blue_green::Layout>,
+    /// Indexes in `layouts` of migrations the configuration no longer asks for.
+    pub abandoned: Vec<usize>,
 }
 
 /// The tokio runtime commands run on.
@@ -123,7 +166,39 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
         return EXIT_ERROR;
     };
     let plan = match make_plan(s, &args.flags, args.destroy, state) {
-        Ok(p) => p,
+        Ok(p) => {
+            for &i in p.abandoned.iter().filter(|_| !args.json) {
+                let l = &p.layouts[i];
+                println!(
+                    "blue_green.{}: the configuration no longer upgrades {}; apply gives the upgrade up and destroys the {} side.\n",
+                    l.bg.name,
+                    l.bg.cluster.resource,
+                    l.live.other().as_str()
+                );
+            }
+            for (i, l) in p.layouts.iter().enumerate() {
+                let blue_green::Phase::Migrating { new_weight } = l.phase else {
+                    continue;
+                };
+                if p.abandoned.contains(&i) {
+                    continue;
+                }
+                let copy = l.copy_of(&l.bg.cluster.resource);
+                let starting = p.plan.changes.iter().any(|c| {
+                    c.addr.module.is_root()
+                        && c.addr.resource == copy
+                        && c.action == engine::plan::Action::Create
+                });
+                if !starting && !args.json {
+                    println!(
+                        "blue_green.{}: upgrade under way, {new_weight}% of traffic on the {} side; galley apply goes on with the remaining traffic steps.\n",
+                        l.bg.name,
+                        l.live.other().as_str()
+                    );
+                }
+            }
+            p.plan
+        }
         Err(Reported) => {
             if args.json {
                 println!(

@@ -84,7 +84,9 @@ pub fn plan(s: &Session, args: &UpgradePlanArgs) -> i32 {
     let Ok(state) = s.load_state(&backend) else {
         return EXIT_ERROR;
     };
-    let Ok(plan) = super::plan::make_plan(s, &args.flags, false, state) else {
+    let Ok(super::plan::Planned { plan, .. }) =
+        super::plan::make_plan(s, &args.flags, false, state)
+    else {
         return EXIT_ERROR;
     };
     if args.json {

@@ -312,6 +312,13 @@ impl Walk {
         provider_name: &str,
         deps: Vec<String>,
     ) -> Result<Value, Diagnostics> {
+        if self.mode == WalkMode::Apply && self.plan.as_ref().is_some_and(|p| p.destroy) {
+            // Applying a destroy plan deletes from state, in dependency order, and changes
+            // nothing here: references see what is left, and what is gone is unknown (its
+            // configuration may refer to objects already destroyed).
+            let prior = self.state.lock().expect("lock").instance(addr).cloned();
+            return Ok(prior.map(|p| p.attributes).unwrap_or(Value::Unknown));
+        }
         let scope = self.scope(&addr.module);
         let mut diags = Diagnostics::new();
         for c in &rb.lifecycle.preconditions {
@@ -329,7 +336,13 @@ impl Walk {
             }
             ev.decode_body(&rb.body.body, Some(schema), rb.span)?
         };
-        for e in provider.validate(&addr.resource.type_name, &config) {
+        // Providers validate resources; a data source's arguments are only read.
+        let problems = if addr.resource.mode == Mode::Managed {
+            provider.validate(&addr.resource.type_name, &config)
+        } else {
+            Vec::new()
+        };
+        for e in problems {
             diags.push(
                 Diagnostic::error(format!("Invalid {}", addr.resource.type_name))
                     .with_span(rb.span)
@@ -378,13 +391,13 @@ impl Walk {
                 let change = self
                     .plan_instance(rb, addr, config, prior, provider, schema, provider_name)
                     .await?;
-                // A destroy plan still evaluates outputs and references against what exists.
+                // A destroy plan still evaluates outputs and references against what exists;
+                // what does not exist (any more) is unknown to them, not an error.
                 let v = if self.mode == WalkMode::PlanDestroy {
-                    change.before.clone()
+                    change.before.clone().unwrap_or(Value::Unknown)
                 } else {
-                    change.after.clone()
-                }
-                .unwrap_or(Value::Null);
+                    change.after.clone().unwrap_or(Value::Null)
+                };
                 self.changes.lock().expect("lock").push(change);
                 Ok(v)
             }

@@ -7,6 +7,7 @@
 //! [`transform`] derives the configuration of each moment of the upgrade, and
 //! [`plan`] turns it into the steps and checks of the `upgrades` contract.
 
+pub mod execute;
 pub mod layout;
 pub mod members;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod transform;
 #[cfg(test)]
 mod tests;
 
+pub use execute::{destroying, record, Executor, Finished, Hooks};
 pub use layout::{derive, layouts, Layout, STATE_KEY};
 pub use members::{members, Members};
 pub use transform::{copy_name, copy_provider, transform, Phase, Side};

@@ -151,7 +151,7 @@ pub fn plan(c: &Cluster, spec: &Spec, today: NaiveDate) -> Upgrade {
                 "bake {bake_minutes} minute(s), then check the health gate ({} condition(s){})",
                 spec.health_checks,
                 if spec.health_checks == 0 {
-                    ": none declared, only ready capacity behind the new record is checked"
+                    ": none declared, so nothing is checked; declare health blocks for error rate and ready capacity"
                 } else {
                     ""
                 }
@@ -178,7 +178,7 @@ pub fn plan(c: &Cluster, spec: &Spec, today: NaiveDate) -> Upgrade {
         Some("0".into()),
         0,
         format!(
-            "put all traffic back on the {old} side ({} weight 100, {} weight 0) and stop; the {new} side stays for inspection, and the next apply goes on from the last passed step",
+            "put all traffic back on the {old} side ({} weight 100, {} weight 0) and stop; the {new} side stays for inspection, the next apply shifts again from the first step, and setting the version back abandons the upgrade",
             spec.record, spec.new_record
         ),
         Some(when::HEALTH_GATE_FAILS),

@@ -153,7 +153,7 @@ pub fn transform(m: &mut Module, bg: &BlueGreen, members: &Members, live: Side, 
             continue;
         };
         if let Some(suffix) = side.suffix() {
-            add_suffix(rb, suffix);
+            add_suffix(rb, suffix, members);
         }
     }
 }
@@ -215,16 +215,47 @@ impl VisitMut for Renamer<'_> {
 }
 
 /// Appends `suffix` to the block's unique name, if its type has one and it is set.
-fn add_suffix(rb: &mut ResourceBlock, suffix: &str) {
+fn add_suffix(rb: &mut ResourceBlock, suffix: &str, members: &Members) {
     let Some((_, attr)) = UNIQUE_NAMES.iter().find(|(ty, _)| *ty == rb.addr.type_name) else {
         return;
     };
+    let file = rb.body.file;
     if let Some(mut a) = rb.body.body.get_attribute_mut(attr) {
         let v = a.value_mut();
+        if names_after_member(file, v, members) {
+            return;
+        }
         let original = std::mem::replace(v, Expression::Null(Decorated::new(hcl_edit::expr::Null)));
         let args = FuncArgs::from(vec![Expression::from(format!("%s{suffix}")), original]);
         *v = Expression::from(FuncCall::new(Ident::new("format"), args));
     }
+}
+
+/// True when `e` is built from the unique name of a member (`"${aws_eks_cluster.main.name}-web"`)
+/// on either side: it already differs between the sides, and a second suffix would only
+/// make it longer (`accounts-green-web-green`).
+fn names_after_member(file: crate::diag::FileId, e: &Expression, members: &Members) -> bool {
+    let mut refs = Vec::new();
+    crate::lang::refs::expr_refs(file, e, &mut refs);
+    refs.iter().any(|r| {
+        let (Some(res), Some(used)) = (super::members::referenced_resource(&r.path), r.path.get(2))
+        else {
+            return false;
+        };
+        let unique = UNIQUE_NAMES
+            .iter()
+            .any(|(ty, a)| *ty == res.type_name && (used == a || used == "id"));
+        unique
+            && members.resources.iter().any(|m| {
+                m.type_name == res.type_name
+                    && [
+                        m.name.clone(),
+                        copy_name(&m.name, Side::Blue),
+                        copy_name(&m.name, Side::Green),
+                    ]
+                    .contains(&res.name)
+            })
+    })
 }
 
 /// Sets `weighted_routing_policy.weight`.

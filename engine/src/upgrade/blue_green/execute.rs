@@ -1,0 +1,535 @@
+//! Carries a blue/green upgrade through, once the new side exists: for each traffic step,
+//! record the step in state, apply the weights, bake, and check the health gate; on a
+//! failed gate put all traffic back on the live side and stop; after the last step
+//! destroy the old side and let the new one take its addresses.
+//!
+//! Every moment is a configuration [`derive`]d from the layout and applied with an
+//! ordinary plan and apply, so the journal records each change as it happens. Progress
+//! is written to state *before* each move, so an apply killed at any point resumes at
+//! the step it was in: applying the same weights again changes nothing, and a
+//! decommission already under way goes on from what state still holds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hcl_edit::expr::{Array, Expression};
+
+use super::layout::{derive, Layout, STATE_KEY};
+use super::transform::{copy_provider, Phase, Side};
+use crate::addr::{AbsResource, ModulePath, Target};
+use crate::config::{Config, Expr, Output, ProviderRef};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::plan::{Plan, Summary};
+use crate::provider::ProviderFactory;
+use crate::state::State;
+use crate::value::Value;
+use crate::walk::{Options, StateSink, Walk, WalkMode};
+
+/// The root output a gate plan evaluates: its preconditions are the `health` block's
+/// conditions, its value their results (so a condition that cannot be known yet fails
+/// the gate instead of passing it).
+const GATE_OUTPUT: &str = "galley_health_gate";
+
+/// What the executor needs from its caller besides the configuration.
+pub trait Hooks: Send + Sync {
+    /// Waits out a bake. The simulator advances its virtual clock instead of sleeping.
+    fn wait(&self, d: Duration);
+    /// Tells the user about progress, one line at a time.
+    fn say(&self, line: &str);
+}
+
+/// Runs the remaining moments of blue/green upgrades.
+pub struct Executor<'a> {
+    /// The configuration as written.
+    pub config: &'a Arc<Config>,
+    /// Providers.
+    pub factories: Vec<Arc<dyn ProviderFactory>>,
+    /// Root module variables.
+    pub vars: BTreeMap<String, Value>,
+    /// Most provider operations at once.
+    pub parallelism: usize,
+    /// Where state is written as it changes.
+    pub sink: Arc<dyn StateSink>,
+    /// Waiting and telling.
+    pub hooks: &'a dyn Hooks,
+}
+
+/// The outcome of [`Executor::finish`].
+pub struct Finished {
+    /// State after everything that was done.
+    pub state: State,
+    /// Changes made, added up over every apply.
+    pub summary: Summary,
+    /// Problems: a failed apply, a failed health gate (after its rollback).
+    pub diagnostics: Diagnostics,
+}
+
+/// The side whose destruction `state` records as begun for block `name`: the live side
+/// at the end of an upgrade, the new side when the upgrade is abandoned.
+pub fn destroying(state: &State, name: &str) -> Option<Side> {
+    state
+        .extra
+        .get(STATE_KEY)
+        .and_then(|v| v.get(name))
+        .and_then(|v| v.get("destroying"))
+        .and_then(|v| v.as_str())
+        .and_then(Side::parse)
+}
+
+/// Records where `l` stands in `state`; `destroying`: the side being destroyed.
+pub fn record(state: &mut State, l: &Layout, destroying: Option<Side>) {
+    let mut entry = serde_json::Map::new();
+    entry.insert("live".into(), l.live.as_str().into());
+    if let Phase::Migrating { new_weight } = l.phase {
+        entry.insert("new_weight".into(), new_weight.into());
+    }
+    if let Some(side) = destroying {
+        entry.insert("destroying".into(), side.as_str().into());
+    }
+    let all = state
+        .extra
+        .entry(STATE_KEY)
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    if !all.is_object() {
+        *all = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let Some(all) = all.as_object_mut() {
+        all.insert(l.bg.name.clone(), serde_json::Value::Object(entry));
+    }
+}
+
+impl Executor<'_> {
+    /// Carries every migrating layout in `layouts` on to the end, one after the other.
+    /// Stops at the first failure; state then says where to resume.
+    pub async fn finish(&self, layouts: &mut [Layout], state: State) -> Finished {
+        let mut run = Run {
+            state,
+            summary: Summary::default(),
+        };
+        for i in 0..layouts.len() {
+            if layouts[i].phase == Phase::Steady {
+                continue;
+            }
+            if let Err(d) = self.migrate(layouts, i, &mut run).await {
+                return Finished {
+                    state: run.state,
+                    summary: run.summary,
+                    diagnostics: d,
+                };
+            }
+        }
+        Finished {
+            state: run.state,
+            summary: run.summary,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// Shifts, bakes and gates `layouts[i]` from where it stands, then decommissions.
+    async fn migrate(
+        &self,
+        layouts: &mut [Layout],
+        i: usize,
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        let name = layouts[i].bg.name.clone();
+        let live = layouts[i].live;
+        match destroying(&run.state, &name) {
+            Some(side) if side == live => return self.decommission(layouts, i, run).await,
+            Some(_) => return self.abandon(layouts, i, run).await,
+            None => {}
+        }
+        {
+            let Phase::Migrating {
+                new_weight: current,
+            } = layouts[i].phase
+            else {
+                return Ok(());
+            };
+            let steps: Vec<u8> = layouts[i].bg.steps.clone();
+            for w in steps.into_iter().filter(|w| *w > 0 && *w >= current) {
+                self.shift(layouts, i, w, run).await?;
+                let l = &layouts[i];
+                let new = l.live.other().as_str();
+                self.hooks.say(&format!(
+                    "blue_green.{name}: {w}% of traffic on the {new} side; baking {}",
+                    human(l.bg.bake)
+                ));
+                self.hooks.wait(l.bg.bake);
+                if let Err(failed) = self.gate(layouts, i, run).await {
+                    self.hooks.say(&format!(
+                        "blue_green.{name}: health gate failed at {w}%; putting all traffic back on the {} side",
+                        l.live.as_str()
+                    ));
+                    let mut diags = failed;
+                    if let Err(d) = self.shift(layouts, i, 0, run).await {
+                        diags.extend(d);
+                        diags.push(Diagnostic::error(format!(
+                            "Rollback of blue_green \"{name}\" failed"
+                        )).with_detail(format!(
+                            "The health gate failed at {w}% and putting traffic back on the {} side failed too. Fix the error above and run galley apply again: it shifts traffic again from the first step.",
+                            layouts[i].live.as_str()
+                        )));
+                        return Err(diags);
+                    }
+                    let l = &layouts[i];
+                    diags.push(Diagnostic::error(format!(
+                        "Health gate of blue_green \"{name}\" failed at {w}% of traffic"
+                    )).with_span(l.bg.span).with_detail(format!(
+                        "All traffic is back on the {live} side ({record} weight 100, {copy} weight 0). The {new} side is kept for inspection. Run galley apply again to shift traffic again from the first step, or set the version back to {live}'s to abandon the upgrade.",
+                        live = l.live.as_str(),
+                        record = l.bg.record.resource,
+                        copy = l.copy_of(&l.bg.record.resource),
+                        new = l.live.other().as_str(),
+                    )));
+                    return Err(diags);
+                }
+                self.hooks
+                    .say(&format!("blue_green.{name}: health gate passed at {w}%"));
+            }
+        }
+        self.decommission(layouts, i, run).await
+    }
+
+    /// Records and applies `w` percent of traffic on the new side.
+    async fn shift(
+        &self,
+        layouts: &mut [Layout],
+        i: usize,
+        w: u8,
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        layouts[i].phase = Phase::Migrating { new_weight: w };
+        record(&mut run.state, &layouts[i], None);
+        self.persist(&run.state)?;
+        self.converge(&derive(self.config, layouts), run).await
+    }
+
+    /// Plans `config` against the state and applies what changed.
+    async fn converge(&self, config: &Arc<Config>, run: &mut Run) -> Result<(), Diagnostics> {
+        let plan = self.plan(config, &run.state, WalkMode::Plan).await?;
+        self.apply(config, plan, run).await
+    }
+
+    async fn plan(
+        &self,
+        config: &Arc<Config>,
+        state: &State,
+        mode: WalkMode,
+    ) -> Result<Plan, Diagnostics> {
+        let walk = Walk::new(
+            config.clone(),
+            self.factories.clone(),
+            self.vars.clone(),
+            state.clone(),
+            self.options(),
+            mode,
+        )?;
+        walk.plan().await
+    }
+
+    async fn apply(
+        &self,
+        config: &Arc<Config>,
+        mut plan: Plan,
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        if !plan.has_changes() {
+            return Ok(());
+        }
+        let s = plan.summary();
+        let state = plan.prior_state.take().unwrap_or_else(|| run.state.clone());
+        let walk = Walk::new(
+            config.clone(),
+            self.factories.clone(),
+            self.vars.clone(),
+            state,
+            self.options(),
+            WalkMode::Apply,
+        )?;
+        let (state, diags) = walk.apply(plan, self.sink.clone()).await;
+        run.state = state;
+        run.summary.add += s.add;
+        run.summary.change += s.change;
+        run.summary.destroy += s.destroy;
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            refresh: false,
+            parallelism: self.parallelism,
+            ..Options::default()
+        }
+    }
+
+    fn persist(&self, state: &State) -> Result<(), Diagnostics> {
+        self.sink.changed(state).map_err(|e| {
+            Diagnostic::error("Failed to record blue/green progress in state")
+                .with_detail(format!(
+                    "{e}. Nothing was changed for this step; run galley apply again once state can be written."
+                ))
+                .into()
+        })
+    }
+
+    /// Evaluates the health gate now: a plan of the current moment re-reads data sources
+    /// and checks the `health` conditions. Without conditions, the gate passes.
+    async fn gate(&self, layouts: &[Layout], i: usize, run: &Run) -> Result<(), Diagnostics> {
+        let l = &layouts[i];
+        let Some(first) = l.bg.health.first() else {
+            return Ok(());
+        };
+        let mut config = Config::clone(&derive(self.config, layouts));
+        let conditions: Vec<Expression> =
+            l.bg.health
+                .iter()
+                .map(|c| c.condition.expr.clone())
+                .collect();
+        config.module.outputs.insert(
+            GATE_OUTPUT.to_string(),
+            Output {
+                name: GATE_OUTPUT.to_string(),
+                value: Expr {
+                    file: first.condition.file,
+                    expr: Expression::Array(Array::from(conditions)),
+                },
+                sensitive: false,
+                description: None,
+                depends_on: Vec::new(),
+                preconditions: l.bg.health.clone(),
+                span: l.bg.span,
+            },
+        );
+        let plan = self
+            .plan(&Arc::new(config), &run.state, WalkMode::Plan)
+            .await
+            .map_err(|d| {
+                let mut out = Diagnostics::new();
+                for mut d in d {
+                    if d.summary == "Module output value precondition failed" {
+                        d.summary = "Health condition failed".into();
+                    }
+                    out.push(d);
+                }
+                out
+            })?;
+        let value = plan.outputs.get(GATE_OUTPUT).and_then(|o| o.after.clone());
+        let known = value.as_ref().is_some_and(|v| !v.contains_unknown());
+        if known {
+            return Ok(());
+        }
+        Err(Diagnostic::error("Health gate could not be evaluated")
+            .with_span(first.condition.span())
+            .with_detail(format!(
+                "The health conditions of blue_green \"{}\" are not known after the bake (they depend on something not yet applied or read). A gate that cannot be checked does not pass.",
+                l.bg.name
+            ))
+            .into())
+    }
+
+    /// Destroys the old side's members and record, then lets the new side's copies take
+    /// their addresses and makes it the live side.
+    async fn decommission(
+        &self,
+        layouts: &mut [Layout],
+        i: usize,
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        let name = layouts[i].bg.name.clone();
+        layouts[i].phase = Phase::Migrating { new_weight: 100 };
+        let live = layouts[i].live;
+        record(&mut run.state, &layouts[i], Some(live));
+        self.persist(&run.state)?;
+        let l = &layouts[i];
+        let old_side: Vec<_> = l
+            .members
+            .resources
+            .iter()
+            .chain(std::iter::once(&l.bg.record.resource))
+            .cloned()
+            .collect();
+        self.hooks.say(&format!(
+            "blue_green.{name}: destroying the {} side ({} resource(s) and {})",
+            live.as_str(),
+            l.members.resources.len(),
+            l.bg.record.resource
+        ));
+        self.destroy(layouts, &old_side, run).await?;
+        let l = &layouts[i];
+
+        // The new side takes the old one's addresses in one state write.
+        let new = l.live.other();
+        let mut moved = 0;
+        for r in &old_side {
+            let copy = AbsResource {
+                module: ModulePath::root(),
+                resource: l.copy_of(r),
+            };
+            let Some(rs) = run.state.resource(&copy) else {
+                continue;
+            };
+            let provider = rs.provider.clone();
+            let to = AbsResource {
+                module: ModulePath::root(),
+                resource: r.clone(),
+            };
+            crate::state::ops::mv(
+                &mut run.state,
+                &Target::Resource(copy),
+                &Target::Resource(to.clone()),
+            )
+            .map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(format!("Cannot give {r}'s address to its copy"))
+                        .with_detail(format!(
+                            "{e}. The old side is destroyed; the state still holds the copies under their -{} addresses. Run galley apply again.",
+                            new.as_str()
+                        )),
+                )
+            })?;
+            if let Some(rs) = run.state.resources.get_mut(&to) {
+                rs.provider = original_provider(&provider, &l.members.providers, new);
+            }
+            moved += 1;
+        }
+        rename_dependencies(&mut run.state, l, &old_side);
+        let layout = &mut layouts[i];
+        layout.live = new;
+        layout.phase = Phase::Steady;
+        record(&mut run.state, layout, None);
+        self.persist(&run.state)?;
+        self.hooks.say(&format!(
+            "blue_green.{name}: the {} side is live; {moved} resource(s) took the old side's addresses",
+            new.as_str()
+        ));
+        // Whatever referred to the old side (shared resources) now sees the new one.
+        self.converge(&derive(self.config, layouts), run).await
+    }
+}
+
+impl Executor<'_> {
+    /// Destroys exactly the root module resources `set` (every instance state holds),
+    /// with the providers of the moment `layouts` describe.
+    async fn destroy(
+        &self,
+        layouts: &[Layout],
+        set: &[crate::addr::Resource],
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        let config = derive(self.config, layouts);
+        let mut plan = self
+            .plan(&config, &run.state, WalkMode::PlanDestroy)
+            .await?;
+        plan.changes
+            .retain(|c| c.addr.module.is_root() && set.contains(&c.addr.resource));
+        plan.outputs.clear();
+        self.apply(&config, plan, run).await
+    }
+
+    /// Gives up an upgrade the configuration no longer asks for: destroys the new side,
+    /// which never served all traffic, and applies the configuration as it now is.
+    async fn abandon(
+        &self,
+        layouts: &mut [Layout],
+        i: usize,
+        run: &mut Run,
+    ) -> Result<(), Diagnostics> {
+        let l = &mut layouts[i];
+        let name = l.bg.name.clone();
+        let new = l.live.other();
+        // Traffic first: nothing may still be sent to what is about to go.
+        if l.phase != (Phase::Migrating { new_weight: 0 }) {
+            self.shift(layouts, i, 0, run).await?;
+        }
+        let l = &mut layouts[i];
+        l.phase = Phase::Migrating { new_weight: 0 };
+        record(&mut run.state, l, Some(new));
+        self.persist(&run.state)?;
+        let copies: Vec<_> = l
+            .members
+            .resources
+            .iter()
+            .chain(std::iter::once(&l.bg.record.resource))
+            .map(|r| l.copy_of(r))
+            .collect();
+        self.hooks.say(&format!(
+            "blue_green.{name}: the upgrade is abandoned; destroying the {} side ({} resource(s))",
+            new.as_str(),
+            copies.len()
+        ));
+        self.destroy(layouts, &copies, run).await?;
+        let l = &mut layouts[i];
+        l.phase = Phase::Steady;
+        record(&mut run.state, l, None);
+        self.persist(&run.state)?;
+        self.converge(&derive(self.config, layouts), run).await
+    }
+}
+
+/// The provider a copy's state names, pointed back at the configuration it was copied
+/// from (`provider["kubernetes"].main-green` → `provider["kubernetes"].main`).
+fn original_provider(
+    provider: &str,
+    copied: &std::collections::BTreeSet<ProviderRef>,
+    side: Side,
+) -> String {
+    for p in copied {
+        let Some(alias) = copy_provider(p, side).alias else {
+            continue;
+        };
+        if let Some(head) = provider.strip_suffix(&format!(".{alias}")) {
+            return match &p.alias {
+                Some(a) => format!("{head}.{a}"),
+                None => head.to_string(),
+            };
+        }
+    }
+    provider.to_string()
+}
+
+/// Points dependencies recorded against copies (`aws_eks_cluster.main-green`) at the
+/// addresses the copies now have, so later destroys still go in dependency order.
+fn rename_dependencies(state: &mut State, l: &Layout, old_side: &[crate::addr::Resource]) {
+    let renames: BTreeMap<String, String> = old_side
+        .iter()
+        .map(|r| (l.copy_of(r).to_string(), r.to_string()))
+        .collect();
+    for rs in state.resources.values_mut() {
+        for inst in rs.instances.values_mut().chain(rs.deposed.values_mut()) {
+            for d in &mut inst.dependencies {
+                if let Some(to) = renames.get(d.as_str()) {
+                    *d = to.clone();
+                }
+            }
+        }
+    }
+}
+
+/// State and counts carried through one execution.
+struct Run {
+    state: State,
+    summary: Summary,
+}
+
+/// `10m`, `1h30m`, `45s`.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
