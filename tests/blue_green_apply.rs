@@ -291,3 +291,102 @@ fn an_upgrade_killed_mid_way_resumes_and_finishes_with_one_cluster() {
     assert_eq!(traffic(dir), serde_json::json!({"app": 1}));
     no_changes(dir, "1.33");
 }
+
+/// Objects in the kitchen's simulated worlds.
+fn in_kitchen(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir.join(".galley/kitchen/sim")) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            for objs in j["objects"].as_object().unwrap().values() {
+                n += objs.as_object().unwrap().len();
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn the_kitchen_rehearses_a_blue_green_upgrade_and_catches_a_failing_gate() {
+    let tmp = stack();
+    let dir = tmp.path();
+    // The kitchen prefixes names with its run tag (21 characters); load balancer names
+    // have 32 at most, so these are not built from the cluster's (a tag ties them to it).
+    let short = STACK
+        .replace(
+            r#""${aws_eks_cluster.main.name}-web""#,
+            r#""web"
+  tags    = { cluster = aws_eks_cluster.main.name }"#,
+        )
+        .replace(
+            r#""${aws_eks_cluster.main.name}-api""#,
+            r#""api"
+  tags        = { cluster = aws_eks_cluster.main.name }"#,
+        );
+    assert_ne!(short, STACK);
+    std::fs::write(dir.join("main.tf"), short).unwrap();
+    std::fs::write(
+        dir.join("upgrade.kitchen.hcl"),
+        r#"
+run "at_1_31" {
+  variables {
+    k8s = "1.31"
+  }
+}
+
+run "blue_green_to_1_32" {
+  variables {
+    k8s = "1.32"
+  }
+  assert {
+    condition     = endswith(aws_eks_cluster.main.name, "-accounts-green") && aws_eks_cluster.main.version == "1.32"
+    error_message = "the green cluster is live at 1.32"
+  }
+  assert {
+    condition     = output.traffic == { "app-green" = 1 }
+    error_message = "all traffic is on green"
+  }
+}
+"#,
+    )
+    .unwrap();
+    let o = run_dated(dir, &["kitchen", "run"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("run \"blue_green_to_1_32\"... pass"), "{out}");
+    assert!(out.contains("health gate passed at 100%"), "{out}");
+    assert_eq!(in_kitchen(dir), 0, "both sides torn down: {out}");
+
+    // The app breaks on 1.32: the rehearsal fails at the gate, and still cleans up.
+    std::fs::write(
+        dir.join("upgrade.kitchen.hcl"),
+        r#"
+run "at_1_31" {
+  variables {
+    k8s = "1.31"
+  }
+}
+
+run "blue_green_to_1_32" {
+  variables {
+    k8s            = "1.32"
+    cpu_by_version = { "1.32" = "4" }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let o = run_dated(dir, &["kitchen", "run"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("run \"blue_green_to_1_32\"... error"), "{out}");
+    assert!(
+        out.contains("Health gate of blue_green \"main\" failed at 10%"),
+        "{out}"
+    );
+    assert_eq!(in_kitchen(dir), 0, "both sides torn down: {out}");
+}

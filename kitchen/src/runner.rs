@@ -142,6 +142,26 @@ pub trait Reporter: Send + Sync {
     fn note(&self, message: &str);
 }
 
+/// Bakes advance the simulator's clock (against real clouds they wait); progress lines
+/// go to the reporter's notes.
+struct KitchenHooks<'a> {
+    sim: Option<Arc<sim::SimFactory>>,
+    reporter: &'a dyn Reporter,
+}
+
+impl engine::upgrade::blue_green::Hooks for KitchenHooks<'_> {
+    fn wait(&self, d: std::time::Duration) {
+        match &self.sim {
+            Some(sim) => sim.advance_clock(d),
+            None => std::thread::sleep(d),
+        }
+    }
+
+    fn say(&self, line: &str) {
+        self.reporter.note(line);
+    }
+}
+
 /// How the kitchen runs.
 pub struct Settings {
     /// The directory under test (its `.tf` files and test files).
@@ -558,45 +578,24 @@ impl FileRunner<'_> {
             }
         };
         let slot = &mut slots[slot_index].1;
-        // A `blue_green` block shapes the configuration (a green live side carries its
-        // suffixes), as it does for `galley plan`.
-        let layouts = engine::upgrade::blue_green::layouts(&config, &slot.state)
+        // A `blue_green` block shapes the configuration as it does for `galley plan`: the
+        // written configuration first, then the moment a migration is at.
+        let mut layouts = engine::upgrade::blue_green::layouts(&config, &slot.state)
             .map_err(|d| Failed::checked(d, &config))?;
-        let config = engine::upgrade::blue_green::derive(&config, &layouts);
+        let written = Arc::clone(&config);
+        let steady = engine::upgrade::blue_green::steady(&layouts);
+        let mut plan = self.plan(&written, &steady, slot, &root_vars).await?;
+        let abandoned = engine::upgrade::blue_green::advance(&mut layouts, &plan.upgrades);
+        let mut config = engine::upgrade::blue_green::derive(&written, &steady);
+        if abandoned.is_empty() && engine::upgrade::blue_green::migrating(&layouts) {
+            let upgrades = std::mem::take(&mut plan.upgrades);
+            plan = self.plan(&written, &layouts, slot, &root_vars).await?;
+            plan.upgrades = upgrades;
+            config = engine::upgrade::blue_green::derive(&written, &layouts);
+        }
         slot.config = config.clone();
         slot.vars = root_vars.clone();
         self.save_vars(&slot.backend, &root_vars);
-        let plan = self
-            .interruptible(async {
-                let walk = Walk::new(
-                    config.clone(),
-                    self.factories.clone(),
-                    root_vars.clone(),
-                    slot.state.clone(),
-                    Options::default(),
-                    WalkMode::Plan,
-                )?;
-                walk.plan().await
-            })
-            .await;
-        let mut plan: Plan = match plan {
-            Some(Ok(p)) => p,
-            Some(Err(d)) => return Err(Failed::checked(d, &config)),
-            None => return Err(Failed::plain(interrupted())),
-        };
-        // As `galley plan` does: the steps an apply runs to reach a new version.
-        plan.upgrades = engine::upgrade::upgrades(&plan, &config, &layouts, today());
-        if let Some(u) = plan.upgrades.iter().find(|u| u.strategy == "blue_green") {
-            return Err(Failed::checked(
-                engine::diag::Diagnostic::error("Blue/green upgrade cannot be rehearsed yet")
-                    .with_detail(format!(
-                        "{} {} -> {} is planned blue/green; galley plans such upgrades but does not execute them yet (galley upgrade plan shows the steps).",
-                        u.address, u.from, u.to
-                    ))
-                    .into(),
-                &config,
-            ));
-        }
         info.summary = Some(plan.summary());
         info.upgrades = plan.upgrades.clone();
         let refused = failed_checks(&plan);
@@ -607,35 +606,51 @@ impl FileRunner<'_> {
             Command::Plan => RunValues::from_plan(&slot.state, &plan),
             Command::Apply => {
                 let sink = JournalSink::new(LocalBackend::new(slot.backend.path().to_path_buf()));
-                let applied = self
-                    .interruptible(async {
-                        let walk = Walk::new(
-                            config.clone(),
-                            self.factories.clone(),
-                            root_vars.clone(),
-                            slot.state.clone(),
-                            Options {
-                                refresh: false,
-                                ..Options::default()
-                            },
-                            WalkMode::Apply,
-                        )?;
-                        Ok::<_, Diagnostics>(walk.apply(plan, sink).await)
-                    })
-                    .await;
-                match applied {
-                    Some(Ok((state, d))) => {
-                        slot.state = state;
-                        if d.has_errors() {
-                            return Err(Failed::checked(d, &config));
+                if engine::upgrade::blue_green::migrating(&layouts) {
+                    // Progress is in state before anything is created, as `galley apply` does.
+                    for (i, l) in layouts.iter().enumerate() {
+                        if l.phase != engine::upgrade::blue_green::Phase::Steady {
+                            let destroying = abandoned.contains(&i).then(|| l.live.other());
+                            engine::upgrade::blue_green::record(&mut slot.state, l, destroying);
                         }
                     }
-                    Some(Err(d)) => return Err(Failed::plain(d)),
-                    None => {
-                        // The walk was dropped mid-way: what completed is in the journal.
-                        slot.state = recover(&slot.backend).unwrap_or_else(|| slot.state.clone());
-                        return Err(Failed::plain(interrupted()));
+                }
+                if abandoned.is_empty() {
+                    let applied = self
+                        .interruptible(async {
+                            let walk = Walk::new(
+                                config.clone(),
+                                self.factories.clone(),
+                                root_vars.clone(),
+                                slot.state.clone(),
+                                Options {
+                                    refresh: false,
+                                    ..Options::default()
+                                },
+                                WalkMode::Apply,
+                            )?;
+                            Ok::<_, Diagnostics>(walk.apply(plan, sink.clone()).await)
+                        })
+                        .await;
+                    match applied {
+                        Some(Ok((state, d))) => {
+                            slot.state = state;
+                            if d.has_errors() {
+                                return Err(Failed::checked(d, &config));
+                            }
+                        }
+                        Some(Err(d)) => return Err(Failed::plain(d)),
+                        None => {
+                            // The walk was dropped mid-way: what completed is in the journal.
+                            slot.state =
+                                recover(&slot.backend).unwrap_or_else(|| slot.state.clone());
+                            return Err(Failed::plain(interrupted()));
+                        }
                     }
+                }
+                if engine::upgrade::blue_green::migrating(&layouts) {
+                    self.blue_green(&written, &mut layouts, slot, &root_vars, sink)
+                        .await?;
                 }
                 RunValues::from_state(&slot.state)
             }
@@ -695,6 +710,79 @@ impl FileRunner<'_> {
 
     /// Runs `fut` unless the kitchen is interrupted first; `None` when it was (the
     /// future is dropped at its next await, so no new provider call starts).
+    /// Plans `written` at the moment `layouts` describe, with the upgrade steps.
+    async fn plan(
+        &self,
+        written: &Arc<Config>,
+        layouts: &[engine::upgrade::blue_green::Layout],
+        slot: &Slot,
+        root_vars: &BTreeMap<String, Value>,
+    ) -> Result<Plan, Failed> {
+        let config = engine::upgrade::blue_green::derive(written, layouts);
+        let plan = self
+            .interruptible(async {
+                let walk = Walk::new(
+                    config.clone(),
+                    self.factories.clone(),
+                    root_vars.clone(),
+                    slot.state.clone(),
+                    Options::default(),
+                    WalkMode::Plan,
+                )?;
+                walk.plan().await
+            })
+            .await;
+        let mut plan = match plan {
+            Some(Ok(p)) => p,
+            Some(Err(d)) => return Err(Failed::checked(d, &config)),
+            None => return Err(Failed::plain(interrupted())),
+        };
+        // As `galley plan` does: the steps an apply runs to reach a new version.
+        plan.upgrades = engine::upgrade::upgrades(&plan, &config, layouts, today());
+        Ok(plan)
+    }
+
+    /// Carries migrating blue/green upgrades through, as `galley apply` does: traffic
+    /// steps, bakes on the simulator's clock, health gates, the old side's removal.
+    async fn blue_green(
+        &self,
+        written: &Arc<Config>,
+        layouts: &mut [engine::upgrade::blue_green::Layout],
+        slot: &mut Slot,
+        root_vars: &BTreeMap<String, Value>,
+        sink: Arc<JournalSink>,
+    ) -> Result<(), Failed> {
+        let hooks = KitchenHooks {
+            sim: self.settings.sim.clone(),
+            reporter: self.reporter,
+        };
+        let executor = engine::upgrade::blue_green::Executor {
+            config: written,
+            factories: self.factories.clone(),
+            vars: root_vars.clone(),
+            parallelism: Options::default().parallelism,
+            sink,
+            hooks: &hooks,
+        };
+        let state = slot.state.clone();
+        let done = self.interruptible(executor.finish(layouts, state)).await;
+        // Teardown destroys with the configuration of where the upgrade stands now.
+        slot.config = engine::upgrade::blue_green::derive(written, layouts);
+        match done {
+            Some(done) => {
+                slot.state = done.state;
+                if done.diagnostics.has_errors() {
+                    return Err(Failed::checked(done.diagnostics, written));
+                }
+                Ok(())
+            }
+            None => {
+                slot.state = recover(&slot.backend).unwrap_or_else(|| slot.state.clone());
+                Err(Failed::plain(interrupted()))
+            }
+        }
+    }
+
     async fn interruptible<T>(&self, fut: impl std::future::Future<Output = T>) -> Option<T> {
         let interrupt = self.settings.interrupt.clone();
         tokio::select! {

@@ -93,31 +93,11 @@ pub fn make_plan(
         });
     }
     // First the configuration as written, one side only: it says which clusters the
-    // user upgrades now.
-    let written: Vec<blue_green::Layout> = layouts
-        .iter()
-        .cloned()
-        .map(|mut l| {
-            l.phase = blue_green::Phase::Steady;
-            l
-        })
-        .collect();
-    let first = plan_with(&written, state.clone())?;
-    let mut abandoned = Vec::new();
-    for (i, l) in layouts.iter_mut().enumerate() {
-        let upgraded = written[i].upgraded_by(&first.upgrades);
-        match l.phase {
-            // A version change of a cluster upgraded blue/green is not an update of it:
-            // it starts a migration, planned again below with the new side beside it.
-            blue_green::Phase::Steady if upgraded => {
-                l.phase = blue_green::Phase::Migrating { new_weight: 0 }
-            }
-            blue_green::Phase::Migrating { .. } if !upgraded => abandoned.push(i),
-            _ => {}
-        }
-    }
-    let migrating = layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
-    if !abandoned.is_empty() || !migrating {
+    // user upgrades now. A version change of a cluster upgraded blue/green is not an
+    // update of it: it starts a migration, planned again with the new side beside it.
+    let first = plan_with(&blue_green::steady(&layouts), state.clone())?;
+    let abandoned = blue_green::advance(&mut layouts, &first.upgrades);
+    if !abandoned.is_empty() || !blue_green::migrating(&layouts) {
         // Given up: the written configuration's plan is the truth (the new side's
         // resources go, the live side stays).
         s.report(&first.diagnostics);

@@ -127,3 +127,38 @@ pub fn derive(config: &Arc<Config>, layouts: &[Layout]) -> Arc<Config> {
     }
     Arc::new(out)
 }
+
+/// `layouts` with every block steady: the configuration as written, one side only. Its
+/// plan says which clusters the user upgrades now (see [`advance`]).
+pub fn steady(layouts: &[Layout]) -> Vec<Layout> {
+    layouts
+        .iter()
+        .cloned()
+        .map(|mut l| {
+            l.phase = Phase::Steady;
+            l
+        })
+        .collect()
+}
+
+/// Moves `layouts` on as `upgrades` (of the plan of [`steady`] layouts) say: a steady
+/// block whose cluster is upgraded starts migrating at 0%; a migrating block whose
+/// cluster is no longer upgraded (its version was set back) is given up: its index is
+/// returned.
+pub fn advance(layouts: &mut [Layout], upgrades: &[Upgrade]) -> Vec<usize> {
+    let mut abandoned = Vec::new();
+    for (i, l) in layouts.iter_mut().enumerate() {
+        let upgraded = l.upgraded_by(upgrades);
+        match l.phase {
+            Phase::Steady if upgraded => l.phase = Phase::Migrating { new_weight: 0 },
+            Phase::Migrating { .. } if !upgraded => abandoned.push(i),
+            _ => {}
+        }
+    }
+    abandoned
+}
+
+/// True when some block is migrating.
+pub fn migrating(layouts: &[Layout]) -> bool {
+    layouts.iter().any(|l| l.phase != Phase::Steady)
+}

@@ -17,6 +17,6 @@ pub mod transform;
 mod tests;
 
 pub use execute::{destroying, record, Executor, Finished, Hooks};
-pub use layout::{derive, layouts, Layout, STATE_KEY};
+pub use layout::{advance, derive, layouts, migrating, steady, Layout, STATE_KEY};
 pub use members::{members, Members};
 pub use transform::{copy_name, copy_provider, transform, Phase, Side};
