@@ -116,6 +116,7 @@ fn an_upgrade_shifts_traffic_in_steps_and_the_new_side_takes_the_old_addresses()
     assert_eq!(
         lines,
         [
+            "blue_green.main: health gate passed before shifting traffic",
             "blue_green.main: 10% of traffic on the green side; baking 10m",
             "blue_green.main: health gate passed at 10%",
             "blue_green.main: 50% of traffic on the green side; baking 10m",
@@ -167,18 +168,18 @@ fn a_failed_health_gate_puts_traffic_back_and_a_reverted_version_abandons_the_up
     let broken = ["-var", "k8s=1.32", "-var", r#"cpu_by_version={"1.32"="4"}"#];
     let (ok, out) = apply(dir, &broken);
     assert!(!ok, "{out}");
-    assert!(out.contains("health gate failed at 10%"), "{out}");
+    assert!(
+        out.contains("Health gate of blue_green \"main\" failed before any traffic moved"),
+        "{out}"
+    );
     assert!(
         out.contains("points at a cluster without ready pods: app-green"),
         "the user's error message, evaluated: {out}"
     );
     assert!(out.contains("main.tf:"), "points at the condition: {out}");
-    assert!(
-        out.contains("All traffic is back on the blue side"),
-        "{out}"
-    );
-    assert!(!out.contains("50% of traffic"), "{out}");
-    assert_eq!(traffic(dir), serde_json::json!({"app": 1, "app-green": 0}));
+    assert!(out.contains("All traffic stays on the blue side"), "{out}");
+    assert!(!out.contains("10% of traffic"), "{out}");
+    assert_eq!(traffic(dir), serde_json::json!({"app": 1}));
     assert_eq!(
         progress(dir),
         serde_json::json!({"live": "blue", "new_weight": 0})
@@ -189,9 +190,12 @@ fn a_failed_health_gate_puts_traffic_back_and_a_reverted_version_abandons_the_up
         "green kept for inspection"
     );
 
-    // The same configuration again fails the same way, after the same first step.
+    // The same configuration again fails the same way.
     let (ok, out) = apply(dir, &broken);
-    assert!(!ok && out.contains("health gate failed at 10%"), "{out}");
+    assert!(
+        !ok && out.contains("failed before any traffic moved"),
+        "{out}"
+    );
 
     // Setting the version back gives the upgrade up: `plan` says so, apply destroys green.
     let o = run_dated(dir, &["--sim", "plan", "-var", "k8s=1.31"]);
@@ -213,6 +217,69 @@ fn a_failed_health_gate_puts_traffic_back_and_a_reverted_version_abandons_the_up
     );
     assert_eq!(progress(dir), serde_json::json!({"live": "blue"}));
     no_changes(dir, "1.31");
+}
+
+#[test]
+fn a_gate_that_fails_after_a_shift_puts_all_traffic_back_and_the_next_apply_starts_over() {
+    let tmp = stack();
+    let dir = tmp.path();
+    // A gate that holds only while the new side takes at most 30% of the traffic: it
+    // stands in for errors that appear only under load.
+    let limited = STACK.replace(
+        "blue_green \"main\" {",
+        r#"blue_green "main" {
+  health {
+    condition     = alltrue([for t in data.galley_sim_traffic.app.targets : t.share <= 0.3 if t.set_identifier == "app-green"])
+    error_message = "the green side fails under more than 30% of the traffic"
+  }"#,
+    );
+    assert_ne!(limited, STACK);
+    std::fs::write(dir.join("main.tf"), limited).unwrap();
+    let (ok, out) = apply(dir, &["-var", "k8s=1.31"]);
+    assert!(ok, "{out}");
+
+    let (ok, out) = apply(dir, &["-var", "k8s=1.32"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("health gate passed at 10%"), "{out}");
+    assert!(out.contains("health gate failed at 50%"), "{out}");
+    assert!(
+        out.contains("the green side fails under more than 30% of the traffic"),
+        "{out}"
+    );
+    assert!(
+        out.contains("All traffic is back on the blue side"),
+        "{out}"
+    );
+    assert!(!out.contains("100% of traffic"), "{out}");
+    assert_eq!(
+        progress(dir),
+        serde_json::json!({"live": "blue", "new_weight": 0})
+    );
+    assert_eq!(in_cloud(dir, "aws_eks_cluster"), 2);
+    // The weights in the cloud are back: blue 100, green 0.
+    let weights = |dir: &Path| {
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("galley.tfstate")).unwrap()).unwrap();
+        ["app", "app-green"].map(|name| {
+            let r = state["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["type"] == "aws_route53_record" && r["name"] == name)
+                .unwrap_or_else(|| panic!("no record {name}"));
+            r["instances"][0]["attributes"]["weighted_routing_policy"][0]["weight"]
+                .as_u64()
+                .unwrap()
+        })
+    };
+    assert_eq!(weights(dir), [100, 0]);
+
+    // The next apply shifts again from the first step, and fails the same way.
+    let (ok, out) = apply(dir, &["-var", "k8s=1.32"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("10% of traffic on the green side"), "{out}");
+    assert!(out.contains("health gate failed at 50%"), "{out}");
+    assert_eq!(weights(dir), [100, 0]);
 }
 
 /// Starts `apply -var k8s=VERSION` with slow provider calls and kills it once a line
@@ -385,7 +452,7 @@ run "blue_green_to_1_32" {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("run \"blue_green_to_1_32\"... error"), "{out}");
     assert!(
-        out.contains("Health gate of blue_green \"main\" failed at 10%"),
+        out.contains("Health gate of blue_green \"main\" failed before any traffic moved"),
         "{out}"
     );
     assert_eq!(in_kitchen(dir), 0, "both sides torn down: {out}");

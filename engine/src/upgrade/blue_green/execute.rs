@@ -147,6 +147,28 @@ impl Executor<'_> {
             else {
                 return Ok(());
             };
+            if current == 0 {
+                // The gate holds before any traffic moves: a new side without ready
+                // capacity is caught while it still serves nothing.
+                if let Err(mut diags) = self.gate(layouts, i, run).await {
+                    let l = &layouts[i];
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "Health gate of blue_green \"{name}\" failed before any traffic moved"
+                        ))
+                        .with_span(l.bg.span)
+                        .with_detail(format!(
+                            "All traffic stays on the {live} side. The {new} side is kept for inspection. Fix it and run galley apply again, or set the version back to the {live} side's to abandon the upgrade.",
+                            live = l.live.as_str(),
+                            new = l.live.other().as_str(),
+                        )),
+                    );
+                    return Err(diags);
+                }
+                self.hooks.say(&format!(
+                    "blue_green.{name}: health gate passed before shifting traffic"
+                ));
+            }
             let steps: Vec<u8> = layouts[i].bg.steps.clone();
             for w in steps.into_iter().filter(|w| *w > 0 && *w >= current) {
                 self.shift(layouts, i, w, run).await?;
@@ -177,7 +199,7 @@ impl Executor<'_> {
                     diags.push(Diagnostic::error(format!(
                         "Health gate of blue_green \"{name}\" failed at {w}% of traffic"
                     )).with_span(l.bg.span).with_detail(format!(
-                        "All traffic is back on the {live} side ({record} weight 100, {copy} weight 0). The {new} side is kept for inspection. Run galley apply again to shift traffic again from the first step, or set the version back to {live}'s to abandon the upgrade.",
+                        "All traffic is back on the {live} side ({record} weight 100, {copy} weight 0). The {new} side is kept for inspection. Run galley apply again to shift traffic again from the first step, or set the version back to the {live} side's to abandon the upgrade.",
                         live = l.live.as_str(),
                         record = l.bg.record.resource,
                         copy = l.copy_of(&l.bg.record.resource),

@@ -120,7 +120,7 @@ pub fn plan(c: &Cluster, spec: &Spec, today: NaiveDate) -> Upgrade {
         None,
         DEPLOY_MINUTES,
         format!(
-            "deploy {} manifest(s) ({pods} pod(s)) to {} and wait until they are ready; every pod moves once",
+            "deploy {} manifest(s) ({pods} pod(s)) to {} and wait until they are ready; every pod moves once; the health gate must hold before any traffic moves",
             c.manifests.len(),
             spec.new_cluster
         ),
