@@ -555,3 +555,49 @@ fn human(d: Duration) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use super::{human, original_provider};
+    use crate::config::ProviderRef;
+    use crate::upgrade::blue_green::Side;
+
+    #[test]
+    fn a_copy_provider_in_state_is_pointed_back_at_the_configuration_it_was_copied_from() {
+        let copied: BTreeSet<ProviderRef> = [
+            ProviderRef {
+                name: "kubernetes".into(),
+                alias: None,
+            },
+            ProviderRef {
+                name: "helm".into(),
+                alias: Some("main".into()),
+            },
+        ]
+        .into();
+        let k8s = r#"provider["registry.terraform.io/hashicorp/kubernetes"]"#;
+        assert_eq!(
+            original_provider(&format!("{k8s}.kubernetes-green"), &copied, Side::Green),
+            k8s
+        );
+        let helm = r#"provider["registry.terraform.io/hashicorp/helm"]"#;
+        assert_eq!(
+            original_provider(&format!("{helm}.main-blue"), &copied, Side::Blue),
+            format!("{helm}.main")
+        );
+        // Providers that were not copied are left alone.
+        let aws = r#"provider["registry.terraform.io/hashicorp/aws"].west"#;
+        assert_eq!(original_provider(aws, &copied, Side::Green), aws);
+    }
+
+    #[test]
+    fn bake_times_read_as_written() {
+        assert_eq!(human(Duration::from_secs(600)), "10m");
+        assert_eq!(human(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(human(Duration::from_secs(45)), "45s");
+        assert_eq!(human(Duration::ZERO), "0s");
+    }
+}

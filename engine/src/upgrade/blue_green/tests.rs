@@ -364,3 +364,27 @@ fn an_unknown_target_version_is_refused() {
         check::CONTROL_PLANE_PATH
     );
 }
+
+#[test]
+fn progress_is_recorded_per_block_and_read_back() {
+    use super::execute::{destroying, record};
+    use super::{Phase, Side};
+    let (config, diags) = load(STACK);
+    assert!(!diags.has_errors());
+    let mut state = crate::state::State::default();
+    let mut layout = super::layouts(&config, &state).unwrap().remove(0);
+    layout.phase = Phase::Migrating { new_weight: 50 };
+    record(&mut state, &layout, None);
+    assert_eq!(destroying(&state, &layout.bg.name), None);
+    let again = super::layouts(&config, &state).unwrap().remove(0);
+    assert_eq!(again.phase, Phase::Migrating { new_weight: 50 });
+    assert_eq!(again.live, Side::Blue);
+    record(&mut state, &layout, Some(Side::Blue));
+    assert_eq!(destroying(&state, &layout.bg.name), Some(Side::Blue));
+    layout.live = Side::Green;
+    layout.phase = Phase::Steady;
+    record(&mut state, &layout, None);
+    let done = super::layouts(&config, &state).unwrap().remove(0);
+    assert_eq!((done.live, done.phase), (Side::Green, Phase::Steady));
+    assert_eq!(destroying(&state, &layout.bg.name), None);
+}
