@@ -194,6 +194,7 @@ fn blue_green_cost(c: &Cluster) -> Cost {
         control_plane_updates: 0,
         node_rollouts: c.node_groups.len() as u32,
         minutes: CREATE_CLUSTER_MINUTES + nodes + SHIFT_STEPS * BAKE_MINUTES,
+        downtime_minutes: 0,
     }
 }
 
@@ -741,6 +742,7 @@ mod tests {
                 control_plane_updates: 3,
                 node_rollouts: 3,
                 minutes: 3 * 10 + 3 * 15,
+                downtime_minutes: 0,
             }
         );
         // Blue/green: one new cluster, each group created once, 4 shifts baked 10 minutes.
@@ -752,6 +754,7 @@ mod tests {
                     control_plane_updates: 0,
                     node_rollouts: 1,
                     minutes: 15 + 15 + 40,
+                    downtime_minutes: 0,
                 }
             ))
         );

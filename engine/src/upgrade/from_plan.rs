@@ -1,7 +1,8 @@
 //! Finds the version upgrades in a plan: each EKS cluster whose `version` changes, with
 //! the node groups and add-ons that name it and the manifests applied to it (those of its
 //! side: through a provider configured from it), in place or blue/green as its
-//! `blue_green` block says.
+//! `blue_green` block says; each Aurora, MSK and ElastiCache version change (Aurora major
+//! versions blue/green when its `blue_green_update` block is enabled).
 
 use chrono::NaiveDate;
 
@@ -194,19 +195,35 @@ fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<U
             let group = text(&c.after, "db_cluster_parameter_group_name")
                 .filter(|g| !g.starts_with("default."));
             let family = group.and_then(|g| {
-                plan.changes
-                    .iter()
-                    .filter(|r| r.addr.resource.type_name == "aws_rds_cluster_parameter_group")
-                    .find(|r| text(&r.after, "name").as_deref() == Some(g.as_str()))
-                    .and_then(|r| text(&r.after, "family"))
+                parameter_group(plan, &g)
+                    .and_then(|r| string_attr(r, "family"))
+                    .map(str::to_string)
             });
-            Some(engines::aurora(
-                &address,
-                &engine,
-                &from,
-                &to,
-                allow,
-                family.as_deref(),
+            let blue_green = blue_green_update(&c.after).map(|switchover_timeout| {
+                let blue = text(&c.before, "db_cluster_parameter_group_name");
+                let logical_replication = match blue.as_deref() {
+                    Some(g) if g.starts_with("default.") => Some(false),
+                    Some(g) => parameter_group(plan, g).map(|r| {
+                        parameter(r, engines::LOGICAL_REPLICATION_PARAMETER).as_deref() == Some("1")
+                    }),
+                    None => None,
+                };
+                engines::AuroraBlueGreen {
+                    switchover_timeout,
+                    parameter_group: blue,
+                    logical_replication,
+                }
+            });
+            Some(engines::aurora_upgrade(
+                &engines::Aurora {
+                    address: &address,
+                    engine: &engine,
+                    from: &from,
+                    to: &to,
+                    allow_major: allow,
+                    parameter_group_family: family.as_deref(),
+                    blue_green,
+                },
                 today,
             ))
         }
@@ -240,6 +257,56 @@ fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<U
         }
         _ => None,
     }
+}
+
+/// The cluster parameter group named `name`, as this apply leaves it (else as it was).
+fn parameter_group<'a>(plan: &'a Plan, name: &str) -> Option<&'a Value> {
+    plan.changes
+        .iter()
+        .filter(|r| r.addr.resource.type_name == "aws_rds_cluster_parameter_group")
+        .filter(|r| r.deposed.is_none())
+        .find_map(|r| {
+            [&r.after, &r.before]
+                .into_iter()
+                .flatten()
+                .find(|v| string_attr(v, "name") == Some(name))
+        })
+}
+
+/// The value of parameter `name` in a parameter group's `parameter` blocks.
+fn parameter(group: &Value, name: &str) -> Option<String> {
+    let params = group.get_attr("parameter")?;
+    let (Value::Set(xs) | Value::List(xs)) = params.unmarked() else {
+        return None;
+    };
+    xs.iter()
+        .find(|p| string_attr(p, "name") == Some(name))
+        .and_then(|p| string_attr(p, "value"))
+        .map(str::to_string)
+}
+
+/// A known string attribute of an object.
+fn string_attr<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get_attr(name).and_then(|x| x.unmarked().as_str())
+}
+
+/// The switchover timeout of an enabled `blue_green_update` block (`aws_rds_cluster`),
+/// in seconds; `None` without one.
+fn blue_green_update(after: &Option<Value>) -> Option<u32> {
+    let block = after.as_ref()?.get_attr("blue_green_update")?;
+    let first = match block.unmarked() {
+        Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs.first()?.clone(),
+        Value::Object(_) => block.clone(),
+        _ => return None,
+    };
+    if first.get_attr("enabled")?.unmarked().as_bool() != Some(true) {
+        return None;
+    }
+    let timeout = match first.get_attr("switchover_timeout").map(Value::unmarked) {
+        Some(Value::Number(n)) if *n >= 0.0 => *n as u32,
+        _ => engines::DEFAULT_SWITCHOVER_TIMEOUT,
+    };
+    Some(timeout)
 }
 
 /// Known strings of a list attribute, through the first element of nested blocks
@@ -284,4 +351,129 @@ fn free_addresses(plan: &Plan, subnet_ids: &[String]) -> Option<u32> {
         total += number(&subnet.before, &["available_ip_address_count"])?;
     }
     Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upgrade::engines::{action, check};
+
+    fn change(addr: &str, action: Action, before: Value, after: Value) -> ResourceChange {
+        ResourceChange {
+            addr: addr.parse().unwrap(),
+            action,
+            provider: "provider[\"aws\"]".into(),
+            before: Some(before),
+            after: Some(after),
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: None,
+            importing: None,
+            deposed: None,
+        }
+    }
+
+    fn cluster(version: &str, group: &str, block: Value) -> Value {
+        Value::object([
+            ("engine", Value::string("aurora-postgresql")),
+            ("engine_version", Value::string(version)),
+            ("allow_major_version_upgrade", Value::Bool(true)),
+            ("db_cluster_parameter_group_name", Value::string(group)),
+            ("blue_green_update", block),
+        ])
+    }
+
+    fn group(name: &str, family: &str, params: &[(&str, &str)]) -> Value {
+        Value::object([
+            ("name", Value::string(name)),
+            ("family", Value::string(family)),
+            (
+                "parameter",
+                Value::set(
+                    params
+                        .iter()
+                        .map(|(n, v)| {
+                            Value::object([
+                                ("name", Value::string(*n)),
+                                ("value", Value::string(*v)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+
+    /// The upgrade of a cluster moving from 15.10 on `orders-pg15` (with `params`) to 16.8
+    /// on `orders-pg16`, with `block` as its `blue_green_update`.
+    fn upgrade_of(block: Value, params: &[(&str, &str)]) -> Upgrade {
+        let pg15 = group("orders-pg15", "aurora-postgresql15", params);
+        let pg16 = group("orders-pg16", "aurora-postgresql16", &[]);
+        let plan = Plan {
+            changes: vec![
+                change(
+                    "aws_rds_cluster.orders",
+                    Action::Update,
+                    cluster("15.10", "orders-pg15", block.clone()),
+                    cluster("16.8", "orders-pg16", block),
+                ),
+                change(
+                    "aws_rds_cluster_parameter_group.pg15",
+                    Action::NoOp,
+                    pg15.clone(),
+                    pg15,
+                ),
+                change(
+                    "aws_rds_cluster_parameter_group.pg16",
+                    Action::NoOp,
+                    pg16.clone(),
+                    pg16,
+                ),
+            ],
+            ..Plan::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let mut ups = upgrades(&plan, &crate::config::Config::default(), &[], today);
+        assert_eq!(ups.len(), 1);
+        ups.remove(0)
+    }
+
+    fn block(enabled: bool, timeout: Option<f64>) -> Value {
+        Value::List(vec![Value::object([
+            ("enabled", Value::Bool(enabled)),
+            (
+                "switchover_timeout",
+                timeout.map(Value::Number).unwrap_or_default(),
+            ),
+        ])])
+    }
+
+    #[test]
+    fn an_enabled_blue_green_update_block_makes_the_major_version_a_deployment() {
+        let logical = [("rds.logical_replication", "1")];
+        let up = upgrade_of(block(true, Some(900.0)), &logical);
+        let actions: Vec<_> = up.steps.iter().map(|s| s.action).collect();
+        assert_eq!(
+            actions,
+            [
+                action::BLUE_GREEN_DEPLOYMENT,
+                action::SWITCHOVER,
+                action::DELETE_BLUE
+            ]
+        );
+        assert!(up.steps[1].description.contains("900 s"));
+        assert_eq!(up.failures().count(), 0, "{:?}", up.checks);
+        // The blue group is the one before the change, read with its parameters.
+        let up = upgrade_of(block(true, None), &[("rds.logical_replication", "0")]);
+        let failed: Vec<_> = up.failures().map(|c| c.name).collect();
+        assert_eq!(failed, [check::LOGICAL_REPLICATION]);
+        assert!(up.steps[1].description.contains("300 s"), "the default");
+        // A disabled block or none: in place.
+        for b in [block(false, None), Value::List(Vec::new())] {
+            let up = upgrade_of(b, &logical);
+            assert_eq!(up.strategy, "in_place");
+            assert_eq!(up.steps[0].action, action::ENGINE_MAJOR);
+        }
+    }
 }

@@ -104,6 +104,9 @@ pub struct Cost {
     pub node_rollouts: u32,
     /// Estimated duration in minutes.
     pub minutes: u32,
+    /// Estimated minutes the service is unavailable (an Aurora cluster upgraded in place,
+    /// a blue/green switchover: 1, for "up to a minute"); 0 for rolling upgrades.
+    pub downtime_minutes: u32,
 }
 
 /// The upgrade of one resource from one version to another.
@@ -126,7 +129,7 @@ pub struct Upgrade {
     /// The cost of this strategy.
     pub cost: Cost,
     /// The cost of the other strategy, where one is possible (EKS: blue/green next to in
-    /// place), so the two can be compared.
+    /// place; Aurora blue/green: in place next to it), so the two can be compared.
     pub alternative: Option<(&'static str, Cost)>,
 }
 
@@ -195,16 +198,20 @@ impl Upgrade {
             ));
         }
         out.push_str(&format!(
-            "    cost: {} control-plane update(s), {} node rollout(s), about {} minutes\n",
-            self.cost.control_plane_updates, self.cost.node_rollouts, self.cost.minutes
+            "    cost: {} control-plane update(s), {} node rollout(s), about {} minutes{}\n",
+            self.cost.control_plane_updates,
+            self.cost.node_rollouts,
+            self.cost.minutes,
+            downtime_label(self.cost.downtime_minutes)
         ));
         if let Some((strategy, c)) = &self.alternative {
             out.push_str(&format!(
-                "    {} instead: {} control-plane update(s), {} node rollout(s), about {} minutes\n",
+                "    {} instead: {} control-plane update(s), {} node rollout(s), about {} minutes{}\n",
                 strategy_label(strategy),
                 c.control_plane_updates,
                 c.node_rollouts,
-                c.minutes
+                c.minutes,
+                downtime_label(c.downtime_minutes)
             ));
         }
         out
@@ -220,10 +227,20 @@ fn strategy_label(strategy: &str) -> &str {
     }
 }
 
+/// `, downtime about 30 minutes`; nothing without downtime.
+fn downtime_label(minutes: u32) -> String {
+    match minutes {
+        0 => String::new(),
+        1 => ", downtime up to a minute".to_string(),
+        m => format!(", downtime about {m} minutes"),
+    }
+}
+
 fn cost_json(c: &Cost) -> serde_json::Value {
     serde_json::json!({
         "control_plane_updates": c.control_plane_updates,
         "node_rollouts": c.node_rollouts,
         "estimated_minutes": c.minutes,
+        "estimated_downtime_minutes": c.downtime_minutes,
     })
 }

@@ -56,12 +56,18 @@ impl Walk {
             let attr = match step.action {
                 action::CONTROL_PLANE | action::NODE_GROUP => "version",
                 action::ADDON => "addon_version",
-                engines::action::ENGINE_MINOR | engines::action::ENGINE_MAJOR => {
+                // A blue/green deployment is one modification of the cluster, which the
+                // provider carries out as a deployment, switchover and clean-up (the
+                // `switchover` and `delete_blue` steps that follow have nothing left to do).
+                engines::action::ENGINE_MINOR
+                | engines::action::ENGINE_MAJOR
+                | engines::action::BLUE_GREEN_DEPLOYMENT => {
                     carry(
                         &[
                             "allow_major_version_upgrade",
                             "db_cluster_parameter_group_name",
                             "apply_immediately",
+                            "blue_green_update",
                         ],
                         &mut sets,
                     );

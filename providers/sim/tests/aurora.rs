@@ -450,3 +450,242 @@ async fn a_modification_while_another_is_in_progress_is_refused() {
         "{msg}"
     );
 }
+
+fn blue_green(timeout: Option<f64>) -> (&'static str, Value) {
+    let mut block = vec![("enabled", Value::Bool(true))];
+    if let Some(t) = timeout {
+        block.push(("switchover_timeout", Value::Number(t)));
+    }
+    ("blue_green_update", Value::List(vec![obj(&block)]))
+}
+
+fn logical_group(name: &str, family: &str, value: &str) -> Value {
+    obj(&[
+        ("name", s(name)),
+        ("family", s(family)),
+        (
+            "parameter",
+            Value::set(vec![obj(&[
+                ("name", s("rds.logical_replication")),
+                ("value", s(value)),
+                ("apply_method", s("pending-reboot")),
+            ])]),
+        ),
+    ])
+}
+
+/// A cluster of `version` on parameter group `group`, upgraded by blue/green deployments.
+fn bg_cluster(version: &str, group: &str) -> Value {
+    cluster(
+        version,
+        &[
+            ("db_cluster_parameter_group_name", s(group)),
+            ("allow_major_version_upgrade", Value::Bool(true)),
+            ("apply_immediately", Value::Bool(false)),
+            blue_green(None),
+        ],
+    )
+}
+
+/// Green copy 15 min + its major upgrade 30 min + catching up 5 min + switchover 30 s +
+/// deleting the old cluster 5 min.
+const BLUE_GREEN_TAKES: Duration = Duration::from_secs(900 + 1800 + 300 + 30 + 300);
+
+#[tokio::test]
+async fn a_major_upgrade_with_blue_green_update_switches_over_and_keeps_the_endpoints() {
+    let sim = rds_sim();
+    let p = aws(&sim.factory);
+    for (name, family) in [
+        ("pg15", "aurora-postgresql15"),
+        ("pg16", "aurora-postgresql16"),
+    ] {
+        create(
+            &p,
+            "aws_rds_cluster_parameter_group",
+            logical_group(name, family, "1"),
+        )
+        .await
+        .unwrap();
+    }
+    let blue = create(&p, "aws_rds_cluster", bg_cluster("15.10", "pg15"))
+        .await
+        .unwrap();
+    create(&p, "aws_rds_cluster_instance", instance("orders-1", &[]))
+        .await
+        .unwrap();
+    // The family rule is the in-place one.
+    let (code_, msg) =
+        message(update(&p, "aws_rds_cluster", &blue, bg_cluster("16.8", "pg15")).await);
+    assert_eq!(code_, "InvalidParameterCombination");
+    assert!(
+        msg.contains("needs a DB cluster parameter group of family aurora-postgresql16"),
+        "{msg}"
+    );
+    let before = sim.factory.virtual_elapsed();
+    let (_, green) = update(&p, "aws_rds_cluster", &blue, bg_cluster("16.8", "pg16"))
+        .await
+        .unwrap();
+    // At once, although apply_immediately is false: the deployment is the update.
+    assert_eq!(str_of(&green, "engine_version_actual"), "16.8");
+    assert_eq!(sim.factory.virtual_elapsed() - before, BLUE_GREEN_TAKES);
+    for same in [
+        "id",
+        "cluster_identifier",
+        "arn",
+        "endpoint",
+        "reader_endpoint",
+        "port",
+    ] {
+        assert_eq!(attr(&green, same), attr(&blue, same), "{same}");
+    }
+    let i = p
+        .import("aws_rds_cluster_instance", "orders-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        str_of(&i, "engine_version"),
+        "16.8",
+        "the instances are green"
+    );
+    // The old cluster RDS kept as orders-old1 is deleted by the same update.
+    assert!(p.import("aws_rds_cluster", "orders-old1").await.is_err());
+    let clusters = sim
+        .factory
+        .inventory()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.type_name == "aws_rds_cluster")
+        .count();
+    assert_eq!(clusters, 1);
+}
+
+#[tokio::test]
+async fn a_postgresql_deployment_needs_logical_replication_in_the_blue_parameter_group() {
+    let sim = rds_sim();
+    let p = aws(&sim.factory);
+    create(
+        &p,
+        "aws_rds_cluster_parameter_group",
+        logical_group("pg15", "aurora-postgresql15", "0"),
+    )
+    .await
+    .unwrap();
+    create(
+        &p,
+        "aws_rds_cluster_parameter_group",
+        logical_group("pg16", "aurora-postgresql16", "1"),
+    )
+    .await
+    .unwrap();
+    let blue = create(&p, "aws_rds_cluster", bg_cluster("15.10", "pg15"))
+        .await
+        .unwrap();
+    let before = sim.factory.virtual_elapsed();
+    let (code_, msg) =
+        message(update(&p, "aws_rds_cluster", &blue, bg_cluster("16.8", "pg16")).await);
+    assert_eq!(code_, "SourceClusterNotSupportedFault");
+    assert!(
+        msg.contains(
+            "the DB cluster parameter group pg15 does not set rds.logical_replication = 1"
+        ),
+        "{msg}"
+    );
+    assert_eq!(
+        sim.factory.virtual_elapsed(),
+        before,
+        "refused, nothing done"
+    );
+    let c = p.read("aws_rds_cluster", &blue).await.unwrap().unwrap();
+    assert_eq!(str_of(&c, "engine_version_actual"), "15.10");
+    // A default group never has it; that is known at plan.
+    let default = create(
+        &p,
+        "aws_rds_cluster",
+        obj(&[
+            ("cluster_identifier", s("reports")),
+            ("engine", s("aurora-postgresql")),
+            ("engine_version", s("15.10")),
+            blue_green(None),
+        ]),
+    )
+    .await
+    .unwrap();
+    let upgraded = obj(&[
+        ("cluster_identifier", s("reports")),
+        ("engine", s("aurora-postgresql")),
+        ("engine_version", s("16.8")),
+        ("allow_major_version_upgrade", Value::Bool(true)),
+        blue_green(None),
+    ]);
+    let (code_, msg) = message(
+        plan(&p, "aws_rds_cluster", Some(&default), &upgraded)
+            .await
+            .map(|r| r.planned),
+    );
+    assert_eq!(code_, "SourceClusterNotSupportedFault");
+    assert!(
+        msg.contains("default DB cluster parameter group default.aurora-postgresql15"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn aurora_mysql_2_to_3_by_blue_green_and_minor_versions_stay_in_place() {
+    let sim = rds_sim();
+    let p = aws(&sim.factory);
+    let mysql = |v: &str| {
+        obj(&[
+            ("cluster_identifier", s("legacy")),
+            ("engine", s("aurora-mysql")),
+            ("engine_version", s(v)),
+            ("allow_major_version_upgrade", Value::Bool(true)),
+            ("apply_immediately", Value::Bool(true)),
+            blue_green(Some(600.0)),
+        ])
+    };
+    let c = create(&p, "aws_rds_cluster", mysql("5.7.mysql_aurora.2.12.4"))
+        .await
+        .unwrap();
+    let before = sim.factory.virtual_elapsed();
+    let (_, c) = update(&p, "aws_rds_cluster", &c, mysql("8.0.mysql_aurora.3.09.0"))
+        .await
+        .unwrap();
+    assert_eq!(sim.factory.virtual_elapsed() - before, BLUE_GREEN_TAKES);
+    assert_eq!(
+        str_of(&c, "engine_version_actual"),
+        "8.0.mysql_aurora.3.09.0"
+    );
+    let before = sim.factory.virtual_elapsed();
+    update(&p, "aws_rds_cluster", &c, mysql("8.0.mysql_aurora.3.10.0"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.factory.virtual_elapsed() - before,
+        Duration::from_secs(600),
+        "a minor version in place"
+    );
+}
+
+#[tokio::test]
+async fn the_switchover_timeout_is_30_to_3600_seconds() {
+    let sim = rds_sim();
+    let p = aws(&sim.factory);
+    for (timeout, ok) in [
+        (10.0, false),
+        (30.0, true),
+        (3600.0, true),
+        (3601.0, false),
+        (45.5, false),
+    ] {
+        let cfg = cluster("16.8", &[blue_green(Some(timeout))]);
+        let r = plan(&p, "aws_rds_cluster", None, &cfg).await;
+        match ok {
+            true => assert!(r.is_ok(), "{timeout}: {r:?}"),
+            false => {
+                let (code_, msg) = message(r.map(|r| r.planned));
+                assert_eq!(code_, "InvalidParameterValue", "{timeout}");
+                assert!(msg.contains("from 30 to 3600"), "{msg}");
+            }
+        }
+    }
+}

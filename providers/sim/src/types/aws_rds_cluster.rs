@@ -12,7 +12,10 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDateTime, NaiveTime, Weekday};
 use engine::catalog::{self, AuroraCatalog};
 use engine::provider::Schema;
-use engine::provider::{Attribute, ProviderError};
+use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError};
+use engine::upgrade::engines::{
+    DEFAULT_SWITCHOVER_TIMEOUT, LOGICAL_REPLICATION_PARAMETER, SWITCHOVER_TIMEOUTS,
+};
 use engine::value::Value;
 
 use super::aws::{arn, tags_all, with_tags};
@@ -20,7 +23,7 @@ use super::aws_rds_cluster_parameter_group as pg;
 use super::{boolean, computed_string, number, string, string_set};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx, UpdateCtx};
-use crate::shape::{attr, fill, set_attr, str_attr};
+use crate::shape::{attr, fill, set_attr, str_attr, values_at};
 use crate::world::{Pending, World};
 
 /// The type name.
@@ -35,6 +38,15 @@ const MINOR_UPGRADE: Duration = Duration::from_secs(600);
 const MAJOR_UPGRADE: Duration = Duration::from_secs(1800);
 /// Any other modification, or one recorded as pending.
 const MODIFY: Duration = Duration::from_secs(60);
+/// Blue/green: the green copy created (storage cloned, instances started) before it is
+/// upgraded like a cluster in place ([`MAJOR_UPGRADE`]), while blue serves.
+const GREEN_COPY: Duration = Duration::from_secs(900);
+/// Blue/green: replication catching up with the writes made meanwhile.
+const GREEN_SYNC: Duration = Duration::from_secs(300);
+/// Blue/green: the switchover, within every valid timeout (RDS: usually under a minute).
+const SWITCHOVER: Duration = Duration::from_secs(30);
+/// Blue/green: deleting the old cluster and its instances after the switchover.
+const DELETE_BLUE: Duration = Duration::from_secs(300);
 
 /// The `aws_rds_cluster` type; its id is its `cluster_identifier`.
 pub fn resource() -> ResourceType {
@@ -73,7 +85,19 @@ pub fn resource() -> ResourceType {
             .attr("reader_endpoint", computed_string())
             .attr("cluster_resource_id", computed_string())
             .attr("hosted_zone_id", computed_string())
-            .attr("cluster_members", Attribute::computed(string_set())),
+            .attr("cluster_members", Attribute::computed(string_set()))
+            .block(
+                "blue_green_update",
+                NestedBlock {
+                    nesting: Nesting::List,
+                    min_items: 0,
+                    max_items: 1,
+                    force_new: false,
+                    schema: Schema::default()
+                        .attr("enabled", opt(boolean()))
+                        .attr("switchover_timeout", opt(number())),
+                },
+            ),
     );
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
@@ -101,6 +125,8 @@ pub fn resource() -> ResourceType {
         .rule(major_upgrade_is_allowed)
         .rule(cluster_parameter_group_suits_the_version)
         .rule(custom_instance_parameter_groups_are_replaced)
+        .rule(switchover_timeout_is_valid)
+        .rule(blue_green_replicates_logically)
         .on_create(fill_computed)
         .on_update(upgrade_now_or_at_the_window)
         .update_timing(upgrade_time)
@@ -304,6 +330,93 @@ fn custom_instance_parameter_groups_are_replaced(ctx: &RuleCtx) -> Result<(), Pr
     }
 }
 
+/// The switchover timeout of an enabled `blue_green_update` block, in seconds (the
+/// configured one may be out of range: [`switchover_timeout_is_valid`] says so).
+fn blue_green_update(obj: &Value) -> Option<f64> {
+    let block = attr(obj, "blue_green_update");
+    let first = block.as_seq().and_then(<[Value]>::first)?;
+    if attr(first, "enabled").as_bool() != Some(true) {
+        return None;
+    }
+    Some(match attr(first, "switchover_timeout") {
+        Value::Number(n) => *n,
+        _ => f64::from(DEFAULT_SWITCHOVER_TIMEOUT),
+    })
+}
+
+/// Whether changing `prior` into `obj` is a blue/green deployment: a major version change
+/// of a cluster with `blue_green_update` enabled.
+fn by_blue_green(prior: &Value, obj: &Value) -> bool {
+    let (Some((_, cat)), Some(old), Some(new)) = (
+        engine_of(obj),
+        str_attr(prior, "engine_version"),
+        str_attr(obj, "engine_version"),
+    ) else {
+        return false;
+    };
+    blue_green_update(obj).is_some() && old != new && cat.is_major_upgrade(old, new)
+}
+
+fn switchover_timeout_is_valid(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    match blue_green_update(ctx.obj) {
+        Some(t)
+            if t.fract() != 0.0
+                || !SWITCHOVER_TIMEOUTS.contains(&(t.clamp(0.0, f64::from(u32::MAX)) as u32)) =>
+        {
+            Err(api_error(
+                "InvalidParameterValue",
+                format!(
+                    "The switchover timeout {t} is not valid: it must be a whole number of seconds from {} to {}",
+                    SWITCHOVER_TIMEOUTS.start(),
+                    SWITCHOVER_TIMEOUTS.end()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Aurora PostgreSQL keeps the green copy in sync by logical replication, which the blue
+/// cluster's parameter group must turn on. A default group never does; a custom one is
+/// judged at apply, as the same apply may add the parameter to it first.
+fn blue_green_replicates_logically(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    let Some(prior) = ctx.prior else {
+        return Ok(());
+    };
+    if !by_blue_green(prior, ctx.obj) || str_attr(ctx.obj, "engine") != Some("aurora-postgresql") {
+        return Ok(());
+    }
+    let Some(name) = str_attr(prior, "db_cluster_parameter_group_name") else {
+        return Ok(());
+    };
+    let p = LOGICAL_REPLICATION_PARAMETER;
+    let refused = |why: String| {
+        Err(api_error(
+            "SourceClusterNotSupportedFault",
+            format!("A blue/green deployment of an Aurora PostgreSQL DB cluster needs logical replication: {why}"),
+        ))
+    };
+    if name.starts_with("default.") {
+        return refused(format!(
+            "the default DB cluster parameter group {name} has {p} = 0; use a custom one with {p} = 1"
+        ));
+    }
+    if ctx.phase != Phase::Apply {
+        return Ok(());
+    }
+    let on = ctx.world.get(pg::TYPE, name).is_some_and(|g| {
+        values_at(g, &["parameter"])
+            .into_iter()
+            .any(|x| str_attr(x, "name") == Some(p) && str_attr(x, "value") == Some("1"))
+    });
+    if on {
+        return Ok(());
+    }
+    refused(format!(
+        "the DB cluster parameter group {name} does not set {p} = 1"
+    ))
+}
+
 /// The newest version of the newest major in standard support on `today`: RDS's default.
 fn default_version(cat: &AuroraCatalog, today: chrono::NaiveDate) -> Option<&str> {
     let major = cat
@@ -409,8 +522,15 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
 }
 
 /// `apply_immediately = true` upgrades now; otherwise the running version stays until the
-/// next maintenance window.
+/// next maintenance window. A blue/green deployment is carried out now, whatever
+/// `apply_immediately` says (as the AWS provider's `blue_green_update` does).
 fn upgrade_now_or_at_the_window(ctx: &mut UpdateCtx) -> Result<(), ProviderError> {
+    if by_blue_green(ctx.prior, ctx.obj) {
+        // After the switchover the green cluster has the blue one's identifier and
+        // endpoints, so the object is the same but for its version; the old cluster
+        // (`NAME-old1`) is deleted within this same update.
+        return Ok(());
+    }
     let (Some(old), Some(new)) = (
         str_attr(ctx.prior, "engine_version").map(str::to_string),
         str_attr(ctx.obj, "engine_version").map(str::to_string),
@@ -443,6 +563,9 @@ fn upgrade_time(prior: &Value, planned: &Value) -> Duration {
     ) else {
         return MODIFY;
     };
+    if by_blue_green(prior, planned) {
+        return GREEN_COPY + MAJOR_UPGRADE + GREEN_SYNC + SWITCHOVER + DELETE_BLUE;
+    }
     if old == new || attr(planned, "apply_immediately").as_bool() != Some(true) {
         return MODIFY;
     }
