@@ -1,13 +1,14 @@
 //! Finds the version upgrades in a plan: each EKS cluster whose `version` changes, with
 //! the node groups and add-ons that name it and the manifests applied to it (those of its
-//! side: through a provider configured from it), in place or blue/green as its
-//! `blue_green` block says.
+//! side: through a provider configured from it) or named in its `kubernetes_manifests`
+//! blocks, in place or blue/green as its `blue_green` block says.
 
 use chrono::NaiveDate;
 
 use super::blue_green::{self, Layout};
 use super::eks::{self, Addon, Cluster, Manifest, NodeGroup};
 use super::engines;
+use super::manifest_files::{self, ManifestFiles};
 use super::steps::Upgrade;
 use crate::catalog::CacheEngine;
 use crate::plan::{Action, Plan, ResourceChange};
@@ -86,6 +87,7 @@ pub fn upgrades(
             node_groups,
             addons,
             manifests: manifests(plan, config, c),
+            files: manifest_files(config, c),
             free_addresses: free_addresses(plan, &strings(&c.after, &["vpc_config", "subnet_ids"])),
         };
         let bg = layouts
@@ -102,14 +104,7 @@ pub fn upgrades(
 /// The `kubernetes_manifest` changes of the cluster's side: served by a provider
 /// configuration built from the cluster (or from what depends on it).
 fn manifests(plan: &Plan, config: &crate::config::Config, c: &ResourceChange) -> Vec<Manifest> {
-    let Some(module) = config.descendant(
-        &c.addr
-            .module
-            .0
-            .iter()
-            .map(|s| s.name.clone())
-            .collect::<Vec<_>>(),
-    ) else {
+    let Some(module) = module_of(config, c) else {
         return Vec::new();
     };
     let side = blue_green::members::dependents(&module.module, &c.addr.resource);
@@ -148,6 +143,42 @@ fn manifests(plan: &Plan, config: &crate::config::Config, c: &ResourceChange) ->
             })
         })
         .collect()
+}
+
+/// The configuration of the module `c` is in.
+fn module_of<'a>(
+    config: &'a crate::config::Config,
+    c: &ResourceChange,
+) -> Option<&'a crate::config::Config> {
+    config.descendant(
+        &c.addr
+            .module
+            .0
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The objects of the YAML files that the `kubernetes_manifests` blocks of the cluster's
+/// module name for it, paths relative to that module's directory.
+fn manifest_files(config: &crate::config::Config, c: &ResourceChange) -> ManifestFiles {
+    let mut out = ManifestFiles::default();
+    let Some(module) = module_of(config, c) else {
+        return out;
+    };
+    for km in module
+        .module
+        .kubernetes_manifests
+        .values()
+        .filter(|k| k.cluster.resource == c.addr.resource)
+    {
+        let paths: Vec<String> = km.paths.iter().map(|p| p.path.clone()).collect();
+        let files = manifest_files::read(&module.module.dir, &paths);
+        out.objects.extend(files.objects);
+        out.errors.extend(files.errors);
+    }
+    out
 }
 
 /// A known string attribute.
