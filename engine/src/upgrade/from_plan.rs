@@ -316,3 +316,96 @@ fn free_addresses(plan: &Plan, subnet_ids: &[String]) -> Option<u32> {
     }
     Some(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::SourceMap;
+    use crate::plan::Plan;
+    use crate::upgrade::steps::{check, Outcome};
+
+    const MAIN: &str = r#"
+resource "aws_eks_cluster" "main" {
+  name    = "accounts"
+  version = "1.26"
+}
+
+resource "aws_eks_cluster" "other" {
+  name    = "other"
+  version = "1.26"
+}
+
+kubernetes_manifests "app" {
+  cluster = aws_eks_cluster.main
+  paths   = ["k8s/", "missing/"]
+}
+"#;
+
+    /// The update of cluster `name` from 1.24 to 1.26.
+    fn update(name: &str) -> ResourceChange {
+        let version = |v: &str| {
+            Some(Value::object([
+                ("name", Value::string(name)),
+                ("version", Value::string(v)),
+            ]))
+        };
+        ResourceChange {
+            addr: format!("aws_eks_cluster.{name}").parse().unwrap(),
+            action: Action::Update,
+            provider: "provider[\"aws\"]".into(),
+            before: version("1.24"),
+            after: version("1.26"),
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: None,
+            importing: None,
+            deposed: None,
+        }
+    }
+
+    #[test]
+    fn yaml_files_named_for_a_cluster_feed_its_removed_apis_check() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), MAIN).unwrap();
+        std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+        std::fs::write(
+            dir.path().join("k8s/app.yaml"),
+            "apiVersion: apps/v1\nkind: Deployment\n---\n# the nightly job\napiVersion: batch/v1beta1\nkind: CronJob\n",
+        )
+        .unwrap();
+        let sources = SourceMap::new();
+        let (config, diags) = crate::config::load_config(dir.path(), &sources);
+        assert!(!diags.has_errors(), "{}", diags.render(&sources));
+        let plan = Plan {
+            changes: vec![update("main"), update("other")],
+            ..Plan::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let ups = upgrades(&plan, &config, &[], today);
+        let removed = |address: &str| {
+            ups.iter()
+                .find(|u| u.address == address)
+                .and_then(|u| u.checks.iter().find(|c| c.name == check::REMOVED_APIS))
+                .cloned()
+                .unwrap()
+        };
+        let main = removed("aws_eks_cluster.main");
+        assert_eq!(main.status, Outcome::Fail);
+        assert!(
+            main.message.contains(
+                "k8s/app.yaml:5 uses batch/v1beta1 CronJob, which Kubernetes 1.25 no longer serves (removed in 1.25); use batch/v1"
+            ),
+            "{}",
+            main.message
+        );
+        assert!(!main.message.contains("Deployment"), "{}", main.message);
+        assert!(
+            main.message.contains("cannot read ") && main.message.contains("missing"),
+            "{}",
+            main.message
+        );
+        // The block names only `main`: the other cluster's check does not read the files.
+        assert_eq!(removed("aws_eks_cluster.other").status, Outcome::Pass);
+    }
+}

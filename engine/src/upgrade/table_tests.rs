@@ -165,11 +165,14 @@ fn replay_against_eks(c: &Cluster, up: &Upgrade) {
     );
 }
 
+/// (from, to, node groups, add-ons, expected).
+type EksRow = (&'static str, &'static str, Vec<NodeGroup>, Vec<Addon>, Want);
+
 #[test]
 fn eks_in_place_steps_follow_what_eks_requires() {
     use Want::*;
     let follows = || group("a", None, None);
-    let table: Vec<(&str, &str, Vec<NodeGroup>, Vec<Addon>, Want)> = vec![
+    let table: Vec<EksRow> = vec![
         // One minor: the control plane, then the nodes (1.29 is in extended support on
         // 2026-02-01: a warning, not a refusal).
         (
@@ -476,11 +479,20 @@ fn yaml_objects_are_judged_at_every_minor_on_the_way() {
 // ---------------------------------------------------------------------------------------
 // Aurora
 
+/// (engine, from, to, allow_major_version_upgrade, cluster parameter group family, expected).
+type AuroraRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    Option<&'static str>,
+    Want,
+);
+
 #[test]
 fn aurora_steps_follow_valid_upgrade_targets() {
     use Want::*;
-    // (engine, from, to, allow_major_version_upgrade, cluster parameter group family, want)
-    let table: Vec<(&str, &str, &str, bool, Option<&str>, Want)> = vec![
+    let table: Vec<AuroraRow> = vec![
         // Minor versions in place.
         ("aurora-postgresql", "15.10", "15.12", false, None, Steps("engine_minor:15.12")),
         ("aurora-postgresql", "16.6", "16.10", false, Some("aurora-postgresql16"), Steps("engine_minor:16.10")),
@@ -703,11 +715,18 @@ fn msk_takes_the_shortest_chain_when_no_direct_target_exists() {
 // ---------------------------------------------------------------------------------------
 // ElastiCache
 
+/// (from, to, expected).
+type CacheRow = (
+    (CacheEngine, &'static str),
+    (CacheEngine, &'static str),
+    Want,
+);
+
 #[test]
 fn elasticache_steps_follow_valid_paths_and_may_become_valkey() {
     use CacheEngine::{Redis, Valkey};
     use Want::*;
-    let table: Vec<((CacheEngine, &str), (CacheEngine, &str), Want)> = vec![
+    let table: Vec<CacheRow> = vec![
         (
             (Redis, "6.2"),
             (Redis, "7.1"),
