@@ -59,7 +59,9 @@ pub fn upgrades(
             .map(|r| NodeGroup {
                 address: r.addr.to_string(),
                 current: text(&r.before, "version"),
-                desired: text(&r.after, "version"),
+                desired: sets_version(config, r)
+                    .then(|| text(&r.after, "version"))
+                    .flatten(),
                 nodes: number(&r.after, &["scaling_config", "desired_size"]).unwrap_or(1),
                 max_unavailable: number(&r.after, &["update_config", "max_unavailable"])
                     .unwrap_or(1),
@@ -158,6 +160,15 @@ fn module_of<'a>(
             .map(|s| s.name.clone())
             .collect::<Vec<_>>(),
     )
+}
+
+/// True unless the configuration of node group `r` leaves `version` out. Without it the
+/// planned value is the prior one (the attribute is computed), which would read as a group
+/// pinned where it stands; such a group follows the control plane instead.
+fn sets_version(config: &crate::config::Config, r: &ResourceChange) -> bool {
+    module_of(config, r)
+        .and_then(|m| m.module.resources.get(&r.addr.resource))
+        .is_none_or(|rb| rb.body.body.get_attribute("version").is_some())
 }
 
 /// The objects of the YAML files that the `kubernetes_manifests` blocks of the cluster's
@@ -362,6 +373,76 @@ kubernetes_manifests "app" {
             importing: None,
             deposed: None,
         }
+    }
+
+    #[test]
+    fn a_node_group_without_version_follows_the_control_plane() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = r#"
+resource "aws_eks_cluster" "main" {
+  name    = "accounts"
+  version = "1.26"
+}
+
+resource "aws_eks_node_group" "follows" {
+  cluster_name = aws_eks_cluster.main.name
+}
+
+resource "aws_eks_node_group" "pinned" {
+  cluster_name = aws_eks_cluster.main.name
+  version      = "1.24"
+}
+"#;
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        let sources = SourceMap::new();
+        let (config, diags) = crate::config::load_config(dir.path(), &sources);
+        assert!(!diags.has_errors(), "{}", diags.render(&sources));
+        // Both groups keep their prior version in the plan: it is a computed attribute.
+        let group = |name: &str| {
+            let v = Value::object([
+                ("cluster_name", Value::string("main")),
+                ("version", Value::string("1.24")),
+            ]);
+            ResourceChange {
+                addr: format!("aws_eks_node_group.{name}").parse().unwrap(),
+                action: Action::NoOp,
+                before: Some(v.clone()),
+                after: Some(v),
+                ..update("main")
+            }
+        };
+        let plan = Plan {
+            changes: vec![update("main"), group("follows"), group("pinned")],
+            ..Plan::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let up = &upgrades(&plan, &config, &[], today)[0];
+        let rolled: Vec<(&str, Option<&str>)> = up
+            .steps
+            .iter()
+            .filter(|s| s.action == "node_group")
+            .map(|s| (s.address.as_str(), s.target.as_deref()))
+            .collect();
+        assert_eq!(
+            rolled,
+            [
+                ("aws_eks_node_group.follows", Some("1.25")),
+                ("aws_eks_node_group.follows", Some("1.26")),
+            ]
+        );
+        let skew = up
+            .checks
+            .iter()
+            .find(|c| c.name == check::VERSION_SKEW)
+            .unwrap();
+        assert_eq!(skew.status, Outcome::Fail, "{}", skew.message);
+        assert!(
+            skew.message
+                .contains("aws_eks_node_group.pinned stays at 1.24"),
+            "{}",
+            skew.message
+        );
+        assert!(!skew.message.contains("follows"), "{}", skew.message);
     }
 
     #[test]
