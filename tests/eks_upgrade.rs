@@ -300,3 +300,58 @@ fn a_saved_plan_runs_its_upgrade_steps_too() {
     assert_eq!(world_versions(dir, "aws_eks_cluster"), ["1.33"]);
     assert_eq!(world_versions(dir, "aws_eks_node_group"), ["1.33"]);
 }
+
+#[test]
+fn plan_fails_removed_apis_naming_the_yaml_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), CONFIG).unwrap();
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "k8s=1.31"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Kubernetes YAML applied outside galley, named for the cluster.
+    std::fs::create_dir_all(dir.join("k8s/jobs")).unwrap();
+    std::fs::write(
+        dir.join("k8s/web.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\napiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: web\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("k8s/jobs/flow.yml"),
+        "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\n",
+    )
+    .unwrap();
+    let with_block = format!(
+        "{CONFIG}\nkubernetes_manifests \"app\" {{\n  cluster = aws_eks_cluster.main\n  paths   = [\"k8s/\"]\n}}\n"
+    );
+    std::fs::write(dir.join("main.tf"), &with_block).unwrap();
+    let o = galley(dir, &["validate"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = galley(dir, &["--sim", "plan", "-var", "k8s=1.32"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("upgrade check removed_apis failed"), "{err}");
+    assert!(
+        err.contains("k8s/web.yaml:6 uses extensions/v1beta1 Deployment, which Kubernetes 1.32 no longer serves (removed in 1.16); use apps/v1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("k8s/jobs/flow.yml:1 uses flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema, which Kubernetes 1.32 no longer serves"),
+        "{err}"
+    );
+
+    // A directory that is not there is an error naming it.
+    std::fs::write(
+        dir.join("main.tf"),
+        with_block.replace("\"k8s/\"", "\"manifests/\""),
+    )
+    .unwrap();
+    let o = galley(dir, &["--sim", "plan", "-var", "k8s=1.32"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot read manifests/"), "{err}");
+}

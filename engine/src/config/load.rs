@@ -221,6 +221,7 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
             Err(e) => diags.push(parse_error(file, &text, &e)),
         }
     }
+    super::kubernetes_manifests::check_clusters(&module, &mut diags);
     (module, diags)
 }
 
@@ -256,18 +257,20 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .unwrap_or(start + line_end)
 }
 
-struct Loader<'a> {
+/// Reads the blocks of one file into a module (the `kubernetes_manifests` block is read
+/// in its own module, through the same helpers).
+pub(super) struct Loader<'a> {
     file: FileId,
-    text: &'a str,
+    pub(super) text: &'a str,
     diags: &'a mut Diagnostics,
 }
 
 impl Loader<'_> {
-    fn span(&self, s: Option<std::ops::Range<usize>>) -> Option<Span> {
+    pub(super) fn span(&self, s: Option<std::ops::Range<usize>>) -> Option<Span> {
         s.map(|r| Span::new(self.file, r))
     }
 
-    fn header(&self, b: &Block) -> Option<Span> {
+    pub(super) fn header(&self, b: &Block) -> Option<Span> {
         let start = b.ident.span()?.start;
         let end = b
             .labels
@@ -285,7 +288,7 @@ impl Loader<'_> {
         }
     }
 
-    fn err(&mut self, summary: &str, span: Option<Span>, detail: String) {
+    pub(super) fn err(&mut self, summary: &str, span: Option<Span>, detail: String) {
         self.diags.push(
             Diagnostic::error(summary)
                 .with_span(span)
@@ -293,7 +296,7 @@ impl Loader<'_> {
         );
     }
 
-    fn labels(&mut self, b: &Block, n: usize) -> Option<Vec<String>> {
+    pub(super) fn labels(&mut self, b: &Block, n: usize) -> Option<Vec<String>> {
         if b.labels.len() != n {
             let what = b.ident.as_str().to_string();
             let span = self.header(b);
@@ -343,6 +346,7 @@ impl Loader<'_> {
             "moved" => self.moved(b, m),
             "import" => self.import(b, m),
             "blue_green" => self.blue_green(b, m),
+            "kubernetes_manifests" => self.kubernetes_manifests(b, m),
             "check" | "removed" => {}
             other => {
                 let span = self.span(b.ident.span());
@@ -1062,7 +1066,7 @@ impl Loader<'_> {
         }
     }
 
-    fn unexpected_arg(&mut self, name: &str, span: Option<std::ops::Range<usize>>) {
+    pub(super) fn unexpected_arg(&mut self, name: &str, span: Option<std::ops::Range<usize>>) {
         let span = self.span(span);
         self.err(
             "Unsupported argument",
@@ -1071,7 +1075,7 @@ impl Loader<'_> {
         );
     }
 
-    fn unexpected_block(&mut self, b: &Block) {
+    pub(super) fn unexpected_block(&mut self, b: &Block) {
         let span = self.span(b.ident.span());
         self.err(
             "Unsupported block type",

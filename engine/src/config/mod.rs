@@ -4,6 +4,7 @@
 //! evaluator can point every error at `file:line:column`.
 
 mod blue_green;
+mod kubernetes_manifests;
 mod load;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use crate::addr::Resource;
 use crate::diag::{FileId, Span};
 
 pub use blue_green::{parse_duration, BlueGreen, Named};
+pub use kubernetes_manifests::{KubernetesManifests, ManifestPath};
 pub use load::{load_config, load_config_with, load_module, parse_error};
 
 /// How the loader reports a module call whose source is not a local path (a registry
@@ -269,6 +271,8 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// `blue_green` blocks by name.
     pub blue_greens: BTreeMap<String, BlueGreen>,
+    /// `kubernetes_manifests` blocks by name.
+    pub kubernetes_manifests: BTreeMap<String, KubernetesManifests>,
 }
 
 /// A module and its loaded children: the whole configuration tree.

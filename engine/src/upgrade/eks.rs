@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::manifest_files::ManifestFiles;
 use super::steps::{action, check, CheckResult, Cost, Outcome, Step, Upgrade};
 use crate::catalog::{self, KubeVersion, Support};
 
@@ -75,6 +76,8 @@ pub struct Cluster {
     pub addons: Vec<Addon>,
     /// Manifests applied to it.
     pub manifests: Vec<Manifest>,
+    /// Objects of the YAML files the configuration names for it (`kubernetes_manifests`).
+    pub files: ManifestFiles,
     /// Free addresses in the cluster's subnets now (`None`: unknown).
     pub free_addresses: Option<u32>,
 }
@@ -149,8 +152,9 @@ pub fn plan_in_place(c: &Cluster, today: NaiveDate) -> Upgrade {
             ),
         );
         let last = minor.to_string() == c.to;
+        let next = (!last).then(|| minor.next());
         for (i, a) in c.addons.iter().enumerate() {
-            let Some(target) = addon_target(a, minor, last, addons[i].as_deref()) else {
+            let Some(target) = addon_target(a, minor, next, addons[i].as_deref()) else {
                 continue;
             };
             up.cost.minutes += ADDON_MINUTES;
@@ -228,27 +232,38 @@ fn rollout(
     );
 }
 
-/// The version add-on `a` must move to once the control plane is at `minor`: when its
-/// current version no longer suits `minor` (or, at the last minor, when the configuration
-/// asks for another version).
+/// The version add-on `a` must move to once the control plane is at `minor` (`next`: the
+/// minor after it on the path, `None` at the last): when its current version no longer
+/// suits `minor`; when it suits `minor` but not `next`, already now to `minor`'s newer
+/// line, because add-ons move one minor version at a time (FACTS.md; CoreDNS 1.12 on
+/// 1.34 goes to 1.13 there, not straight to 1.14 on 1.35); at the last minor, when the
+/// configuration asks for another version.
 fn addon_target(
     a: &Addon,
     minor: KubeVersion,
-    last: bool,
+    next: Option<KubeVersion>,
     current: Option<&str>,
 ) -> Option<String> {
     let compat = catalog::eks().addon(&a.name)?;
     let k = minor.to_string();
-    let suits = current.is_some_and(|v| compat.is_compatible(v, &k));
-    if last {
+    if next.is_none() {
         if let Some(d) = &a.desired {
             return (current != Some(d.as_str())).then(|| d.clone());
         }
     }
-    if suits {
-        return None;
+    let latest = compat.for_kubernetes(&k).and_then(|l| l.latest.clone());
+    let Some(cur) = current.filter(|v| compat.is_compatible(v, &k)) else {
+        return latest;
+    };
+    let stranded = next.is_some_and(|n| {
+        let n = n.to_string();
+        compat.for_kubernetes(&n).is_some() && !compat.is_compatible(cur, &n)
+    });
+    let newer_line = |l: &String| KubeVersion::parse(l) > KubeVersion::parse(cur);
+    if stranded && compat.one_minor_at_a_time {
+        return latest.filter(newer_line);
     }
-    compat.for_kubernetes(&k).and_then(|l| l.latest.clone())
+    None
 }
 
 pub(super) fn fail(up: &mut Upgrade, name: &'static str, message: String) {
@@ -347,15 +362,31 @@ pub(super) fn support_check(c: &Cluster, today: NaiveDate, up: &mut Upgrade) {
     }
 }
 
+/// Nodes never newer than the control plane, never further behind than the skew policy
+/// allows, and at the control plane's minor before each of its updates: EKS refuses
+/// `UpdateClusterVersion` while a managed node group is not (FACTS.md), so a group pinned
+/// below the target may stay at most one minor behind it.
 fn skew_check(c: &Cluster, up: &mut Upgrade) {
-    let Some(to) = KubeVersion::parse(&c.to) else {
+    let (Some(from), Some(to)) = (KubeVersion::parse(&c.from), KubeVersion::parse(&c.to)) else {
         return;
     };
     let skew = &catalog::eks().skew;
     let mut problems = Vec::new();
     let mut behind = Vec::new();
     for g in &c.node_groups {
+        if let Some(cur) = g.current.as_deref().and_then(KubeVersion::parse) {
+            if cur > from {
+                problems.push(format!(
+                    "{} runs {cur}, newer than the control plane's {from}",
+                    g.address
+                ));
+                continue;
+            }
+        }
         let Some(d) = desired_of(g) else { continue };
+        // The first control-plane update EKS would refuse: the one leaving the first minor
+        // the group does not reach.
+        let blocked = d.next().max(from);
         if d > to {
             problems.push(format!(
                 "{} would run {d}, newer than the control plane's {to}",
@@ -366,6 +397,12 @@ fn skew_check(c: &Cluster, up: &mut Upgrade) {
                 "{} would stay at {d}, more than {} minor versions behind {to}",
                 g.address,
                 skew.max_lag(d)
+            ));
+        } else if blocked < to {
+            problems.push(format!(
+                "{} stays at {d}: EKS refuses to update the control plane from {blocked} to {} until every managed node group is at {blocked}; let it follow the control plane (no version) or set it to {to}",
+                g.address,
+                blocked.next()
             ));
         } else if d < to {
             behind.push(format!(
@@ -470,8 +507,13 @@ fn address_check(c: &Cluster, up: &mut Upgrade) {
     }
 }
 
+/// Manifests applied to the cluster must not use an API the upgrade removes; objects of
+/// the cluster's YAML files must be served at every minor version on the way (EKS upgrade
+/// insights flag both before an upgrade, FACTS.md). Files are judged at each minor because
+/// they are applied again after the upgrade, whatever their API was removed by.
 pub(super) fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
-    let removed = catalog::eks().removed_between(&c.from, &c.to);
+    let eks = catalog::eks();
+    let removed = eks.removed_between(&c.from, &c.to);
     let mut problems = Vec::new();
     for m in &c.manifests {
         if let Some(r) = removed
@@ -488,6 +530,29 @@ pub(super) fn removed_api_check(c: &Cluster, up: &mut Upgrade) {
             ));
         }
     }
+    let minors: Vec<KubeVersion> = match (KubeVersion::parse(&c.from), KubeVersion::parse(&c.to)) {
+        (Some(from), Some(to)) => std::iter::successors(Some(from.next()), |v| Some(v.next()))
+            .take_while(|v| *v <= to)
+            .collect(),
+        _ => Vec::new(),
+    };
+    for o in &c.files.objects {
+        let gone = minors.iter().find_map(|v| {
+            eks.removed_api(&o.api_version, &o.kind, &v.to_string())
+                .map(|r| (v, r))
+        });
+        if let Some((v, r)) = gone {
+            problems.push(format!(
+                "{} uses {} {}, which Kubernetes {v} no longer serves (removed in {}); use {}",
+                o.location(),
+                o.api_version,
+                o.kind,
+                r.removed_in,
+                r.replacement.as_deref().unwrap_or("no replacement")
+            ));
+        }
+    }
+    problems.extend(c.files.errors.iter().map(|e| e.to_string()));
     if problems.is_empty() {
         report(
             up,
@@ -531,6 +596,7 @@ mod tests {
             node_groups,
             addons: Vec::new(),
             manifests: Vec::new(),
+            files: ManifestFiles::default(),
             free_addresses: Some(1000),
         }
     }
@@ -585,12 +651,13 @@ mod tests {
                 vec![group("a", None, None), group("b", None, Some("1.34"))],
                 "control_plane:main:1.34 node_group:a:1.34 node_group:b:1.34",
             ),
-            // A group pinned to an older version stays there (within the skew policy).
+            // A group pinned one minor below the target stays there (within the skew
+            // policy; EKS refuses the next update until it matches).
             (
                 "1.30",
-                "1.32",
+                "1.31",
                 vec![group("a", None, Some("1.30"))],
-                "control_plane:main:1.31 control_plane:main:1.32",
+                "control_plane:main:1.31",
             ),
             // Without node groups, only the control plane moves.
             ("1.32", "1.35", vec![], "control_plane:main:1.33 control_plane:main:1.34 control_plane:main:1.35"),
@@ -629,10 +696,16 @@ mod tests {
         assert_eq!(status(&newer_nodes, check::VERSION_SKEW), Outcome::Fail);
 
         let pinned = plan_in_place(
-            &cluster("1.30", "1.32", vec![group("a", None, Some("1.30"))]),
+            &cluster("1.30", "1.31", vec![group("a", None, Some("1.30"))]),
             today,
         );
         assert_eq!(status(&pinned, check::VERSION_SKEW), Outcome::Warn);
+        // Pinned two minors below: EKS refuses the second control-plane update.
+        let stuck = plan_in_place(
+            &cluster("1.30", "1.32", vec![group("a", None, Some("1.30"))]),
+            today,
+        );
+        assert_eq!(status(&stuck, check::VERSION_SKEW), Outcome::Fail);
         let too_far = plan_in_place(
             &cluster("1.29", "1.33", vec![group("a", None, Some("1.29"))]),
             today,
@@ -789,6 +862,7 @@ mod address_tests {
             node_groups: vec![g],
             addons: vec![],
             manifests: vec![],
+            files: ManifestFiles::default(),
             free_addresses: Some(3),
         };
         let up = plan_in_place(&c, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());

@@ -1,14 +1,16 @@
 //! Finds the version upgrades in a plan: each EKS cluster whose `version` changes, with
 //! the node groups and add-ons that name it and the manifests applied to it (those of its
-//! side: through a provider configured from it), in place or blue/green as its
-//! `blue_green` block says; each Aurora, MSK and ElastiCache version change (Aurora major
-//! versions blue/green when its `blue_green_update` block is enabled).
+//! side: through a provider configured from it) or named in its `kubernetes_manifests`
+//! blocks, in place or blue/green as its `blue_green` block says; each Aurora, MSK and
+//! ElastiCache version change (Aurora major versions blue/green when its
+//! `blue_green_update` block is enabled).
 
 use chrono::NaiveDate;
 
 use super::blue_green::{self, Layout};
 use super::eks::{self, Addon, Cluster, Manifest, NodeGroup};
 use super::engines;
+use super::manifest_files::{self, ManifestFiles};
 use super::steps::Upgrade;
 use crate::catalog::CacheEngine;
 use crate::plan::{Action, Plan, ResourceChange};
@@ -59,7 +61,9 @@ pub fn upgrades(
             .map(|r| NodeGroup {
                 address: r.addr.to_string(),
                 current: text(&r.before, "version"),
-                desired: text(&r.after, "version"),
+                desired: sets_version(config, r)
+                    .then(|| text(&r.after, "version"))
+                    .flatten(),
                 nodes: number(&r.after, &["scaling_config", "desired_size"]).unwrap_or(1),
                 max_unavailable: number(&r.after, &["update_config", "max_unavailable"])
                     .unwrap_or(1),
@@ -87,6 +91,7 @@ pub fn upgrades(
             node_groups,
             addons,
             manifests: manifests(plan, config, c),
+            files: manifest_files(config, c),
             free_addresses: free_addresses(plan, &strings(&c.after, &["vpc_config", "subnet_ids"])),
         };
         let bg = layouts
@@ -103,14 +108,7 @@ pub fn upgrades(
 /// The `kubernetes_manifest` changes of the cluster's side: served by a provider
 /// configuration built from the cluster (or from what depends on it).
 fn manifests(plan: &Plan, config: &crate::config::Config, c: &ResourceChange) -> Vec<Manifest> {
-    let Some(module) = config.descendant(
-        &c.addr
-            .module
-            .0
-            .iter()
-            .map(|s| s.name.clone())
-            .collect::<Vec<_>>(),
-    ) else {
+    let Some(module) = module_of(config, c) else {
         return Vec::new();
     };
     let side = blue_green::members::dependents(&module.module, &c.addr.resource);
@@ -149,6 +147,51 @@ fn manifests(plan: &Plan, config: &crate::config::Config, c: &ResourceChange) ->
             })
         })
         .collect()
+}
+
+/// The configuration of the module `c` is in.
+fn module_of<'a>(
+    config: &'a crate::config::Config,
+    c: &ResourceChange,
+) -> Option<&'a crate::config::Config> {
+    config.descendant(
+        &c.addr
+            .module
+            .0
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// True unless the configuration of node group `r` leaves `version` out. Without it the
+/// planned value is the prior one (the attribute is computed), which would read as a group
+/// pinned where it stands; such a group follows the control plane instead.
+fn sets_version(config: &crate::config::Config, r: &ResourceChange) -> bool {
+    module_of(config, r)
+        .and_then(|m| m.module.resources.get(&r.addr.resource))
+        .is_none_or(|rb| rb.body.body.get_attribute("version").is_some())
+}
+
+/// The objects of the YAML files that the `kubernetes_manifests` blocks of the cluster's
+/// module name for it, paths relative to that module's directory.
+fn manifest_files(config: &crate::config::Config, c: &ResourceChange) -> ManifestFiles {
+    let mut out = ManifestFiles::default();
+    let Some(module) = module_of(config, c) else {
+        return out;
+    };
+    for km in module
+        .module
+        .kubernetes_manifests
+        .values()
+        .filter(|k| k.cluster.resource == c.addr.resource)
+    {
+        let paths: Vec<String> = km.paths.iter().map(|p| p.path.clone()).collect();
+        let files = manifest_files::read(&module.module.dir, &paths);
+        out.objects.extend(files.objects);
+        out.errors.extend(files.errors);
+    }
+    out
 }
 
 /// A known string attribute.
@@ -356,7 +399,10 @@ fn free_addresses(plan: &Plan, subnet_ids: &[String]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upgrade::engines::{action, check};
+    use crate::diag::SourceMap;
+    use crate::plan::Plan;
+    use crate::upgrade::engines::{self, action};
+    use crate::upgrade::steps::{check, Outcome};
 
     fn change(addr: &str, action: Action, before: Value, after: Value) -> ResourceChange {
         ResourceChange {
@@ -365,6 +411,46 @@ mod tests {
             provider: "provider[\"aws\"]".into(),
             before: Some(before),
             after: Some(after),
+            replace_paths: Vec::new(),
+            create_before_destroy: false,
+            reason: None,
+            moved_from: None,
+            importing: None,
+            deposed: None,
+        }
+    }
+
+    const MAIN: &str = r#"
+resource "aws_eks_cluster" "main" {
+  name    = "accounts"
+  version = "1.26"
+}
+
+resource "aws_eks_cluster" "other" {
+  name    = "other"
+  version = "1.26"
+}
+
+kubernetes_manifests "app" {
+  cluster = aws_eks_cluster.main
+  paths   = ["k8s/", "missing/"]
+}
+"#;
+
+    /// The update of cluster `name` from 1.24 to 1.26.
+    fn update(name: &str) -> ResourceChange {
+        let version = |v: &str| {
+            Some(Value::object([
+                ("name", Value::string(name)),
+                ("version", Value::string(v)),
+            ]))
+        };
+        ResourceChange {
+            addr: format!("aws_eks_cluster.{name}").parse().unwrap(),
+            action: Action::Update,
+            provider: "provider[\"aws\"]".into(),
+            before: version("1.24"),
+            after: version("1.26"),
             replace_paths: Vec::new(),
             create_before_destroy: false,
             reason: None,
@@ -467,7 +553,7 @@ mod tests {
         // The blue group is the one before the change, read with its parameters.
         let up = upgrade_of(block(true, None), &[("rds.logical_replication", "0")]);
         let failed: Vec<_> = up.failures().map(|c| c.name).collect();
-        assert_eq!(failed, [check::LOGICAL_REPLICATION]);
+        assert_eq!(failed, [engines::check::LOGICAL_REPLICATION]);
         assert!(up.steps[1].description.contains("300 s"), "the default");
         // A disabled block or none: in place.
         for b in [block(false, None), Value::List(Vec::new())] {
@@ -475,5 +561,120 @@ mod tests {
             assert_eq!(up.strategy, "in_place");
             assert_eq!(up.steps[0].action, action::ENGINE_MAJOR);
         }
+    }
+
+    #[test]
+    fn a_node_group_without_version_follows_the_control_plane() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = r#"
+resource "aws_eks_cluster" "main" {
+  name    = "accounts"
+  version = "1.26"
+}
+
+resource "aws_eks_node_group" "follows" {
+  cluster_name = aws_eks_cluster.main.name
+}
+
+resource "aws_eks_node_group" "pinned" {
+  cluster_name = aws_eks_cluster.main.name
+  version      = "1.24"
+}
+"#;
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        let sources = SourceMap::new();
+        let (config, diags) = crate::config::load_config(dir.path(), &sources);
+        assert!(!diags.has_errors(), "{}", diags.render(&sources));
+        // Both groups keep their prior version in the plan: it is a computed attribute.
+        let group = |name: &str| {
+            let v = Value::object([
+                ("cluster_name", Value::string("main")),
+                ("version", Value::string("1.24")),
+            ]);
+            ResourceChange {
+                addr: format!("aws_eks_node_group.{name}").parse().unwrap(),
+                action: Action::NoOp,
+                before: Some(v.clone()),
+                after: Some(v),
+                ..update("main")
+            }
+        };
+        let plan = Plan {
+            changes: vec![update("main"), group("follows"), group("pinned")],
+            ..Plan::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let up = &upgrades(&plan, &config, &[], today)[0];
+        let rolled: Vec<(&str, Option<&str>)> = up
+            .steps
+            .iter()
+            .filter(|s| s.action == "node_group")
+            .map(|s| (s.address.as_str(), s.target.as_deref()))
+            .collect();
+        assert_eq!(
+            rolled,
+            [
+                ("aws_eks_node_group.follows", Some("1.25")),
+                ("aws_eks_node_group.follows", Some("1.26")),
+            ]
+        );
+        let skew = up
+            .checks
+            .iter()
+            .find(|c| c.name == check::VERSION_SKEW)
+            .unwrap();
+        assert_eq!(skew.status, Outcome::Fail, "{}", skew.message);
+        assert!(
+            skew.message
+                .contains("aws_eks_node_group.pinned stays at 1.24"),
+            "{}",
+            skew.message
+        );
+        assert!(!skew.message.contains("follows"), "{}", skew.message);
+    }
+
+    #[test]
+    fn yaml_files_named_for_a_cluster_feed_its_removed_apis_check() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), MAIN).unwrap();
+        std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+        std::fs::write(
+            dir.path().join("k8s/app.yaml"),
+            "apiVersion: apps/v1\nkind: Deployment\n---\n# the nightly job\napiVersion: batch/v1beta1\nkind: CronJob\n",
+        )
+        .unwrap();
+        let sources = SourceMap::new();
+        let (config, diags) = crate::config::load_config(dir.path(), &sources);
+        assert!(!diags.has_errors(), "{}", diags.render(&sources));
+        let plan = Plan {
+            changes: vec![update("main"), update("other")],
+            ..Plan::default()
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let ups = upgrades(&plan, &config, &[], today);
+        let removed = |address: &str| {
+            ups.iter()
+                .find(|u| u.address == address)
+                .and_then(|u| u.checks.iter().find(|c| c.name == check::REMOVED_APIS))
+                .cloned()
+                .unwrap()
+        };
+        let main = removed("aws_eks_cluster.main");
+        assert_eq!(main.status, Outcome::Fail);
+        assert!(
+            main.message.contains(
+                "k8s/app.yaml:5 uses batch/v1beta1 CronJob, which Kubernetes 1.25 no longer serves (removed in 1.25); use batch/v1"
+            ),
+            "{}",
+            main.message
+        );
+        assert!(!main.message.contains("Deployment"), "{}", main.message);
+        assert!(
+            main.message.contains("cannot read ") && main.message.contains("missing"),
+            "{}",
+            main.message
+        );
+        // The block names only `main`: the other cluster's check does not read the files.
+        assert_eq!(removed("aws_eks_cluster.other").status, Outcome::Pass);
     }
 }

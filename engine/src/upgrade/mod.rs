@@ -6,6 +6,7 @@ pub mod check;
 pub mod eks;
 pub mod engines;
 mod from_plan;
+pub mod manifest_files;
 mod scope;
 pub mod steps;
 
@@ -13,5 +14,7 @@ pub use check::{check, Item, Report, Status};
 pub use from_plan::upgrades;
 pub use steps::{CheckResult, Cost, Outcome, Step, Upgrade};
 
+#[cfg(test)]
+mod table_tests;
 #[cfg(test)]
 mod tests;

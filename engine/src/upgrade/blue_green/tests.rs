@@ -279,6 +279,7 @@ fn cluster(free: Option<u32>, replicas: u32) -> Cluster {
             kind: "Deployment".into(),
             replicas,
         }],
+        files: Default::default(),
         free_addresses: free,
     }
 }
