@@ -192,14 +192,20 @@ resource "aws_lb_listener" "eu_west_1" {
   }
 }
 
-# eu-west-1's share of api.accounts.example.com. During an upgrade galley adds the
-# green side's record ("eu-west-1-green") and moves this region's weight to it.
+# eu-west-1's share of api.accounts.example.com, published once the API's pods are
+# ready behind the load balancer. During an upgrade galley adds the green side's record
+# ("eu-west-1-green", waiting for the green pods) and moves this region's weight to it.
 resource "aws_route53_record" "eu_west_1" {
   provider       = aws.use1
   zone_id        = aws_route53_zone.accounts.zone_id
   name           = "api"
   type           = "A"
   set_identifier = "eu-west-1"
+  depends_on = [
+    kubernetes_manifest.eu_west_1_api,
+    kubernetes_manifest.eu_west_1_api_binding,
+    aws_lb_listener.eu_west_1,
+  ]
 
   weighted_routing_policy {
     weight = local.weight
