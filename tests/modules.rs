@@ -228,3 +228,37 @@ output "ids" {
     );
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[test]
+fn a_provider_block_in_a_child_module_reads_that_modules_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            (
+                "main.tf",
+                "module \"asia\" {\n  source = \"./net\"\n  region = \"ap-southeast-1\"\n}\n",
+            ),
+            (
+                "net/main.tf",
+                r#"variable "region" {
+  type = string
+}
+
+provider "aws" {
+  region = var.region
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = "10.0.0.0/16"
+}
+"#,
+            ),
+        ],
+    );
+    let o = galley(tmp.path(), &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let world = std::fs::read_to_string(tmp.path().join(".galley/sim/aws--ap-southeast-1.json"))
+        .unwrap_or_default();
+    assert!(world.contains("10.0.0.0/16"), "{world}");
+}

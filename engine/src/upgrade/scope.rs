@@ -115,7 +115,15 @@ impl Scope for StaticScope<'_> {
                     type_name: type_name.to_string(),
                     name: second,
                 };
-                (self.resource(&r), 2)
+                let v = self.resource(&r);
+                // An attribute the provider computes (`arn`) is not in the configured
+                // object: unknown here, so it leaves the rest of the block readable.
+                match path.get(2) {
+                    Some(attr) if !v.is_unknown() => {
+                        (v.get_attr(attr).cloned().unwrap_or(Value::Unknown), 3)
+                    }
+                    _ => (v, 2),
+                }
             }
             _ => (Value::Unknown, 1),
         })

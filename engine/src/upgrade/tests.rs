@@ -238,6 +238,32 @@ resource "aws_eks_cluster" "main" {
 }
 
 #[test]
+fn a_computed_attribute_of_another_resource_leaves_the_version_readable() {
+    let main = r#"
+resource "aws_msk_configuration" "ledger" {
+  name              = "ledger"
+  server_properties = "min.insync.replicas = 2"
+}
+
+resource "aws_msk_cluster" "ledger" {
+  cluster_name           = "ledger"
+  kafka_version          = "3.6.0"
+  number_of_broker_nodes = 3
+  configuration_info {
+    arn      = aws_msk_configuration.ledger.arn
+    revision = aws_msk_configuration.ledger.latest_revision
+  }
+}
+"#;
+    let r = run(&[("main.tf", main)], &[], "2026-11-23");
+    let c = item(&r, "aws_msk_cluster.ledger");
+    assert_eq!(
+        (c.status, c.version.as_deref()),
+        (Status::Unsupported, Some("3.6.0"))
+    );
+}
+
+#[test]
 fn json_has_the_documented_shape() {
     let r = run(&[("main.tf", EKS)], &[("k8s", "1.31")], "2026-02-01");
     let j = r.to_json();

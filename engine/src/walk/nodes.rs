@@ -6,7 +6,7 @@ use petgraph::graph::NodeIndex;
 
 use super::store::{Expansion, ModuleScope};
 use super::{Walk, WalkMode};
-use crate::addr::{InstanceKey, ModulePath};
+use crate::addr::{InstanceKey, ModulePath, ModuleStep};
 use crate::config::{Check, Config, Expr, ProviderRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{eval_with, Evaluator, Scope};
@@ -305,7 +305,17 @@ impl Walk {
     ) -> Result<(), Diagnostics> {
         let cfg = &self.module_config(module).module;
         let block = cfg.providers.iter().find(|b| &b.reference == p);
-        let inst = ModulePath::root();
+        // A provider block is evaluated in its own module (Terraform allows them only in
+        // modules without count or for_each, so the module has a single instance).
+        let inst = ModulePath(
+            module
+                .iter()
+                .map(|name| ModuleStep {
+                    name: name.clone(),
+                    key: InstanceKey::None,
+                })
+                .collect(),
+        );
         let config = match block {
             Some(b) => {
                 let scope = self.scope(&inst);

@@ -1,5 +1,6 @@
 //! One configured simulator provider: the engine's contract over one world.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -159,12 +160,19 @@ impl Provider for SimProvider {
         self.env.call(Duration::ZERO).await;
         let config = conform_object(config.clone(), &ds.schema);
         let now = self.env.clock.now();
+        // Read before this world is locked: one world lock at a time, never nested.
+        let elsewhere = if ds.spans_regions {
+            self.load_balancers_elsewhere()
+        } else {
+            BTreeMap::new()
+        };
         let out = self.store.read(|w| {
             (ds.read)(&DataCtx {
                 config: &config,
                 region: w.region(),
                 world: w,
                 now,
+                load_balancers_elsewhere: &elsewhere,
             })
         })?;
         Ok(conform_object(out, &ds.schema))
@@ -172,6 +180,28 @@ impl Provider for SimProvider {
 }
 
 impl SimProvider {
+    /// The worlds of the same provider name in other regions, among those opened.
+    fn other_regions(&self) -> Vec<Arc<WorldStore>> {
+        let provider = self.store.read(|w| w.provider().to_string());
+        self.env
+            .worlds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(p, _)| *p == provider)
+            .filter_map(|(_, w)| w.upgrade())
+            .filter(|w| !Arc::ptr_eq(w, &self.store))
+            .collect()
+    }
+
+    /// Healthy targets behind the load balancers of the other regions, by DNS name.
+    fn load_balancers_elsewhere(&self) -> BTreeMap<String, u64> {
+        self.other_regions()
+            .iter()
+            .flat_map(|w| w.read(crate::types::ready_by_dns_name))
+            .collect()
+    }
+
     /// Refuses a create whose globally unique attribute (a bucket name) another region
     /// of the same provider already uses.
     fn check_globally_unique(
@@ -185,18 +215,7 @@ impl SimProvider {
         let Some(value) = attr(planned, name).as_str() else {
             return Ok(());
         };
-        let provider = self.store.read(|w| w.provider().to_string());
-        let others: Vec<Arc<WorldStore>> = self
-            .env
-            .worlds
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|(p, _)| *p == provider)
-            .filter_map(|(_, w)| w.upgrade())
-            .filter(|w| !Arc::ptr_eq(w, &self.store))
-            .collect();
-        for other in others {
+        for other in self.other_regions() {
             let taken = other.read(|w| {
                 w.of_type(rt.name)
                     .any(|(_, o)| attr(o, name).as_str() == Some(value))
@@ -254,6 +273,10 @@ pub(crate) fn validate_config(
     now: chrono::NaiveDateTime,
 ) -> Vec<ValidationError> {
     let Ok(rt) = registry.get(type_name) else {
+        // Data sources have no rules beyond their schema; the engine asks for them too.
+        if registry.data_sources.contains_key(type_name) {
+            return Vec::new();
+        }
         return vec![ValidationError {
             path: Vec::new(),
             message: format!("unsupported resource type {type_name}"),

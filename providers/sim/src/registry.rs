@@ -307,6 +307,11 @@ pub struct DataCtx<'a> {
     pub world: &'a World,
     /// The virtual clock's date and time.
     pub now: NaiveDateTime,
+    /// Healthy targets behind the load balancers of the provider's other regions, by DNS
+    /// name (lowercase, no trailing dot): Route 53 is global, so a record may alias a
+    /// load balancer of any region. Filled only for data sources that
+    /// [span regions](DataSource::spans_regions), empty otherwise.
+    pub load_balancers_elsewhere: &'a BTreeMap<String, u64>,
 }
 
 /// One data source type.
@@ -318,6 +323,9 @@ pub struct DataSource {
     pub schema: Schema,
     /// Computes the result from the configuration.
     pub read: fn(&DataCtx) -> Result<Value, ProviderError>,
+    /// Sees the load balancers of the provider's other regions
+    /// ([`DataCtx::load_balancers_elsewhere`]).
+    pub spans_regions: bool,
 }
 
 /// Everything one provider name (`aws`) serves.

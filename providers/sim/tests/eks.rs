@@ -351,6 +351,10 @@ async fn addon_updates_move_one_minor_at_a_time_and_never_down() {
     let a = create(&p, "aws_eks_addon", cni("v1.18.6-eksbuild.1"))
         .await
         .unwrap();
+    // Planned (galley plans it as one update per minor), refused by the update call.
+    plan(&p, "aws_eks_addon", Some(&a), &cni("v1.20.1-eksbuild.1"))
+        .await
+        .unwrap();
     let (_, m) = message(update(&p, "aws_eks_addon", &a, cni("v1.20.1-eksbuild.1")).await);
     assert!(m.contains("skips a minor version"), "{m}");
     let (_, b) = update(&p, "aws_eks_addon", &a, cni("v1.19.2-eksbuild.1"))

@@ -341,3 +341,40 @@ async fn a_name_nothing_simulated_serves_is_not_ready() {
     let none = traffic(&p, "nothing.example.com", "A").await;
     assert!(none.targets.is_empty() && close(none.error_rate, 0.0));
 }
+
+#[tokio::test]
+async fn a_record_may_alias_a_load_balancer_of_another_region() {
+    let sim = sim();
+    let eu = aws(&sim.factory);
+    let us = provider(&sim.factory, "aws", Some("us-east-1"));
+    let (v, subnets) = two_zones(&eu, 0).await;
+    let (serving, tg) = alb_with_group(&eu, "serving", &v, &subnets).await;
+    let (empty, _) = alb_with_group(&eu, "empty", &v, &subnets).await;
+    let i = instance(&eu, &subnets[0]).await.unwrap();
+    attach(&eu, &tg, str_of(&i, "id")).await;
+    // Route 53 is global: the zone and its records are kept in us-east-1's world.
+    let z = zone(&us).await;
+    for (set_id, lb) in [("serving", &serving), ("empty", &empty)] {
+        create(
+            &us,
+            "aws_route53_record",
+            weighted_alias(&z, set_id, lb, 1.0),
+        )
+        .await
+        .unwrap();
+    }
+    let t = traffic(&us, "api.example.com", "A").await;
+    assert!(t.ready("serving") && !t.ready("empty"));
+    // The empty side's health is evaluated, so the ready one takes everything.
+    assert!(close(t.share("serving"), 1.0) && close(t.error_rate, 0.0));
+}
+
+#[test]
+fn data_sources_pass_validation_and_unknown_types_do_not() {
+    let sim = sim();
+    let p = aws(&sim.factory);
+    let config = obj(&[("name", s("api.example.com"))]);
+    assert!(p.validate("galley_sim_traffic", &config).is_empty());
+    assert!(p.validate("aws_availability_zones", &obj(&[])).is_empty());
+    assert!(!p.validate("aws_nothing", &obj(&[])).is_empty());
+}

@@ -20,6 +20,7 @@ pub fn availability_zones() -> DataSource {
             .attr("zone_ids", Attribute::computed(string_list()))
             .attr("group_names", Attribute::computed(string_set())),
         read: read_zones,
+        spans_regions: false,
     }
 }
 
@@ -70,6 +71,7 @@ pub fn region() -> DataSource {
             .attr("endpoint", computed_string())
             .attr("description", computed_string()),
         read: read_region,
+        spans_regions: false,
     }
 }
 
@@ -109,5 +111,6 @@ pub fn caller_identity() -> DataSource {
                 ("user_id", Value::string("AIDAGALLEYSIMULATOR")),
             ]))
         },
+        spans_regions: false,
     }
 }

@@ -122,6 +122,9 @@ fn version_suits_the_cluster(ctx: &RuleCtx) -> Result<(), ProviderError> {
 }
 
 /// Updates move one minor version at a time (where the add-on requires it), never down.
+/// Like the cluster's version, a jump of several minors is refused only by the update
+/// call (apply): `galley plan` turns it into one update per minor, after each control
+/// plane step.
 fn version_moves_one_minor_up(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let (Some(name), Some(new)) = (
         str_attr(ctx.obj, "addon_name"),
@@ -143,7 +146,7 @@ fn version_moves_one_minor_up(ctx: &RuleCtx) -> Result<(), ProviderError> {
     let one_step = catalog::eks()
         .addon(name)
         .is_some_and(|a| a.one_minor_at_a_time);
-    if one_step && b.minors_behind(a) == 0 && a.minors_behind(b) > 1 {
+    if one_step && ctx.phase == Phase::Apply && b.minors_behind(a) == 0 && a.minors_behind(b) > 1 {
         return Err(invalid(format!(
             "Updating addon {name} from {old} to {new} skips a minor version: update one minor version at a time"
         )));

@@ -3,7 +3,7 @@
 //! Whether the name can serve is [`ready_targets`]: the healthy targets of the target
 //! groups its listeners forward to (see `aws_lb_target_group`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use engine::provider::{Attribute, ProviderError, Schema};
 use engine::value::Value;
@@ -270,15 +270,33 @@ fn fill_computed(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
     Ok(())
 }
 
+/// A load balancer DNS name as aliases may write it (any case, trailing dot, the
+/// `dualstack.` prefix), reduced to the name itself.
+pub fn dns_key(dns_name: &str) -> String {
+    let want = dns_name.trim_end_matches('.').to_ascii_lowercase();
+    want.strip_prefix("dualstack.").unwrap_or(&want).to_string()
+}
+
 /// The load balancer whose DNS name is `dns_name` (any case, trailing dot allowed),
 /// as (arn, object).
 pub fn by_dns_name<'a>(world: &'a World, dns_name: &str) -> Option<(&'a str, &'a Value)> {
-    let want = dns_name.trim_end_matches('.').to_ascii_lowercase();
-    // An alias to a load balancer may carry the `dualstack.` prefix.
-    let want = want.strip_prefix("dualstack.").unwrap_or(&want).to_string();
+    let want = dns_key(dns_name);
     world
         .of_type(TYPE)
         .find(|(_, lb)| str_attr(lb, "dns_name").map(str::to_ascii_lowercase) == Some(want.clone()))
+}
+
+/// Every load balancer of `world` by [`dns_key`], with its healthy targets.
+pub fn ready_by_dns_name(world: &World) -> BTreeMap<String, u64> {
+    world
+        .of_type(TYPE)
+        .filter_map(|(arn, lb)| {
+            Some((
+                dns_key(str_attr(lb, "dns_name")?),
+                ready_targets(world, arn),
+            ))
+        })
+        .collect()
 }
 
 /// Healthy targets behind the load balancer `lb_arn`: those of the distinct target

@@ -7,19 +7,19 @@
 //! zero-weight records get traffic only when no non-zero record is healthy; when none
 //! is healthy, all are used as if healthy. Clients follow a changed record only after
 //! propagation and its TTL (the virtual clock decides). Traffic to a target without ready
-//! capacity fails: it is that target's `errors`, and their sum is `error_rate`.
+//! capacity fails: it is that target's `errors`, and their sum is `error_rate`. Records
+//! live in the zone's world; a load balancer they alias may be in any region's.
 
 use engine::provider::{Attribute, ProviderError, Schema};
 use engine::types::{ObjectAttr, Type};
 use engine::value::Value;
 
-use super::aws_lb::{by_dns_name, ready_targets};
+use super::aws_lb::{by_dns_name, dns_key, ready_targets};
 use super::aws_route53_record::TYPE as RECORD;
 use super::aws_route53_zone::normalize;
 use super::{computed_string, string};
 use crate::registry::{DataCtx, DataSource};
 use crate::shape::{attr, str_attr};
-use crate::world::World;
 
 /// The `galley_sim_traffic` data source.
 pub fn data_source() -> DataSource {
@@ -54,6 +54,7 @@ pub fn data_source() -> DataSource {
             .attr("targets", Attribute::computed(Type::List(Box::new(target))))
             .attr("error_rate", Attribute::computed(Type::Number)),
         read,
+        spans_regions: true,
     }
 }
 
@@ -82,12 +83,17 @@ fn answer(r: &Value) -> String {
     values.join(",")
 }
 
-/// Whether something simulated serves the answer: a load balancer with ready targets,
-/// or a running instance with one of the addresses. Anything else is not simulated and
-/// counts as not ready, so that a rehearsal never passes on traffic nobody serves.
-fn can_serve(world: &World, value: &str) -> bool {
+/// Whether something simulated serves the answer: a load balancer with ready targets
+/// (in this region or another: Route 53 is global), or a running instance with one of
+/// the addresses. Anything else is not simulated and counts as not ready, so that a
+/// rehearsal never passes on traffic nobody serves.
+fn can_serve(ctx: &DataCtx, value: &str) -> bool {
+    let world = ctx.world;
     if let Some((arn, _)) = by_dns_name(world, value) {
         return ready_targets(world, arn) > 0;
+    }
+    if let Some(&ready) = ctx.load_balancers_elsewhere.get(&dns_key(value)) {
+        return ready > 0;
     }
     value.split(',').any(|ip| {
         world.of_type("aws_instance").any(|(_, i)| {
@@ -144,7 +150,7 @@ fn read(ctx: &DataCtx) -> Result<Value, ProviderError> {
                     .to_string(),
                 // A simple record is the whole answer.
                 weight: policy.map_or(1.0, |p| attr(p, "weight").as_f64().unwrap_or(0.0)),
-                ready: can_serve(ctx.world, &value),
+                ready: can_serve(ctx, &value),
                 evaluated: attr(r, "alias")
                     .as_seq()
                     .and_then(|a| a.first())

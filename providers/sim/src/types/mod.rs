@@ -44,7 +44,7 @@ pub(crate) use aws::is_region as is_aws_region;
 pub(crate) use aws_eks_node_group::{
     desired_size as node_group_size, instance_type as node_group_instance_type, TYPE as NODE_GROUP,
 };
-pub(crate) use aws_lb::{by_dns_name, ready_targets};
+pub(crate) use aws_lb::{by_dns_name, ready_by_dns_name, ready_targets};
 pub(crate) use aws_route53_record::weighted_shares;
 pub(crate) use aws_subnet::pod_capacity;
 

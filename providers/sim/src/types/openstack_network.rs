@@ -58,6 +58,7 @@ pub fn data_source() -> DataSource {
         name: "openstack_networking_network_v2",
         schema,
         read: find_network,
+        spans_regions: false,
     }
 }
 
