@@ -466,3 +466,109 @@ fn upgrade_plan_upgrades_two_regions_in_place_and_eu_west_1_blue_green() {
         "{out}"
     );
 }
+
+#[test]
+fn the_upgrade_applies_in_place_and_blue_green_with_traffic_always_on_ready_pods() {
+    let (_tmp, dir) = applied();
+    let upgrade = ["--sim", "apply", "-auto-approve", "-var", UPGRADE];
+    let o = run_dated(&dir, &upgrade);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    // The gate (no client errors, every record taking traffic has ready pods) held
+    // before the first shift and after every bake; only then did blue go.
+    let gate: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("blue_green.eu_west_1: health gate"))
+        .collect();
+    assert_eq!(
+        gate,
+        [
+            "blue_green.eu_west_1: health gate passed before shifting traffic",
+            "blue_green.eu_west_1: health gate passed at 10%",
+            "blue_green.eu_west_1: health gate passed at 50%",
+            "blue_green.eu_west_1: health gate passed at 100%",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("blue_green.eu_west_1: the green side is live"),
+        "{out}"
+    );
+
+    // eu-west-1's cluster is the green one at 1.35 under the address written; the other
+    // regions were upgraded in place.
+    let version = |address: &str| {
+        let o = galley(&dir)
+            .args(["state", "show", address])
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&o.stdout).to_string();
+        let field = |k: &str| {
+            shown
+                .lines()
+                .find_map(|l| {
+                    let (key, v) = l.trim().split_once('=')?;
+                    (key.trim() == k).then(|| v.trim().trim_matches('"').to_string())
+                })
+                .unwrap_or_default()
+        };
+        (field("name"), field("version"))
+    };
+    assert_eq!(
+        version("aws_eks_cluster.eu_west_1"),
+        ("accounts-euw1-green".into(), "1.35".into())
+    );
+    assert_eq!(
+        version("module.us_east_1_eks.aws_eks_cluster.this").1,
+        "1.35"
+    );
+    assert_eq!(
+        version("module.ap_southeast_1_eks.aws_eks_cluster.this").1,
+        "1.33"
+    );
+    let o = galley(&dir).args(["state", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(!listed.contains("-green"), "{listed}");
+    assert_eq!(
+        listed
+            .lines()
+            .filter(|l| l.contains("aws_eks_cluster."))
+            .count(),
+        4,
+        "{listed}"
+    );
+    // One cluster in eu-west-1's simulated cloud: the old one is gone.
+    let world: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join(".galley/sim/aws--eu-west-1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        world["objects"]["aws_eks_cluster"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let o = galley(&dir)
+        .args(["output", "-json", "traffic"])
+        .output()
+        .unwrap();
+    let traffic = json(&o);
+    assert_eq!(traffic["error_rate"], 0.0, "{traffic}");
+    for record in [
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1-green",
+        "ap-southeast-1",
+    ] {
+        let r = &traffic["records"][record];
+        assert_eq!(r["ready"], true, "{record}: {traffic}");
+        assert_eq!(r["share"], 0.25, "{record}: {traffic}");
+    }
+    let o = run_dated(
+        &dir,
+        &["--sim", "plan", "-detailed-exitcode", "-var", UPGRADE],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -45,6 +45,20 @@ fn load_tree(
     let (module, d) = load_module(dir, sources);
     diags.extend(d);
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if !stack.is_empty() {
+        // A migration is the root module's business: its state records progress per
+        // block name, and its plan derives both sides. A block here would do nothing.
+        for bg in module.blue_greens.values() {
+            diags.push(
+                Diagnostic::error("blue_green block in a child module")
+                    .with_span(bg.span)
+                    .with_detail(format!(
+                        "blue_green \"{}\" is in a module called by another: galley reads blue_green blocks only in the root module. Move it there, with the cluster and record it names (or expose them as module outputs and write the cluster in the root module).",
+                        bg.name
+                    )),
+            );
+        }
+    }
     stack.push(canonical);
     let mut children = BTreeMap::new();
     for call in module.module_calls.values() {

@@ -58,7 +58,20 @@ impl Layout {
             steps: self.bg.steps.clone(),
             bake: self.bg.bake,
             health_checks: self.bg.health.len(),
-            copies: self.members.resources.len().saturating_sub(1),
+            copies: self
+                .members
+                .resources
+                .iter()
+                .filter(|r| {
+                    !matches!(
+                        r.type_name.as_str(),
+                        "aws_eks_cluster"
+                            | "aws_eks_node_group"
+                            | "aws_eks_addon"
+                            | "kubernetes_manifest"
+                    )
+                })
+                .count(),
         }
     }
 }

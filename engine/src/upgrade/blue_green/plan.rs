@@ -37,7 +37,8 @@ pub struct Spec {
     pub bake: Duration,
     /// Conditions of the health gate.
     pub health_checks: usize,
-    /// Resources copied for the new side besides the cluster.
+    /// Resource blocks copied for the new side besides the cluster, its node groups, add-ons
+    /// and manifests (load balancers, target groups, listeners…).
     pub copies: usize,
 }
 
@@ -106,7 +107,7 @@ pub fn plan(c: &Cluster, spec: &Spec, today: NaiveDate) -> Upgrade {
             c.address,
             c.node_groups.len(),
             c.addons.len(),
-            spec.copies.saturating_sub(c.node_groups.len() + c.addons.len() + c.manifests.len()),
+            spec.copies,
             CREATE_CLUSTER_MINUTES + CREATE_NODES_MINUTES,
             c.address,
         ),

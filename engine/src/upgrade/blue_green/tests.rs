@@ -389,3 +389,27 @@ fn progress_is_recorded_per_block_and_read_back() {
     assert_eq!((done.live, done.phase), (Side::Green, Phase::Steady));
     assert_eq!(destroying(&state, &layout.bg.name), None);
 }
+
+#[test]
+fn a_blue_green_block_in_a_child_module_is_an_error_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"eks\" {\n  source = \"./eks\"\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("eks")).unwrap();
+    std::fs::write(dir.path().join("eks/main.tf"), STACK).unwrap();
+    let sources = SourceMap::new();
+    let (_, diags) = load_config(dir.path(), &sources);
+    let text = diags.render(&sources);
+    assert!(diags.has_errors(), "{text}");
+    assert!(
+        text.contains("blue_green block in a child module"),
+        "{text}"
+    );
+    assert!(text.contains("reads blue_green blocks only in"), "{text}");
+    // The same block in the root module is fine.
+    let (_, diags) = load(STACK);
+    assert!(!diags.has_errors());
+}
