@@ -223,6 +223,19 @@ pub struct Sourced<T> {
     pub list: Vec<T>,
 }
 
+/// EKS's default service quotas (adjustable; an account may have more).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EksQuotas {
+    /// Where the values come from.
+    pub source: String,
+    /// Clusters per account and Region.
+    pub clusters_per_region: u32,
+    /// Managed node groups per cluster.
+    pub managed_node_groups_per_cluster: u32,
+    /// Nodes per managed node group.
+    pub nodes_per_managed_node_group: u32,
+}
+
 /// Everything EKS.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EksCatalog {
@@ -236,6 +249,8 @@ pub struct EksCatalog {
     pub price_per_cluster_hour: Prices,
     /// Free addresses EKS needs in the cluster's subnets to update the control plane.
     pub free_ips_for_upgrade: u32,
+    /// EKS's default service quotas.
+    pub quotas: EksQuotas,
     /// Versions, oldest first.
     pub versions: Vec<EksVersion>,
     /// The skew rule.

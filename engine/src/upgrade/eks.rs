@@ -80,6 +80,9 @@ pub struct Cluster {
     pub files: ManifestFiles,
     /// Free addresses in the cluster's subnets now (`None`: unknown).
     pub free_addresses: Option<u32>,
+    /// EKS clusters in the plan served by the same provider configuration (same account
+    /// and Region), this one included.
+    pub clusters_in_region: u32,
 }
 
 /// Plans the in-place upgrade of `c` as of `today`.
@@ -598,6 +601,7 @@ mod tests {
             manifests: Vec::new(),
             files: ManifestFiles::default(),
             free_addresses: Some(1000),
+            clusters_in_region: 1,
         }
     }
 
@@ -864,6 +868,7 @@ mod address_tests {
             manifests: vec![],
             files: ManifestFiles::default(),
             free_addresses: Some(3),
+            clusters_in_region: 1,
         };
         let up = plan_in_place(&c, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
         let f = up

@@ -93,6 +93,16 @@ pub fn upgrades(
             manifests: manifests(plan, config, c),
             files: manifest_files(config, c),
             free_addresses: free_addresses(plan, &strings(&c.after, &["vpc_config", "subnet_ids"])),
+            clusters_in_region: plan
+                .changes
+                .iter()
+                .filter(|r| {
+                    r.addr.resource.type_name == "aws_eks_cluster"
+                        && r.provider == c.provider
+                        && r.deposed.is_none()
+                        && r.action != Action::Delete
+                })
+                .count() as u32,
         };
         let bg = layouts
             .iter()

@@ -43,6 +43,8 @@ pub mod check {
     pub const END_OF_SUPPORT: &str = "end_of_support";
     /// The subnets have the free addresses the upgrade needs.
     pub const SUBNET_IP_CAPACITY: &str = "subnet_ip_capacity";
+    /// The new side stays within EKS's service quotas beside the old one.
+    pub const QUOTAS: &str = "quotas";
 }
 
 /// One step of an upgrade, in order.

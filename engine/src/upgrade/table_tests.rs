@@ -95,6 +95,7 @@ fn cluster(from: &str, to: &str, node_groups: Vec<NodeGroup>, addons: Vec<Addon>
         manifests: Vec::new(),
         files: ManifestFiles::default(),
         free_addresses: Some(1000),
+        clusters_in_region: 1,
     }
 }
 

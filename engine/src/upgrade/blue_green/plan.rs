@@ -71,6 +71,7 @@ pub fn plan(c: &Cluster, spec: &Spec, today: NaiveDate) -> Upgrade {
     eks::addon_check(c, &mut up);
     eks::removed_api_check(c, &mut up);
     capacity_check(c, &mut up);
+    quotas_check(c, &mut up);
 
     let (old, new) = (spec.live.as_str(), spec.live.other().as_str());
     let nodes: u32 = c.node_groups.iter().map(|g| g.nodes).sum();
@@ -251,5 +252,72 @@ fn capacity_check(c: &Cluster, up: &mut Upgrade) {
             Outcome::Warn,
             format!("{detail}; free addresses unknown (the subnets are not in this configuration's state)"),
         ),
+    }
+}
+
+/// The new side is a second cluster with its own node groups: it must fit in EKS's
+/// service quotas beside the old one (catalog defaults; an account may have raised them).
+/// The EC2 vCPU quota is the account's own and is only reported.
+fn quotas_check(c: &Cluster, up: &mut Upgrade) {
+    let q = &catalog::eks().quotas;
+    let mut problems = Vec::new();
+    let clusters = c.clusters_in_region.max(1) + 1;
+    if clusters > q.clusters_per_region {
+        problems.push(format!(
+            "{clusters} clusters in the Region with the new side, over the default quota of {}",
+            q.clusters_per_region
+        ));
+    }
+    if c.node_groups.len() as u32 > q.managed_node_groups_per_cluster {
+        problems.push(format!(
+            "{} managed node groups, over the default quota of {} per cluster",
+            c.node_groups.len(),
+            q.managed_node_groups_per_cluster
+        ));
+    }
+    for g in c
+        .node_groups
+        .iter()
+        .filter(|g| g.nodes > q.nodes_per_managed_node_group)
+    {
+        problems.push(format!(
+            "{} has {} nodes, over the default quota of {} per managed node group",
+            g.address, g.nodes, q.nodes_per_managed_node_group
+        ));
+    }
+    let vcpus: u32 = c
+        .node_groups
+        .iter()
+        .map(|g| {
+            g.nodes
+                * g.instance_type
+                    .as_deref()
+                    .and_then(catalog::instance)
+                    .map_or(0, |t| t.vcpus)
+        })
+        .sum();
+    let vcpu_note = format!(
+        "the new side adds {vcpus} On-Demand vCPUs beside the old side's; the account's EC2 quota (Running On-Demand Standard instances, L-1216C47A) is not known to galley"
+    );
+    if problems.is_empty() {
+        eks::report(
+            up,
+            check::QUOTAS,
+            Outcome::Pass,
+            format!(
+                "{clusters} cluster(s) in the Region with the new side (quota {}), node groups within their quotas; {vcpu_note}",
+                q.clusters_per_region
+            ),
+        );
+    } else {
+        eks::fail(
+            up,
+            check::QUOTAS,
+            format!(
+                "{}. Ask AWS to raise the quota ({}) or upgrade in place; {vcpu_note}",
+                problems.join("; "),
+                q.source
+            ),
+        );
     }
 }

@@ -281,6 +281,7 @@ fn cluster(free: Option<u32>, replicas: u32) -> Cluster {
         }],
         files: Default::default(),
         free_addresses: free,
+        clusters_in_region: 1,
     }
 }
 
@@ -412,4 +413,45 @@ fn a_blue_green_block_in_a_child_module_is_an_error_not_ignored() {
     // The same block in the root module is fine.
     let (_, diags) = load(STACK);
     assert!(!diags.has_errors());
+}
+
+#[test]
+fn the_new_side_must_fit_in_eks_service_quotas_beside_the_old_one() {
+    let quotas = |c: &Cluster| {
+        let up = plan(c, &spec(), day("2025-01-01"));
+        up.checks
+            .into_iter()
+            .find(|k| k.name == check::QUOTAS)
+            .expect("a quotas check")
+    };
+    let ok = quotas(&cluster(Some(1000), 20));
+    assert_eq!(ok.status, Outcome::Pass, "{}", ok.message);
+    // 10 m5.large nodes of 2 vCPUs each.
+    assert!(
+        ok.message.contains("adds 20 On-Demand vCPUs"),
+        "{}",
+        ok.message
+    );
+
+    // The Region already holds the default maximum of 100 clusters.
+    let mut full = cluster(Some(1000), 20);
+    full.clusters_in_region = 100;
+    let r = quotas(&full);
+    assert_eq!(r.status, Outcome::Fail);
+    assert!(
+        r.message.contains("101 clusters in the Region"),
+        "{}",
+        r.message
+    );
+
+    let mut big = cluster(Some(100_000), 20);
+    big.node_groups[0].nodes = 500;
+    let r = quotas(&big);
+    assert_eq!(r.status, Outcome::Fail);
+    assert!(
+        r.message
+            .contains("aws_eks_node_group.web has 500 nodes, over the default quota of 450"),
+        "{}",
+        r.message
+    );
 }
