@@ -280,6 +280,21 @@ fn a_gate_that_fails_after_a_shift_puts_all_traffic_back_and_the_next_apply_star
     assert!(out.contains("10% of traffic on the green side"), "{out}");
     assert!(out.contains("health gate failed at 50%"), "{out}");
     assert_eq!(weights(dir), [100, 0]);
+
+    // Given up through a saved plan: the plan deletes the new side, apply does it.
+    let o = run_dated(
+        dir,
+        &["--sim", "plan", "-out", "back.plan", "-var", "k8s=1.31"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run_dated(dir, &["--sim", "apply", "back.plan"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("the upgrade is abandoned"), "{out}");
+    assert_eq!(addresses(dir), ORIGINAL);
+    assert_eq!(in_cloud(dir, "aws_eks_cluster"), 1);
+    assert_eq!(progress(dir), serde_json::json!({"live": "blue"}));
+    no_changes(dir, "1.31");
 }
 
 /// Starts `apply -var k8s=VERSION` with slow provider calls and kills it once a line

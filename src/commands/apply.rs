@@ -86,6 +86,21 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 return EXIT_ERROR;
             }
             start_blue_green(&plan, &mut layouts);
+            // A plan of the written configuration made while migrating, deleting the new
+            // side: the upgrade is given up, with the providers of the moment state is at.
+            let abandoned = abandoned_by(&plan, &layouts);
+            if !abandoned.is_empty() {
+                say_abandoned(&layouts, &abandoned);
+                return abandon(
+                    s,
+                    args,
+                    &written,
+                    &mut layouts,
+                    state,
+                    &abandoned,
+                    plan.variables,
+                );
+            }
             // Upgrade steps are derived from the changes, not stored.
             let Some(today) = super::upgrade::as_of(None) else {
                 return EXIT_ERROR;
@@ -101,35 +116,19 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let plan = planned.plan;
             layouts = planned.layouts;
             if !planned.abandoned.is_empty() {
-                for &i in &planned.abandoned {
-                    let l = &layouts[i];
-                    println!(
-                        "blue_green.{}: the configuration no longer upgrades {} (the {} side's version); apply destroys the {} side ({} resource(s)) and leaves all traffic on the {} side.",
-                        l.bg.name,
-                        l.bg.cluster.resource,
-                        l.live.as_str(),
-                        l.live.other().as_str(),
-                        l.members.resources.len() + 1,
-                        l.live.as_str(),
-                    );
-                }
+                say_abandoned(&layouts, &planned.abandoned);
                 if !args.auto_approve && !confirm(destroy) {
                     eprintln!("\nApply cancelled.");
                     return EXIT_ERROR;
                 }
-                let mut state = state;
-                for &i in &planned.abandoned {
-                    let side = Some(layouts[i].live.other());
-                    blue_green::record(&mut state, &layouts[i], side);
-                }
-                return continue_blue_green(
+                return abandon(
                     s,
                     args,
                     &written,
                     &mut layouts,
                     state,
+                    &planned.abandoned,
                     plan.variables,
-                    Summary::default(),
                 );
             }
             print!(
@@ -358,6 +357,58 @@ fn timing(wall: std::time::Duration, simulated: Option<std::time::Duration>) -> 
         }
         None => wall,
     }
+}
+
+/// The migrating layouts whose new cluster `plan` deletes.
+fn abandoned_by(plan: &Plan, layouts: &[blue_green::Layout]) -> Vec<usize> {
+    if plan.destroy {
+        return Vec::new();
+    }
+    (0..layouts.len())
+        .filter(|&i| {
+            let l = &layouts[i];
+            let copy = l.copy_of(&l.bg.cluster.resource);
+            l.phase != blue_green::Phase::Steady
+                && plan.changes.iter().any(|c| {
+                    c.addr.module.is_root()
+                        && c.addr.resource == copy
+                        && c.action == engine::plan::Action::Delete
+                })
+        })
+        .collect()
+}
+
+fn say_abandoned(layouts: &[blue_green::Layout], abandoned: &[usize]) {
+    for &i in abandoned {
+        let l = &layouts[i];
+        println!(
+            "blue_green.{}: the configuration no longer upgrades {} (the {} side's version); apply destroys the {} side ({} resource(s)) and leaves all traffic on the {} side.",
+            l.bg.name,
+            l.bg.cluster.resource,
+            l.live.as_str(),
+            l.live.other().as_str(),
+            l.members.resources.len() + 1,
+            l.live.as_str(),
+        );
+    }
+}
+
+/// Gives up the migrations of `abandoned`: records it, then lets the executor destroy
+/// their new sides and apply the configuration as written.
+fn abandon(
+    s: &Session,
+    args: &ApplyArgs,
+    written: &Arc<engine::config::Config>,
+    layouts: &mut [blue_green::Layout],
+    mut state: engine::state::State,
+    abandoned: &[usize],
+    vars: std::collections::BTreeMap<String, engine::value::Value>,
+) -> i32 {
+    for &i in abandoned {
+        let side = Some(layouts[i].live.other());
+        blue_green::record(&mut state, &layouts[i], side);
+    }
+    continue_blue_green(s, args, written, layouts, state, vars, Summary::default())
 }
 
 /// Marks the layouts a plan starts migrating: the plan creates their new side's cluster.
