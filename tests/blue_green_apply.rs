@@ -143,6 +143,25 @@ fn an_upgrade_shifts_traffic_in_steps_and_the_new_side_takes_the_old_addresses()
     assert_eq!(progress(dir), serde_json::json!({"live": "green"}));
     no_changes(dir, "1.32");
 
+    // A targeted plan cannot carry a blue/green upgrade: it is refused, not run in place.
+    let o = run_dated(
+        dir,
+        &[
+            "--sim",
+            "plan",
+            "-target",
+            "aws_eks_cluster.main",
+            "-var",
+            "k8s=1.33",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("-target cannot be used with the blue/green upgrade"),
+        "{}",
+        text(&o)
+    );
+
     // The next upgrade goes back to the names as written.
     let (ok, out) = apply(dir, &["-var", "k8s=1.33"]);
     assert!(ok, "{out}");

@@ -582,6 +582,19 @@ impl FileRunner<'_> {
         // written configuration first, then the moment a migration is at.
         let mut layouts = engine::upgrade::blue_green::layouts(&config, &slot.state)
             .map_err(|d| Failed::checked(d, &config))?;
+        if let Some(l) = layouts
+            .iter()
+            .find(|l| engine::upgrade::blue_green::destroying(&slot.state, &l.bg.name).is_some())
+        {
+            // Only an interrupted apply leaves this; a rehearsal does not resume one.
+            return Err(Failed::plain(
+                Diagnostic::error(format!(
+                    "blue_green \"{}\" stopped while destroying one of its sides",
+                    l.bg.name
+                ))
+                .into(),
+            ));
+        }
         let written = Arc::clone(&config);
         let steady = engine::upgrade::blue_green::steady(&layouts);
         let mut plan = self.plan(&written, &steady, slot, &root_vars).await?;
@@ -613,6 +626,13 @@ impl FileRunner<'_> {
                             let destroying = abandoned.contains(&i).then(|| l.live.other());
                             engine::upgrade::blue_green::record(&mut slot.state, l, destroying);
                         }
+                    }
+                    if let Err(e) = engine::walk::StateSink::changed(&*sink, &slot.state) {
+                        return Err(Failed::plain(
+                            Diagnostic::error("Cannot record the blue/green upgrade in state")
+                                .with_detail(e)
+                                .into(),
+                        ));
                     }
                 }
                 if abandoned.is_empty() {
@@ -708,8 +728,6 @@ impl FileRunner<'_> {
         let _ = std::fs::write(vars_path(backend), text);
     }
 
-    /// Runs `fut` unless the kitchen is interrupted first; `None` when it was (the
-    /// future is dropped at its next await, so no new provider call starts).
     /// Plans `written` at the moment `layouts` describe, with the upgrade steps.
     async fn plan(
         &self,
@@ -783,6 +801,8 @@ impl FileRunner<'_> {
         }
     }
 
+    /// Runs `fut` unless the kitchen is interrupted first; `None` when it was (the
+    /// future is dropped at its next await, so no new provider call starts).
     async fn interruptible<T>(&self, fut: impl std::future::Future<Output = T>) -> Option<T> {
         let interrupt = self.settings.interrupt.clone();
         tokio::select! {

@@ -40,6 +40,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             .iter()
             .any(|l| blue_green::destroying(&state, &l.bg.name).is_some())
     {
+        if args.plan_file.is_some() || !args.flags.targets.is_empty() {
+            eprintln!("Error: a blue/green upgrade was stopped while destroying one of its sides\n\n  Run galley apply without a plan file or -target to finish it first.");
+            return EXIT_ERROR;
+        }
         println!(
             "A blue/green upgrade was stopped while destroying one of its sides; going on with it."
         );
@@ -53,7 +57,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             &mut layouts,
             state,
             vars,
-            Summary::default(),
+            (Summary::default(), std::time::Instant::now()),
         );
     }
     let plan = match &args.plan_file {
@@ -90,6 +94,11 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             // side: the upgrade is given up, with the providers of the moment state is at.
             let abandoned = abandoned_by(&plan, &layouts);
             if !abandoned.is_empty() {
+                if s.check_saved_plan_vars(&written, &args.flags, &plan.variables)
+                    .is_err()
+                {
+                    return EXIT_ERROR;
+                }
                 say_abandoned(&layouts, &abandoned);
                 return abandon(
                     s,
@@ -239,7 +248,8 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         return EXIT_OK;
     }
     if migrating {
-        return continue_blue_green(s, args, &written, &mut layouts, final_state, vars, summary);
+        let total = (summary, started);
+        return continue_blue_green(s, args, &written, &mut layouts, final_state, vars, total);
     }
     applied(s, &summary, started, &final_state);
     EXIT_OK
@@ -255,9 +265,8 @@ fn continue_blue_green(
     layouts: &mut [blue_green::Layout],
     state: engine::state::State,
     vars: std::collections::BTreeMap<String, engine::value::Value>,
-    summary: Summary,
+    (summary, started): (Summary, std::time::Instant),
 ) -> i32 {
-    let started = std::time::Instant::now();
     let executor = blue_green::Executor {
         config: written,
         factories: s.factories(),
@@ -408,7 +417,15 @@ fn abandon(
         let side = Some(layouts[i].live.other());
         blue_green::record(&mut state, &layouts[i], side);
     }
-    continue_blue_green(s, args, written, layouts, state, vars, Summary::default())
+    continue_blue_green(
+        s,
+        args,
+        written,
+        layouts,
+        state,
+        vars,
+        (Summary::default(), std::time::Instant::now()),
+    )
 }
 
 /// Marks the layouts a plan starts migrating: the plan creates their new side's cluster.

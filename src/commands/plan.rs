@@ -95,7 +95,34 @@ pub fn make_plan(
     // First the configuration as written, one side only: it says which clusters the
     // user upgrades now. A version change of a cluster upgraded blue/green is not an
     // update of it: it starts a migration, planned again with the new side beside it.
+    if let Some(l) = layouts
+        .iter()
+        .find(|l| blue_green::destroying(&state, &l.bg.name).is_some())
+    {
+        eprintln!(
+            "Error: blue_green \"{}\" stopped while destroying one of its sides\n\n  An apply was interrupted in the middle of it. Run galley apply (without -target or a plan file) to finish it, then plan again.",
+            l.bg.name
+        );
+        return Err(Reported);
+    }
     let first = plan_with(&blue_green::steady(&layouts), state.clone())?;
+    if !opts.targets.is_empty()
+        && (blue_green::migrating(&layouts)
+            || layouts.iter().any(|l| l.upgraded_by(&first.upgrades)))
+    {
+        // A targeted plan cannot tell a version set back from a cluster left out of the
+        // targets, nor carry a migration through: it would start, abandon or upgrade in
+        // place what the user did not ask for.
+        let l = layouts
+            .iter()
+            .find(|l| l.phase != blue_green::Phase::Steady || l.upgraded_by(&first.upgrades))
+            .expect("checked");
+        eprintln!(
+            "Error: -target cannot be used with the blue/green upgrade of {} (blue_green \"{}\")\n\n  Plan and apply without -target while a blue/green upgrade starts or is under way.",
+            l.bg.cluster.resource, l.bg.name
+        );
+        return Err(Reported);
+    }
     let abandoned = blue_green::advance(&mut layouts, &first.upgrades);
     if !abandoned.is_empty() || !blue_green::migrating(&layouts) {
         // Given up: the written configuration's plan is the truth (the new side's

@@ -15,6 +15,9 @@ use crate::provider::ProviderConfig;
 use crate::state::OutputState;
 use crate::value::Value;
 
+/// The summary of a failed output precondition (the blue/green health gate renames it).
+pub(crate) const OUTPUT_PRECONDITION_FAILED: &str = "Module output value precondition failed";
+
 impl Walk {
     /// The module instances of a static module path.
     pub(crate) fn instances(&self, module: &[String]) -> Vec<ModulePath> {
@@ -209,12 +212,7 @@ impl Walk {
             let scope = self.scope(&inst);
             let mut diags = Diagnostics::new();
             for p in &out.preconditions {
-                if let Some(d) = self.check(
-                    p,
-                    &scope,
-                    Vec::new(),
-                    "Module output value precondition failed",
-                ) {
+                if let Some(d) = self.check(p, &scope, Vec::new(), OUTPUT_PRECONDITION_FAILED) {
                     diags.push(d);
                 }
             }

@@ -189,7 +189,7 @@ impl Executor<'_> {
                         diags.extend(d);
                         diags.push(Diagnostic::error(format!(
                             "Rollback of blue_green \"{name}\" failed"
-                        )).with_detail(format!(
+                        )).with_span(layouts[i].bg.span).with_detail(format!(
                             "The health gate failed at {w}% and putting traffic back on the {} side failed too. Fix the error above and run galley apply again: it shifts traffic again from the first step.",
                             layouts[i].live.as_str()
                         )));
@@ -334,7 +334,7 @@ impl Executor<'_> {
             .map_err(|d| {
                 let mut out = Diagnostics::new();
                 for mut d in d {
-                    if d.summary == "Module output value precondition failed" {
+                    if d.summary == crate::walk::nodes::OUTPUT_PRECONDITION_FAILED {
                         d.summary = "Health condition failed".into();
                     }
                     out.push(d);

@@ -157,15 +157,25 @@ pub fn steady(layouts: &[Layout]) -> Vec<Layout> {
 /// Moves `layouts` on as `upgrades` (of the plan of [`steady`] layouts) say: a steady
 /// block whose cluster is upgraded starts migrating at 0%; a migrating block whose
 /// cluster is no longer upgraded (its version was set back) is given up: its index is
-/// returned.
+/// returned, and then nothing starts (the plan returned to the user is the written
+/// configuration's, which creates no new side).
 pub fn advance(layouts: &mut [Layout], upgrades: &[Upgrade]) -> Vec<usize> {
     let mut abandoned = Vec::new();
+    let mut started = Vec::new();
     for (i, l) in layouts.iter_mut().enumerate() {
         let upgraded = l.upgraded_by(upgrades);
         match l.phase {
-            Phase::Steady if upgraded => l.phase = Phase::Migrating { new_weight: 0 },
+            Phase::Steady if upgraded => {
+                l.phase = Phase::Migrating { new_weight: 0 };
+                started.push(i);
+            }
             Phase::Migrating { .. } if !upgraded => abandoned.push(i),
             _ => {}
+        }
+    }
+    if !abandoned.is_empty() {
+        for i in started {
+            layouts[i].phase = Phase::Steady;
         }
     }
     abandoned
