@@ -262,3 +262,38 @@ resource "aws_vpc" "this" {
         .unwrap_or_default();
     assert!(world.contains("10.0.0.0/16"), "{world}");
 }
+
+#[test]
+fn a_module_with_its_own_provider_cannot_be_called_with_count() {
+    let (code, out) = run(
+        &[
+            (
+                "main.tf",
+                "module \"m\" {\n  source = \"./m\"\n  count  = 2\n}\n",
+            ),
+            (
+                "m/main.tf",
+                "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n",
+            ),
+        ],
+        &["validate"],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("Module is incompatible with count, for_each, and depends_on"),
+        "{out}"
+    );
+    assert!(out.contains("main.tf:3:12"), "points at count: {out}");
+    // Passing the provider in is fine.
+    let (code, out) = run(
+        &[
+            (
+                "main.tf",
+                "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n\nmodule \"m\" {\n  source = \"./m\"\n  count  = 2\n}\n",
+            ),
+            ("m/main.tf", "variable \"x\" {\n  default = 1\n}\n"),
+        ],
+        &["validate"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+}

@@ -375,14 +375,8 @@ fn abandoned_by(plan: &Plan, layouts: &[blue_green::Layout]) -> Vec<usize> {
     }
     (0..layouts.len())
         .filter(|&i| {
-            let l = &layouts[i];
-            let copy = l.copy_of(&l.bg.cluster.resource);
-            l.phase != blue_green::Phase::Steady
-                && plan.changes.iter().any(|c| {
-                    c.addr.module.is_root()
-                        && c.addr.resource == copy
-                        && c.action == engine::plan::Action::Delete
-                })
+            layouts[i].phase != blue_green::Phase::Steady
+                && layouts[i].plans_new_cluster(plan, engine::plan::Action::Delete)
         })
         .collect()
 }
@@ -437,12 +431,7 @@ fn start_blue_green(plan: &Plan, layouts: &mut [blue_green::Layout]) {
         .iter_mut()
         .filter(|l| l.phase == blue_green::Phase::Steady)
     {
-        let copy = l.copy_of(&l.bg.cluster.resource);
-        if plan
-            .changes
-            .iter()
-            .any(|c| c.addr.module.is_root() && c.addr.resource == copy)
-        {
+        if l.plans_new_cluster(plan, engine::plan::Action::Create) {
             l.phase = blue_green::Phase::Migrating { new_weight: 0 };
         }
     }

@@ -190,12 +190,7 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
                 if p.abandoned.contains(&i) {
                     continue;
                 }
-                let copy = l.copy_of(&l.bg.cluster.resource);
-                let starting = p.plan.changes.iter().any(|c| {
-                    c.addr.module.is_root()
-                        && c.addr.resource == copy
-                        && c.action == engine::plan::Action::Create
-                });
+                let starting = l.plans_new_cluster(&p.plan, engine::plan::Action::Create);
                 if !starting && !args.json {
                     println!(
                         "blue_green.{}: upgrade under way, {new_weight}% of traffic on the {} side; galley apply goes on with the remaining traffic steps.\n",

@@ -165,6 +165,21 @@ impl Loader<'_> {
 /// all of the module's files are read: the cluster may be in another file).
 pub(super) fn check_clusters(m: &Module, diags: &mut Diagnostics) {
     for km in m.kubernetes_manifests.values() {
+        // A path that is not there yet is only a warning: CI may generate the files
+        // before the plan. The removed_apis check fails on it when a version changes.
+        for p in km.paths.iter().filter(|p| !m.dir.join(&p.path).exists()) {
+            diags.push(
+                Diagnostic::warning("Manifest path not found")
+                    .with_span(p.span.or(km.span))
+                    .with_detail(format!(
+                        "kubernetes_manifests \"{}\": {} does not exist (relative to {}). The removed_apis check of an upgrade of {} fails until it does.",
+                        km.name,
+                        p.path,
+                        crate::diag::display_path(&m.dir),
+                        km.cluster.resource
+                    )),
+            );
+        }
         if !m.resources.contains_key(&km.cluster.resource) {
             diags.push(
                 Diagnostic::error("Reference to undeclared resource")
@@ -224,6 +239,35 @@ mod tests {
         let paths: Vec<&str> = b.paths.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["k8s/", "extra.yaml"]);
         assert!(b.paths[0].span.is_some());
+    }
+
+    #[test]
+    fn a_path_that_does_not_exist_is_a_warning_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("k8s")).unwrap();
+        let main = format!(
+            "{CLUSTER}kubernetes_manifests \"app\" {{\n  cluster = aws_eks_cluster.main\n  paths   = [\"k8s/\",\n    \"generated/\"]\n}}\n"
+        );
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        let sources = SourceMap::new();
+        let (_, d) = load_config(dir.path(), &sources);
+        assert!(!d.has_errors(), "{}", d.render(&sources));
+        let warnings: Vec<(String, usize)> = d
+            .iter()
+            .map(|x| {
+                let line = x
+                    .span
+                    .and_then(|s| sources.location(s))
+                    .map_or(0, |l| l.line);
+                (x.detail.clone().unwrap_or_default(), line)
+            })
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].0.contains("generated/ does not exist"),
+            "{warnings:?}"
+        );
+        assert_eq!(warnings[0].1, 7, "the path's own line");
     }
 
     #[test]

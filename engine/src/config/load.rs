@@ -97,11 +97,37 @@ fn load_tree(
         // A child that did not load cleanly may lack variables it really declares.
         if !diags.0[before..].iter().any(Diagnostic::is_error) {
             check_inputs(call, &child.module, diags);
+            check_expansion(call, &child.module, diags);
         }
         children.insert(call.name.clone(), child);
     }
     stack.pop();
     Config { module, children }
+}
+
+/// As in Terraform, a module with its own `provider` blocks cannot be called with
+/// `count`, `for_each` or `depends_on`: its providers would have no single instance to
+/// live in.
+fn check_expansion(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
+    let Some(meta) = call
+        .count
+        .iter()
+        .chain(call.for_each.iter())
+        .chain(call.depends_on.iter())
+        .next()
+    else {
+        return;
+    };
+    if !child.providers.is_empty() {
+        diags.push(
+            Diagnostic::error("Module is incompatible with count, for_each, and depends_on")
+                .with_span(meta.span().or(call.span))
+                .with_detail(format!(
+                    "The module at module.{} is a legacy module which contains its own local provider configurations, and so calls to it may not use the count, for_each, or depends_on arguments.\n\nIf you also control the module \"{}\", consider updating this module to instead expect provider configurations to be passed by its caller.",
+                    call.name, call.source
+                )),
+        );
+    }
 }
 
 /// A module call must set every variable of its child that has no default, and nothing

@@ -39,6 +39,15 @@ impl Layout {
         }
     }
 
+    /// True when `plan` does `action` (create: a migration starts; delete: it is given
+    /// up) to the new side's cluster.
+    pub fn plans_new_cluster(&self, plan: &crate::plan::Plan, action: crate::plan::Action) -> bool {
+        let copy = self.copy_of(&self.bg.cluster.resource);
+        plan.changes
+            .iter()
+            .any(|c| c.addr.module.is_root() && c.addr.resource == copy && c.action == action)
+    }
+
     /// True when `upgrades` upgrade this block's cluster blue/green.
     pub fn upgraded_by(&self, upgrades: &[Upgrade]) -> bool {
         let cluster = self.bg.cluster.resource.to_string();
