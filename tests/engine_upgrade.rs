@@ -142,6 +142,15 @@ fn an_aurora_major_upgrade_with_blue_green_update_is_planned_and_applied_as_a_de
         text(&o)
     );
 
+    // Setting it in the same change is not enough (it needs a reboot, and nothing orders
+    // the group's update before the deployment): the check reads the group as it is.
+    std::fs::write(dir.join("main.tf"), blue_green_config("16.8", "pg16", "1")).unwrap();
+    let o = galley(dir, &["--sim", "plan"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // Enabled first, on its own; then the upgrade.
+    std::fs::write(dir.join("main.tf"), blue_green_config("15.10", "pg15", "1")).unwrap();
+    let o = galley(dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
     std::fs::write(dir.join("main.tf"), blue_green_config("16.8", "pg16", "1")).unwrap();
     let o = galley(dir, &["--sim", "plan", "--json"]);
     assert!(o.status.success(), "{}", text(&o));

@@ -364,7 +364,7 @@ fn logical_replication(address: &str, bg: &AuroraBlueGreen) -> CheckResult {
         (Some(g), Some(false)) => result(
             check::LOGICAL_REPLICATION,
             Outcome::Fail,
-            format!("the cluster parameter group {g} of {address} does not set {p} = 1; a blue/green deployment of Aurora PostgreSQL needs logical replication: add parameter {p} = 1 to {g} (it takes effect after a reboot of the writer)"),
+            format!("the cluster parameter group {g} of {address} does not set {p} = 1; a blue/green deployment of Aurora PostgreSQL needs logical replication: set parameter {p} = 1 in {g} and apply that first (it takes effect after a reboot of the writer), then upgrade"),
         ),
         (g, _) => result(
             check::LOGICAL_REPLICATION,

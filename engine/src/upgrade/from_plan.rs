@@ -256,7 +256,10 @@ fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<U
                 let blue = text(&c.before, "db_cluster_parameter_group_name");
                 let logical_replication = match blue.as_deref() {
                     Some(g) if g.starts_with("default.") => Some(false),
-                    Some(g) => parameter_group(plan, g).map(|r| {
+                    // As the cluster runs now: the parameter takes effect only after a
+                    // reboot, and this apply's change to the group has no ordering
+                    // against the upgrade.
+                    Some(g) => parameter_group_now(plan, g).map(|r| {
                         parameter(r, engines::LOGICAL_REPLICATION_PARAMETER).as_deref() == Some("1")
                     }),
                     None => None,
@@ -314,12 +317,26 @@ fn engine_upgrade(plan: &Plan, c: &ResourceChange, today: NaiveDate) -> Option<U
 
 /// The cluster parameter group named `name`, as this apply leaves it (else as it was).
 fn parameter_group<'a>(plan: &'a Plan, name: &str) -> Option<&'a Value> {
+    group_named(plan, name, |r| [&r.after, &r.before])
+}
+
+/// The cluster parameter group named `name` as it is before this apply (else as it will
+/// be, when this apply creates it).
+fn parameter_group_now<'a>(plan: &'a Plan, name: &str) -> Option<&'a Value> {
+    group_named(plan, name, |r| [&r.before, &r.after])
+}
+
+fn group_named<'a>(
+    plan: &'a Plan,
+    name: &str,
+    order: impl Fn(&'a ResourceChange) -> [&'a Option<Value>; 2],
+) -> Option<&'a Value> {
     plan.changes
         .iter()
         .filter(|r| r.addr.resource.type_name == "aws_rds_cluster_parameter_group")
         .filter(|r| r.deposed.is_none())
         .find_map(|r| {
-            [&r.after, &r.before]
+            order(r)
                 .into_iter()
                 .flatten()
                 .find(|v| string_attr(v, "name") == Some(name))
@@ -329,7 +346,7 @@ fn parameter_group<'a>(plan: &'a Plan, name: &str) -> Option<&'a Value> {
 /// The value of parameter `name` in a parameter group's `parameter` blocks.
 fn parameter(group: &Value, name: &str) -> Option<String> {
     let params = group.get_attr("parameter")?;
-    let (Value::Set(xs) | Value::List(xs)) = params.unmarked() else {
+    let (Value::Set(xs) | Value::List(xs) | Value::Tuple(xs)) = params.unmarked() else {
         return None;
     };
     xs.iter()
