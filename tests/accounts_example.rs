@@ -503,16 +503,10 @@ fn the_upgrade_applies_in_place_and_blue_green_with_traffic_always_on_ready_pods
             .output()
             .unwrap();
         let shown = String::from_utf8_lossy(&o.stdout).to_string();
-        let field = |k: &str| {
-            shown
-                .lines()
-                .find_map(|l| {
-                    let (key, v) = l.trim().split_once('=')?;
-                    (key.trim() == k).then(|| v.trim().trim_matches('"').to_string())
-                })
-                .unwrap_or_default()
-        };
-        (field("name"), field("version"))
+        (
+            common::shown_attribute(&shown, "name"),
+            common::shown_attribute(&shown, "version"),
+        )
     };
     assert_eq!(
         version("aws_eks_cluster.eu_west_1"),

@@ -42,15 +42,10 @@ fn cluster(dir: &Path, address: &str) -> (String, String) {
     let o = run_dated(dir, &["--sim", "state", "show", address]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    let field = |k: &str| {
-        out.lines()
-            .find_map(|l| {
-                let (key, v) = l.trim().split_once('=')?;
-                (key.trim() == k).then(|| v.trim().trim_matches('"').to_string())
-            })
-            .unwrap_or_default()
-    };
-    (field("name"), field("version"))
+    (
+        common::shown_attribute(&out, "name"),
+        common::shown_attribute(&out, "version"),
+    )
 }
 
 /// Objects of `type_name` in the simulated cloud.
@@ -395,20 +390,7 @@ fn an_upgrade_killed_mid_way_resumes_and_finishes_with_one_cluster() {
 
 /// Objects in the kitchen's simulated worlds.
 fn in_kitchen(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir.join(".galley/kitchen/sim")) else {
-        return 0;
-    };
-    let mut n = 0;
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-            for objs in j["objects"].as_object().unwrap().values() {
-                n += objs.as_object().unwrap().len();
-            }
-        }
-    }
-    n
+    common::world_objects(&dir.join(".galley/kitchen/sim"))
 }
 
 #[test]

@@ -4,31 +4,13 @@
 //! fault files are diagnostics at file:line:column.
 
 mod common;
-use common::{galley, text};
+use common::{galley, text, world_objects};
 
 use std::path::Path;
 use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     galley(dir).args(args).output().expect("galley runs")
-}
-
-/// Objects in the simulated worlds under `sim_dir`, as written to disk.
-fn world_objects(sim_dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(sim_dir) else {
-        return 0;
-    };
-    let mut n = 0;
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-            for objs in j["objects"].as_object().unwrap().values() {
-                n += objs.as_object().unwrap().len();
-            }
-        }
-    }
-    n
 }
 
 fn state_list(dir: &Path) -> Vec<String> {

@@ -16,20 +16,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 
 /// Objects in the kitchen's simulated worlds, as written to disk.
 fn world_objects(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir.join(".galley/kitchen/sim")) else {
-        return 0;
-    };
-    let mut n = 0;
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-            for objs in j["objects"].as_object().unwrap().values() {
-                n += objs.as_object().unwrap().len();
-            }
-        }
-    }
-    n
+    common::world_objects(&dir.join(".galley/kitchen/sim"))
 }
 
 /// Runs in the kitchen's ledger.

@@ -278,12 +278,8 @@ fn continue_blue_green(
     let done = runtime().block_on(executor.finish(layouts, state));
     s.report(&done.diagnostics);
     let flushed = s.flush_simulator();
-    let total = Summary {
-        import: summary.import,
-        add: summary.add + done.summary.add,
-        change: summary.change + done.summary.change,
-        destroy: summary.destroy + done.summary.destroy,
-    };
+    let mut total = summary;
+    total += done.summary;
     if done.diagnostics.has_errors() {
         eprintln!("\nApply failed; the state records every change that completed and where the blue/green upgrade stands. Fix the errors and run apply again.");
         return EXIT_ERROR;

@@ -51,3 +51,34 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// Objects in the simulated worlds under `sim_dir` (`.galley/sim`, `.galley/kitchen/sim`),
+/// as written to disk; 0 when there is none.
+pub fn world_objects(sim_dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(sim_dir) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            for objs in j["objects"].as_object().unwrap().values() {
+                n += objs.as_object().unwrap().len();
+            }
+        }
+    }
+    n
+}
+
+/// The value of top-level attribute `key` in `galley state show` output (quotes removed);
+/// empty when it is not shown.
+pub fn shown_attribute(shown: &str, key: &str) -> String {
+    shown
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.trim().split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_default()
+}

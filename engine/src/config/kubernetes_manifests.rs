@@ -146,18 +146,7 @@ impl Loader<'_> {
     }
 
     fn invalid_manifests_arg(&mut self, e: &Expression, what: &str, expected: &str) {
-        let span = self.span(e.span());
-        let text = e
-            .span()
-            .and_then(|r| self.text.get(r))
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        self.err(
-            "Invalid kubernetes_manifests argument",
-            span,
-            format!("\"{what}\" = {text}: expected {expected}."),
-        );
+        self.invalid_argument("kubernetes_manifests", e, what, expected);
     }
 }
 

@@ -1027,6 +1027,17 @@ impl Loader<'_> {
     }
 
     fn invalid(&mut self, e: &Expression, what: &str, expected: &str) {
+        self.invalid_argument("blue_green", e, what, expected);
+    }
+
+    /// `Invalid BLOCK argument` at `e`: `"what" = <its text>: expected …`.
+    pub(super) fn invalid_argument(
+        &mut self,
+        block: &str,
+        e: &Expression,
+        what: &str,
+        expected: &str,
+    ) {
         let span = self.span(e.span());
         let text = e
             .span()
@@ -1035,7 +1046,7 @@ impl Loader<'_> {
             .trim()
             .to_string();
         self.err(
-            "Invalid blue_green argument",
+            &format!("Invalid {block} argument"),
             span,
             format!("\"{what}\" = {text}: expected {expected}."),
         );

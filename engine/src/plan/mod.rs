@@ -141,6 +141,16 @@ pub struct Summary {
     pub destroy: usize,
 }
 
+impl std::ops::AddAssign for Summary {
+    /// Counts of two applies made one after the other.
+    fn add_assign(&mut self, other: Summary) {
+        self.import += other.import;
+        self.add += other.add;
+        self.change += other.change;
+        self.destroy += other.destroy;
+    }
+}
+
 impl Plan {
     /// How many of each action.
     pub fn summary(&self) -> Summary {

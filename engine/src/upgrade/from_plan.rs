@@ -466,25 +466,14 @@ kubernetes_manifests "app" {
 
     /// The update of cluster `name` from 1.24 to 1.26.
     fn update(name: &str) -> ResourceChange {
-        let version = |v: &str| {
-            Some(Value::object([
-                ("name", Value::string(name)),
-                ("version", Value::string(v)),
-            ]))
-        };
-        ResourceChange {
-            addr: format!("aws_eks_cluster.{name}").parse().unwrap(),
-            action: Action::Update,
-            provider: "provider[\"aws\"]".into(),
-            before: version("1.24"),
-            after: version("1.26"),
-            replace_paths: Vec::new(),
-            create_before_destroy: false,
-            reason: None,
-            moved_from: None,
-            importing: None,
-            deposed: None,
-        }
+        let version =
+            |v: &str| Value::object([("name", Value::string(name)), ("version", Value::string(v))]);
+        change(
+            &format!("aws_eks_cluster.{name}"),
+            Action::Update,
+            version("1.24"),
+            version("1.26"),
+        )
     }
 
     fn cluster(version: &str, group: &str, block: Value) -> Value {

@@ -272,9 +272,7 @@ impl Executor<'_> {
         )?;
         let (state, diags) = walk.apply(plan, self.sink.clone()).await;
         run.state = state;
-        run.summary.add += s.add;
-        run.summary.change += s.change;
-        run.summary.destroy += s.destroy;
+        run.summary += s;
         if diags.has_errors() {
             Err(diags)
         } else {
@@ -369,13 +367,7 @@ impl Executor<'_> {
         record(&mut run.state, &layouts[i], Some(live));
         self.persist(&run.state)?;
         let l = &layouts[i];
-        let old_side: Vec<_> = l
-            .members
-            .resources
-            .iter()
-            .chain(std::iter::once(&l.bg.record.resource))
-            .cloned()
-            .collect();
+        let old_side: Vec<_> = l.side().cloned().collect();
         self.hooks.say(&format!(
             "blue_green.{name}: destroying the {} side ({} resource(s) and {})",
             live.as_str(),
@@ -473,13 +465,7 @@ impl Executor<'_> {
         l.phase = Phase::Migrating { new_weight: 0 };
         record(&mut run.state, l, Some(new));
         self.persist(&run.state)?;
-        let copies: Vec<_> = l
-            .members
-            .resources
-            .iter()
-            .chain(std::iter::once(&l.bg.record.resource))
-            .map(|r| l.copy_of(r))
-            .collect();
+        let copies: Vec<_> = l.side().map(|r| l.copy_of(r)).collect();
         self.hooks.say(&format!(
             "blue_green.{name}: the upgrade is abandoned; destroying the {} side ({} resource(s))",
             new.as_str(),

@@ -39,6 +39,15 @@ impl Layout {
         }
     }
 
+    /// The resources of one side: the members and the record (under the live side's
+    /// addresses; [`Layout::copy_of`] gives the new side's).
+    pub fn side(&self) -> impl Iterator<Item = &Resource> {
+        self.members
+            .resources
+            .iter()
+            .chain(std::iter::once(&self.bg.record.resource))
+    }
+
     /// True when `plan` does `action` (create: a migration starts; delete: it is given
     /// up) to the new side's cluster.
     pub fn plans_new_cluster(&self, plan: &crate::plan::Plan, action: crate::plan::Action) -> bool {
