@@ -4,10 +4,11 @@ use chrono::NaiveDateTime;
 use engine::provider::{Nesting, ProviderError, Schema};
 use engine::value::Value;
 
-use crate::plan::{check_required, derive, run_rules};
+use crate::plan::{derive, run_rules};
 use crate::registry::{api_error, CreateCtx, Phase, Registry, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, conform_object, set_attr, str_attr, values_at};
 use crate::world::World;
+use engine::provider::planning::check_required;
 
 /// Creates the planned object; returns it as stored, every attribute known.
 pub fn create(

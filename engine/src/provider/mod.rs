@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub mod planning;
+pub mod shape;
+
 use crate::types::Type;
 use crate::value::Value;
 

@@ -1,0 +1,135 @@
+//! Waiting for long operations: poll a status until it is done, failed, or the
+//! resource's timeout passes. Throttling while polling slows the poll, never fails it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use engine::provider::ProviderError;
+use tokio::time::Instant;
+
+/// Where a polled operation stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status<T> {
+    /// Finished; carries what the last poll read.
+    Done(T),
+    /// Still going; carries the status the service reports (`UPDATING`, `InProgress`).
+    Pending(String),
+    /// The service says it failed, with its reason.
+    Failed(String),
+}
+
+/// The variable that sets the poll interval (`5s`, `200ms`); tests against emulators
+/// set it low. Real AWS operations take minutes, so the default is 10 s.
+pub const POLL_INTERVAL_VAR: &str = "GALLEY_AWS_POLL_INTERVAL";
+
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The poll interval: [`POLL_INTERVAL_VAR`], else 10 s.
+pub fn interval() -> Duration {
+    std::env::var(POLL_INTERVAL_VAR)
+        .ok()
+        .and_then(|v| crate::timeouts::parse_duration(&v))
+        .unwrap_or(DEFAULT_INTERVAL)
+}
+
+/// Polls `check` until it reports [`Status::Done`] (its value is returned), reports
+/// [`Status::Failed`], or `timeout` passes. `what` names the operation in errors
+/// ("aws_eks_cluster accounts: update to 1.32").
+pub async fn until<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Status<T>, ProviderError>>,
+{
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut pause = interval();
+    let mut last = String::from("not yet read");
+    loop {
+        match check().await {
+            Ok(Status::Done(v)) => return Ok(v),
+            Ok(Status::Failed(why)) => {
+                return Err(ProviderError::Api {
+                    code: "OperationFailed".to_string(),
+                    message: format!("{what} failed: {why}"),
+                })
+            }
+            Ok(Status::Pending(status)) => {
+                last = status;
+                pause = interval();
+            }
+            Err(ProviderError::Throttled(_)) => pause = (pause * 2).min(MAX_BACKOFF),
+            Err(e) => return Err(e),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(ProviderError::Timeout(format!(
+                "{what}: still {last} after {}; it goes on in AWS. Raise the resource's `timeouts` and run apply again to pick it up",
+                crate::timeouts::display(timeout)
+            )));
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn returns_when_done_and_times_out_when_not() {
+        let mut n = 0;
+        let v = until("op", Duration::from_secs(3600), || {
+            n += 1;
+            let s = if n < 3 {
+                Status::Pending("UPDATING".to_string())
+            } else {
+                Status::Done(n)
+            };
+            async move { Ok(s) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, 3);
+        let e = until("op", Duration::from_secs(30), || async {
+            Ok(Status::<()>::Pending("CREATING".to_string()))
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&e, ProviderError::Timeout(m) if m.contains("still CREATING")),
+            "{e}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_slows_polling_but_does_not_fail_it() {
+        let mut n = 0;
+        let v = until("op", Duration::from_secs(3600), || {
+            n += 1;
+            let r = if n < 4 {
+                Err(ProviderError::Throttled("Throttling".to_string()))
+            } else {
+                Ok(Status::Done(n))
+            };
+            async move { r }
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_status_is_an_error_with_the_reason() {
+        let e = until("update", Duration::from_secs(60), || async {
+            Ok(Status::<()>::Failed("NodeCreationFailure".to_string()))
+        })
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("NodeCreationFailure"), "{e}");
+    }
+}
