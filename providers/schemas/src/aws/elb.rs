@@ -1,4 +1,5 @@
-//! Elastic Load Balancing: load balancers, listeners, target groups and their attachments (also from Auto Scaling groups).
+//! Elastic Load Balancing: load balancers, listeners, target groups, their attachments
+//! (also from Auto Scaling groups).
 
 use engine::provider::{Attribute, NestedBlock, Nesting, Schema};
 
