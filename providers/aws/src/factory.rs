@@ -27,11 +27,20 @@ impl Default for AwsFactory {
     }
 }
 
-/// The provider block, resource and data source schemas.
-// Transitional: the schemas move to `galley-schemas` (shared with the simulator) in the
-// next commit; until then the provider serves none.
+/// The provider block, resource and data source schemas, from `galley-schemas`: the
+/// same definitions the simulator serves.
 pub fn provider_schema() -> ProviderSchema {
-    ProviderSchema::default()
+    ProviderSchema {
+        provider: schemas::aws::provider_block(),
+        resources: schemas::aws::resources()
+            .into_iter()
+            .map(|(n, s)| (n.to_string(), s))
+            .collect(),
+        data_sources: schemas::aws::data_sources()
+            .into_iter()
+            .map(|(n, s)| (n.to_string(), s))
+            .collect(),
+    }
 }
 
 impl ProviderFactory for AwsFactory {

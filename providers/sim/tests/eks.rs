@@ -440,3 +440,32 @@ async fn a_node_group_beyond_the_free_addresses_fails_and_two_clusters_compete()
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_timeouts_block_is_accepted_kept_and_changed_in_place() {
+    let sim = eks_sim();
+    let p = aws(&sim.factory);
+    let n = net(&p, 24).await;
+    let timeouts = |create: &str| obj(&[("create", s(create))]);
+    let cfg = with(
+        &cluster_cfg("blue", "1.31", &[&n.a, &n.b]),
+        "timeouts",
+        timeouts("60m"),
+    );
+    let c = create(&p, "aws_eks_cluster", cfg.clone()).await.unwrap();
+    assert_eq!(str_of(&c, "status"), "ACTIVE");
+    assert_eq!(str_of(attr(&c, "timeouts"), "create"), "60m");
+    assert!(!c.contains_unknown());
+
+    let (planned, after) = update(
+        &p,
+        "aws_eks_cluster",
+        &c,
+        with(&cfg, "timeouts", timeouts("90m")),
+    )
+    .await
+    .unwrap();
+    assert!(planned.requires_replace.is_empty());
+    assert_eq!(str_of(&after, "id"), "blue");
+    assert_eq!(str_of(attr(&after, "timeouts"), "create"), "90m");
+}

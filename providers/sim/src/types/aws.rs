@@ -1,10 +1,8 @@
 //! What AWS resource types share: account, ARNs, tags, regions and availability zones.
 
-use engine::provider::{Attribute, NestedBlock, Nesting, Schema};
-use engine::types::Type;
 use engine::value::Value;
 
-use super::{boolean, number, string, string_list, string_map};
+use super::string_map;
 use crate::shape::conform;
 
 /// The simulated account.
@@ -13,57 +11,6 @@ pub const ACCOUNT_ID: &str = "123456789012";
 /// `arn:aws:<service>:<region>:<account>:<resource>`.
 pub fn arn(service: &str, region: &str, resource: &str) -> String {
     format!("arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}")
-}
-
-/// The `provider "aws"` block: `region` selects the world; credentials and the other
-/// settings real configurations carry are accepted and ignored (`default_tags` is not
-/// merged into `tags_all`).
-pub fn provider_block() -> Schema {
-    let optional = Attribute::optional;
-    let block = |schema| NestedBlock {
-        nesting: Nesting::List,
-        min_items: 0,
-        max_items: 1,
-        force_new: false,
-        schema,
-    };
-    Schema::default()
-        .attr("region", optional(string()))
-        .attr("profile", optional(string()))
-        .attr("access_key", optional(string()).sensitive())
-        .attr("secret_key", optional(string()).sensitive())
-        .attr("token", optional(string()).sensitive())
-        .attr("shared_config_files", optional(string_list()))
-        .attr("shared_credentials_files", optional(string_list()))
-        .attr("max_retries", optional(number()))
-        .attr("skip_credentials_validation", optional(boolean()))
-        .attr("skip_metadata_api_check", optional(string()))
-        .attr("skip_region_validation", optional(boolean()))
-        .attr("skip_requesting_account_id", optional(boolean()))
-        .attr(
-            "allowed_account_ids",
-            optional(Type::Set(Box::new(string()))),
-        )
-        .block(
-            "default_tags",
-            block(Schema::default().attr("tags", optional(string_map()))),
-        )
-        .block(
-            "assume_role",
-            block(
-                Schema::default()
-                    .attr("role_arn", optional(string()))
-                    .attr("session_name", optional(string()))
-                    .attr("external_id", optional(string())),
-            ),
-        )
-}
-
-/// Adds `tags` and `tags_all` (computed, follows `tags`).
-pub fn with_tags(schema: Schema) -> Schema {
-    schema
-        .attr("tags", Attribute::optional(string_map()))
-        .attr("tags_all", Attribute::computed(string_map()))
 }
 
 /// `tags_all` from `tags`: the same map, empty when no tags (no provider default_tags).

@@ -1,26 +1,16 @@
 //! `aws_autoscaling_attachment`: registers an Auto Scaling group's instances (an EKS node
 //! group's nodes) in a target group.
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 
 use super::aws_eks_node_group::{self, autoscaling_group};
-use super::{computed_string, string};
 use crate::ids::IdStyle;
 use crate::registry::{api_error, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::str_attr;
 
 /// The `aws_autoscaling_attachment` type.
 pub fn resource() -> ResourceType {
-    let schema = Schema::default()
-        .attr(
-            "autoscaling_group_name",
-            Attribute::required(string()).force_new(),
-        )
-        .attr(
-            "lb_target_group_arn",
-            Attribute::optional(string()).force_new(),
-        )
-        .attr("id", computed_string());
+    let schema = schemas::aws::autoscaling_attachment();
     ResourceType::new("aws_autoscaling_attachment", schema)
         .ids(IdStyle::Prefixed("asga-"))
         .reference(Reference {

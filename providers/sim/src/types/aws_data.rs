@@ -1,10 +1,9 @@
 //! AWS data sources: availability zones, region, caller identity.
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::aws::{availability_zones as zones, is_region, zone_id, ACCOUNT_ID};
-use super::{boolean, computed_string, string, string_list, string_set};
 use crate::registry::{api_error, DataCtx, DataSource};
 use crate::shape::str_attr;
 
@@ -12,13 +11,7 @@ use crate::shape::str_attr;
 pub fn availability_zones() -> DataSource {
     DataSource {
         name: "aws_availability_zones",
-        schema: Schema::default()
-            .attr("state", Attribute::optional(string()))
-            .attr("all_availability_zones", Attribute::optional(boolean()))
-            .attr("id", computed_string())
-            .attr("names", Attribute::computed(string_list()))
-            .attr("zone_ids", Attribute::computed(string_list()))
-            .attr("group_names", Attribute::computed(string_set())),
+        schema: schemas::aws::availability_zones(),
         read: read_zones,
         spans_regions: false,
     }
@@ -64,12 +57,7 @@ fn read_zones(ctx: &DataCtx) -> Result<Value, ProviderError> {
 pub fn region() -> DataSource {
     DataSource {
         name: "aws_region",
-        schema: Schema::default()
-            .attr("name", Attribute::optional_computed(string()))
-            .attr("region", Attribute::optional_computed(string()))
-            .attr("id", computed_string())
-            .attr("endpoint", computed_string())
-            .attr("description", computed_string()),
+        schema: schemas::aws::region(),
         read: read_region,
         spans_regions: false,
     }
@@ -95,11 +83,7 @@ fn read_region(ctx: &DataCtx) -> Result<Value, ProviderError> {
 pub fn caller_identity() -> DataSource {
     DataSource {
         name: "aws_caller_identity",
-        schema: Schema::default()
-            .attr("id", computed_string())
-            .attr("account_id", computed_string())
-            .attr("arn", computed_string())
-            .attr("user_id", computed_string()),
+        schema: schemas::aws::caller_identity(),
         read: |_| {
             Ok(Value::object([
                 ("id", Value::string(ACCOUNT_ID)),

@@ -2,11 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
-use super::{boolean, computed_string, number, string};
+use super::aws::{arn, tags_all};
 use crate::ids::IdStyle;
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -16,33 +15,7 @@ const TYPE: &str = "aws_dynamodb_table";
 
 /// The `aws_dynamodb_table` type; its id is the table name.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::required(string()).force_new())
-            .attr("billing_mode", Attribute::optional_computed(string()))
-            .attr("hash_key", Attribute::required(string()).force_new())
-            .attr("range_key", Attribute::optional(string()).force_new())
-            .attr("read_capacity", Attribute::optional_computed(number()))
-            .attr("write_capacity", Attribute::optional_computed(number()))
-            .attr("stream_enabled", Attribute::optional(boolean()))
-            .attr("stream_view_type", Attribute::optional_computed(string()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("stream_arn", computed_string())
-            .attr("stream_label", computed_string()),
-    )
-    .block(
-        "attribute",
-        NestedBlock {
-            nesting: Nesting::Set,
-            min_items: 0,
-            max_items: 0,
-            force_new: false,
-            schema: Schema::default()
-                .attr("name", Attribute::required(string()))
-                .attr("type", Attribute::required(string())),
-        },
-    );
+    let schema = schemas::aws::dynamodb_table();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("billing_mode", Value::string("PROVISIONED"))

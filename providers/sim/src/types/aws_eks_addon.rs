@@ -1,12 +1,11 @@
 //! `aws_eks_addon`: kube-proxy, CoreDNS, the VPC CNI; versions must suit the cluster's.
 
 use engine::catalog::{self, addon_line, KubeVersion};
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_eks_cluster;
-use super::{computed_string, string};
 use crate::ids::IdStyle;
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{fill, set_attr, str_attr};
@@ -16,23 +15,7 @@ pub const TYPE: &str = "aws_eks_addon";
 
 /// The `aws_eks_addon` type; its id is `cluster_name:addon_name`.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("cluster_name", Attribute::required(string()).force_new())
-            .attr("addon_name", Attribute::required(string()).force_new())
-            .attr("addon_version", Attribute::optional_computed(string()))
-            .attr("resolve_conflicts_on_create", Attribute::optional(string()))
-            .attr("resolve_conflicts_on_update", Attribute::optional(string()))
-            .attr("service_account_role_arn", Attribute::optional(string()))
-            .attr(
-                "configuration_values",
-                Attribute::optional_computed(string()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("created_at", computed_string())
-            .attr("modified_at", computed_string()),
-    );
+    let schema = schemas::aws::eks_addon();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .derive("tags_all", "tags", true, tags_all)

@@ -1,11 +1,10 @@
 //! `aws_eks_cluster`: a Kubernetes control plane; its version moves one minor at a time.
 
 use engine::catalog::{self, KubeVersion, Support};
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
-use super::{computed_string, string, string_set};
+use super::aws::{arn, tags_all};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -15,40 +14,7 @@ pub const TYPE: &str = "aws_eks_cluster";
 
 /// The `aws_eks_cluster` type; its id is its name.
 pub fn resource() -> ResourceType {
-    let one = |schema| NestedBlock {
-        nesting: Nesting::List,
-        min_items: 0,
-        max_items: 1,
-        force_new: false,
-        schema,
-    };
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::required(string()).force_new())
-            .attr("role_arn", Attribute::required(string()))
-            .attr("version", Attribute::optional_computed(string()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("endpoint", computed_string())
-            .attr("status", computed_string())
-            .attr("platform_version", computed_string())
-            .attr("created_at", computed_string())
-            .block(
-                "vpc_config",
-                NestedBlock {
-                    min_items: 1,
-                    ..one(Schema::default()
-                        .attr("subnet_ids", Attribute::required(string_set()))
-                        .attr("security_group_ids", Attribute::optional(string_set()))
-                        .attr("vpc_id", computed_string())
-                        .attr("cluster_security_group_id", computed_string()))
-                },
-            )
-            .block(
-                "upgrade_policy",
-                one(Schema::default().attr("support_type", Attribute::optional_computed(string()))),
-            ),
-    );
+    let schema = schemas::aws::eks_cluster();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("upgrade_policy.support_type", Value::string("EXTENDED"))

@@ -10,14 +10,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use engine::catalog;
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
-use engine::types::{ObjectAttr, Type};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_eks_cluster::{self, version_of};
 use super::aws_subnet::free_addresses;
-use super::{computed_string, number, string, string_list, string_set};
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -34,57 +32,7 @@ const BATCH: Duration = Duration::from_secs(300);
 
 /// The `aws_eks_node_group` type; its id is `cluster_name:node_group_name`.
 pub fn resource() -> ResourceType {
-    let one = |min_items, schema| NestedBlock {
-        nesting: Nesting::List,
-        min_items,
-        max_items: 1,
-        force_new: false,
-        schema,
-    };
-    let schema = with_tags(
-        Schema::default()
-            .attr("cluster_name", Attribute::required(string()).force_new())
-            .attr("node_group_name", Attribute::required(string()).force_new())
-            .attr("node_role_arn", Attribute::required(string()).force_new())
-            .attr("subnet_ids", Attribute::required(string_set()).force_new())
-            .attr(
-                "instance_types",
-                Attribute::optional_computed(string_list()).force_new(),
-            )
-            .attr("version", Attribute::optional_computed(string()))
-            .attr("release_version", Attribute::optional_computed(string()))
-            .attr(
-                "ami_type",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "capacity_type",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("status", computed_string())
-            .attr("resources", Attribute::computed(resources_type()))
-            .block(
-                "scaling_config",
-                one(
-                    1,
-                    Schema::default()
-                        .attr("desired_size", Attribute::required(number()))
-                        .attr("min_size", Attribute::required(number()))
-                        .attr("max_size", Attribute::required(number())),
-                ),
-            )
-            .block(
-                "update_config",
-                one(
-                    0,
-                    Schema::default()
-                        .attr("max_unavailable", Attribute::optional(number()))
-                        .attr("max_unavailable_percentage", Attribute::optional(number())),
-                ),
-            ),
-    );
+    let schema = schemas::aws::eks_node_group();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("ami_type", Value::string("AL2023_x86_64_STANDARD"))
@@ -110,33 +58,6 @@ pub fn resource() -> ResourceType {
         .on_create(fill_computed)
         .update_timing(rolling_update_time)
         .takes(300, 300, 300)
-}
-
-/// `list(object({autoscaling_groups = list(object({name = string})),
-/// remote_access_security_group_id = string}))`, as the Terraform provider has it.
-fn resources_type() -> Type {
-    let object = |attrs: Vec<(&str, Type)>| {
-        Type::Object(
-            attrs
-                .into_iter()
-                .map(|(k, ty)| {
-                    (
-                        k.to_string(),
-                        ObjectAttr {
-                            ty,
-                            optional: false,
-                            default: None,
-                        },
-                    )
-                })
-                .collect(),
-        )
-    };
-    let group = object(vec![("name", string())]);
-    Type::List(Box::new(object(vec![
-        ("autoscaling_groups", Type::List(Box::new(group))),
-        ("remote_access_security_group_id", string()),
-    ])))
 }
 
 /// The name of the Auto Scaling group running the node group's nodes.

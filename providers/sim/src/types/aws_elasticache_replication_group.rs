@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use engine::catalog::{self, CacheEngine};
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
-use super::{boolean, computed_string, number, string, string_set};
+use super::aws::{arn, tags_all};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -25,39 +24,7 @@ const MODIFY: Duration = Duration::from_secs(60);
 
 /// The `aws_elasticache_replication_group` type; its id is its `replication_group_id`.
 pub fn resource() -> ResourceType {
-    let opt = Attribute::optional;
-    let opt_comp = Attribute::optional_computed;
-    let schema = with_tags(
-        Schema::default()
-            .attr(
-                "replication_group_id",
-                Attribute::required(string()).force_new(),
-            )
-            .attr("description", Attribute::required(string()))
-            .attr("engine", opt_comp(string()))
-            .attr("engine_version", opt_comp(string()))
-            .attr("engine_version_actual", computed_string())
-            .attr("node_type", opt(string()))
-            .attr("num_cache_clusters", opt_comp(number()))
-            .attr("parameter_group_name", opt_comp(string()))
-            .attr("port", opt_comp(number()).force_new())
-            .attr("automatic_failover_enabled", opt(boolean()))
-            .attr("multi_az_enabled", opt(boolean()))
-            .attr("subnet_group_name", opt_comp(string()).force_new())
-            .attr("security_group_ids", opt_comp(string_set()))
-            .attr(
-                "at_rest_encryption_enabled",
-                opt_comp(boolean()).force_new(),
-            )
-            .attr("transit_encryption_enabled", opt_comp(boolean()))
-            .attr("apply_immediately", opt_comp(boolean()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("primary_endpoint_address", computed_string())
-            .attr("reader_endpoint_address", computed_string())
-            .attr("configuration_endpoint_address", computed_string())
-            .attr("member_clusters", Attribute::computed(string_set())),
-    );
+    let schema = schemas::aws::elasticache_replication_group();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("engine", Value::string("redis"))

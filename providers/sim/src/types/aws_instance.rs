@@ -2,12 +2,11 @@
 
 use std::net::Ipv4Addr;
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_subnet::free_addresses;
-use super::{boolean, computed_string, string, string_set};
 use crate::ids::{derived, IdStyle};
 use crate::net::{first_free, parse_cidr, size};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
@@ -16,47 +15,7 @@ use crate::world::World;
 
 /// The `aws_instance` type.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("ami", Attribute::required(string()).force_new())
-            .attr("instance_type", Attribute::required(string()))
-            .attr(
-                "subnet_id",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "private_ip",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "vpc_security_group_ids",
-                Attribute::optional_computed(string_set()),
-            )
-            .attr(
-                "security_groups",
-                Attribute::optional_computed(string_set()).force_new(),
-            )
-            .attr(
-                "availability_zone",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "associate_public_ip_address",
-                Attribute::optional_computed(boolean()).force_new(),
-            )
-            .attr(
-                "key_name",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("user_data", Attribute::optional(string()).force_new())
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("instance_state", computed_string())
-            .attr("private_dns", computed_string())
-            .attr("public_ip", computed_string())
-            .attr("public_dns", computed_string())
-            .attr("primary_network_interface_id", computed_string()),
-    );
+    let schema = schemas::aws::instance();
     ResourceType::new("aws_instance", schema)
         .ids(IdStyle::Prefixed("i-"))
         .default("associate_public_ip_address", Value::Bool(false))

@@ -5,12 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_lb_target_group::healthy_targets;
-use super::{boolean, computed_string, string, string_set};
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -21,29 +20,7 @@ pub const TYPE: &str = "aws_lb";
 
 /// The `aws_lb` type; its id is its ARN.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::required(string()).force_new())
-            .attr(
-                "internal",
-                Attribute::optional_computed(boolean()).force_new(),
-            )
-            .attr(
-                "load_balancer_type",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("subnets", Attribute::optional_computed(string_set()))
-            .attr(
-                "security_groups",
-                Attribute::optional_computed(string_set()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("arn_suffix", computed_string())
-            .attr("dns_name", computed_string())
-            .attr("zone_id", computed_string())
-            .attr("vpc_id", computed_string()),
-    );
+    let schema = schemas::aws::lb();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("internal", Value::Bool(false))

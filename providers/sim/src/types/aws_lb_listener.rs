@@ -1,39 +1,16 @@
 //! `aws_lb_listener`: a port of a load balancer and the target group it forwards to.
 
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{tags_all, with_tags};
-use super::{computed_string, number, string};
+use super::aws::tags_all;
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
 
 /// The `aws_lb_listener` type; its id is its ARN.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr(
-                "load_balancer_arn",
-                Attribute::required(string()).force_new(),
-            )
-            .attr("port", Attribute::optional(number()))
-            .attr("protocol", Attribute::optional_computed(string()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string()),
-    )
-    .block(
-        "default_action",
-        NestedBlock {
-            nesting: Nesting::List,
-            min_items: 1,
-            max_items: 0,
-            force_new: false,
-            schema: Schema::default()
-                .attr("type", Attribute::required(string()))
-                .attr("target_group_arn", Attribute::optional(string())),
-        },
-    );
+    let schema = schemas::aws::lb_listener();
     ResourceType::new("aws_lb_listener", schema)
         .ids(IdStyle::FromHook)
         .derive("tags_all", "tags", true, tags_all)

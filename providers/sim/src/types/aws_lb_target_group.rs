@@ -8,12 +8,11 @@
 //! nodes while it is `ACTIVE`. Kubernetes `TargetGroupBinding`s register the ready pods
 //! behind a Service (see `kube::binding`).
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_lb::check_elb_name;
-use super::{computed_string, number, string};
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -27,20 +26,7 @@ const PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "G
 
 /// The `aws_lb_target_group` type; its id is its ARN.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::required(string()).force_new())
-            .attr("port", Attribute::optional(number()).force_new())
-            .attr("protocol", Attribute::optional(string()).force_new())
-            .attr("vpc_id", Attribute::optional(string()).force_new())
-            .attr(
-                "target_type",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("arn_suffix", computed_string()),
-    );
+    let schema = schemas::aws::lb_target_group();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("target_type", Value::string("instance"))

@@ -2,27 +2,15 @@
 
 use std::net::IpAddr;
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 
-use super::{computed_string, number, string};
 use crate::ids::IdStyle;
 use crate::registry::{api_error, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::str_attr;
 
 /// The `aws_lb_target_group_attachment` type.
 pub fn resource() -> ResourceType {
-    let schema = Schema::default()
-        .attr(
-            "target_group_arn",
-            Attribute::required(string()).force_new(),
-        )
-        .attr("target_id", Attribute::required(string()).force_new())
-        .attr("port", Attribute::optional(number()).force_new())
-        .attr(
-            "availability_zone",
-            Attribute::optional(string()).force_new(),
-        )
-        .attr("id", computed_string());
+    let schema = schemas::aws::lb_target_group_attachment();
     ResourceType::new("aws_lb_target_group_attachment", schema)
         .ids(IdStyle::Prefixed("tga-"))
         .reference(Reference {

@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use engine::catalog::{self, MetadataMode};
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_msk_configuration::{self as configuration, kafka_versions};
-use super::{computed_string, number, string, string_list};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -28,86 +27,7 @@ const MODIFY: Duration = Duration::from_secs(60);
 
 /// The `aws_msk_cluster` type; its id is its ARN.
 pub fn resource() -> ResourceType {
-    let one = |min_items, schema| NestedBlock {
-        nesting: Nesting::List,
-        min_items,
-        max_items: 1,
-        force_new: false,
-        schema,
-    };
-    let broker_node_group_info = Schema::default()
-        .attr(
-            "client_subnets",
-            Attribute::required(string_list()).force_new(),
-        )
-        .attr("instance_type", Attribute::required(string()))
-        .attr(
-            "security_groups",
-            Attribute::required(string_list()).force_new(),
-        )
-        .attr(
-            "az_distribution",
-            Attribute::optional_computed(string()).force_new(),
-        )
-        .block(
-            "storage_info",
-            one(
-                0,
-                Schema::default().block(
-                    "ebs_storage_info",
-                    one(
-                        0,
-                        Schema::default()
-                            .attr("volume_size", Attribute::optional_computed(number())),
-                    ),
-                ),
-            ),
-        );
-    let encryption_info = Schema::default()
-        .attr(
-            "encryption_at_rest_kms_key_arn",
-            Attribute::optional_computed(string()).force_new(),
-        )
-        .block(
-            "encryption_in_transit",
-            one(
-                0,
-                Schema::default()
-                    .attr("client_broker", Attribute::optional_computed(string()))
-                    .attr(
-                        "in_cluster",
-                        Attribute::optional_computed(super::boolean()).force_new(),
-                    ),
-            ),
-        );
-    let schema = with_tags(
-        Schema::default()
-            .attr("cluster_name", Attribute::required(string()).force_new())
-            .attr("kafka_version", Attribute::required(string()))
-            .attr("number_of_broker_nodes", Attribute::required(number()))
-            .attr(
-                "enhanced_monitoring",
-                Attribute::optional_computed(string()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("bootstrap_brokers", computed_string())
-            .attr("bootstrap_brokers_tls", computed_string())
-            .attr("zookeeper_connect_string", computed_string())
-            .attr("current_version", computed_string())
-            .attr("cluster_uuid", computed_string())
-            .block("broker_node_group_info", one(1, broker_node_group_info))
-            .block("encryption_info", one(0, encryption_info))
-            .block(
-                "configuration_info",
-                one(
-                    0,
-                    Schema::default()
-                        .attr("arn", Attribute::required(string()))
-                        .attr("revision", Attribute::required(number())),
-                ),
-            ),
-    );
+    let schema = schemas::aws::msk_cluster();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("enhanced_monitoring", Value::string("DEFAULT"))

@@ -1,11 +1,10 @@
 //! `aws_msk_configuration`: broker settings (`server.properties`) for some Kafka versions.
 
 use engine::catalog;
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::aws::arn;
-use super::{computed_string, number, string, string_set};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -15,14 +14,7 @@ pub const TYPE: &str = "aws_msk_configuration";
 
 /// The `aws_msk_configuration` type; its id is its ARN. Each change makes a new revision.
 pub fn resource() -> ResourceType {
-    let schema = Schema::default()
-        .attr("name", Attribute::required(string()).force_new())
-        .attr("kafka_versions", Attribute::optional(string_set()))
-        .attr("server_properties", Attribute::required(string()))
-        .attr("description", Attribute::optional(string()))
-        .attr("id", computed_string())
-        .attr("arn", computed_string())
-        .attr("latest_revision", Attribute::computed(number()));
+    let schema = schemas::aws::msk_configuration();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .rule(versions_are_known)

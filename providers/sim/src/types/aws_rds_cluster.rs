@@ -11,16 +11,14 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDateTime, NaiveTime, Weekday};
 use engine::catalog::{self, AuroraCatalog};
-use engine::provider::Schema;
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError};
+use engine::provider::ProviderError;
 use engine::upgrade::engines::{
     DEFAULT_SWITCHOVER_TIMEOUT, LOGICAL_REPLICATION_PARAMETER, SWITCHOVER_TIMEOUTS,
 };
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_rds_cluster_parameter_group as pg;
-use super::{boolean, computed_string, number, string, string_set};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr, values_at};
@@ -50,55 +48,7 @@ const DELETE_BLUE: Duration = Duration::from_secs(300);
 
 /// The `aws_rds_cluster` type; its id is its `cluster_identifier`.
 pub fn resource() -> ResourceType {
-    let opt = Attribute::optional;
-    let opt_comp = Attribute::optional_computed;
-    let schema = with_tags(
-        Schema::default()
-            .attr("cluster_identifier", opt_comp(string()).force_new())
-            .attr("engine", Attribute::required(string()).force_new())
-            .attr("engine_mode", opt_comp(string()).force_new())
-            .attr("engine_version", opt_comp(string()))
-            .attr("engine_version_actual", computed_string())
-            .attr("db_cluster_parameter_group_name", opt_comp(string()))
-            .attr("db_instance_parameter_group_name", opt(string()))
-            .attr("allow_major_version_upgrade", opt(boolean()))
-            .attr("apply_immediately", opt_comp(boolean()))
-            .attr("master_username", opt_comp(string()).force_new())
-            .attr("master_password", opt(string()).sensitive())
-            .attr("manage_master_user_password", opt(boolean()))
-            .attr("database_name", opt_comp(string()).force_new())
-            .attr("port", opt_comp(number()))
-            .attr("availability_zones", opt_comp(string_set()).force_new())
-            .attr("vpc_security_group_ids", opt_comp(string_set()))
-            .attr("db_subnet_group_name", opt_comp(string()).force_new())
-            .attr("backup_retention_period", opt_comp(number()))
-            .attr("preferred_backup_window", opt_comp(string()))
-            .attr("preferred_maintenance_window", opt_comp(string()))
-            .attr("skip_final_snapshot", opt(boolean()))
-            .attr("final_snapshot_identifier", opt(string()))
-            .attr("deletion_protection", opt(boolean()))
-            .attr("storage_encrypted", opt_comp(boolean()).force_new())
-            .attr("kms_key_id", opt_comp(string()).force_new())
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("endpoint", computed_string())
-            .attr("reader_endpoint", computed_string())
-            .attr("cluster_resource_id", computed_string())
-            .attr("hosted_zone_id", computed_string())
-            .attr("cluster_members", Attribute::computed(string_set()))
-            .block(
-                "blue_green_update",
-                NestedBlock {
-                    nesting: Nesting::List,
-                    min_items: 0,
-                    max_items: 1,
-                    force_new: false,
-                    schema: Schema::default()
-                        .attr("enabled", opt(boolean()))
-                        .attr("switchover_timeout", opt(number())),
-                },
-            ),
-    );
+    let schema = schemas::aws::rds_cluster();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("engine_mode", Value::string("provisioned"))

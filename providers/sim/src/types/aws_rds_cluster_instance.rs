@@ -2,12 +2,11 @@
 //! version is the cluster's.
 
 use engine::catalog;
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
+use super::aws::{arn, tags_all};
 use super::aws_rds_cluster;
-use super::{boolean, computed_string, number, string};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -18,32 +17,7 @@ pub const TYPE: &str = "aws_rds_cluster_instance";
 
 /// The `aws_rds_cluster_instance` type; its id is its `identifier`.
 pub fn resource() -> ResourceType {
-    let opt_comp = Attribute::optional_computed;
-    let schema = with_tags(
-        Schema::default()
-            .attr("identifier", opt_comp(string()).force_new())
-            .attr(
-                "cluster_identifier",
-                Attribute::required(string()).force_new(),
-            )
-            .attr("instance_class", Attribute::required(string()))
-            .attr("engine", Attribute::required(string()).force_new())
-            .attr("engine_version", opt_comp(string()))
-            .attr("engine_version_actual", computed_string())
-            .attr("db_parameter_group_name", opt_comp(string()))
-            .attr("db_subnet_group_name", opt_comp(string()).force_new())
-            .attr("publicly_accessible", opt_comp(boolean()))
-            .attr("apply_immediately", opt_comp(boolean()))
-            .attr("availability_zone", opt_comp(string()).force_new())
-            .attr("promotion_tier", opt_comp(number()))
-            .attr("auto_minor_version_upgrade", opt_comp(boolean()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("endpoint", computed_string())
-            .attr("port", Attribute::computed(number()))
-            .attr("writer", Attribute::computed(boolean()))
-            .attr("dbi_resource_id", computed_string()),
-    );
+    let schema = schemas::aws::rds_cluster_instance();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("publicly_accessible", Value::Bool(false))

@@ -1,11 +1,10 @@
 //! `aws_rds_cluster_parameter_group`: settings for Aurora clusters of one engine family.
 
 use engine::catalog;
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags};
-use super::{computed_string, string};
+use super::aws::{arn, tags_all};
 use crate::ids::{derived, IdStyle};
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
 use crate::shape::{fill, set_attr, str_attr};
@@ -15,30 +14,7 @@ pub const TYPE: &str = "aws_rds_cluster_parameter_group";
 
 /// The `aws_rds_cluster_parameter_group` type; its id is its name.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::optional_computed(string()).force_new())
-            .attr("family", Attribute::required(string()).force_new())
-            .attr(
-                "description",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .block(
-                "parameter",
-                NestedBlock {
-                    nesting: Nesting::Set,
-                    min_items: 0,
-                    max_items: 0,
-                    force_new: false,
-                    schema: Schema::default()
-                        .attr("name", Attribute::required(string()))
-                        .attr("value", Attribute::required(string()))
-                        .attr("apply_method", Attribute::optional_computed(string())),
-                },
-            ),
-    );
+    let schema = schemas::aws::rds_cluster_parameter_group();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("description", Value::string("Managed by Terraform"))

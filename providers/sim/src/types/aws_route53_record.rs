@@ -1,10 +1,9 @@
 //! `aws_route53_record`: a record set, simple or weighted, in a hosted zone.
 
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::aws_route53_zone::normalize;
-use super::{boolean, computed_string, number, string, string_set};
 use crate::ids::IdStyle;
 use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -21,44 +20,7 @@ const TYPES: &[&str] = &[
 
 /// The `aws_route53_record` type; id is `ZONEID_NAME_TYPE[_SETID]`.
 pub fn resource() -> ResourceType {
-    let schema = Schema::default()
-        .attr("zone_id", Attribute::required(string()).force_new())
-        .attr("name", Attribute::required(string()).force_new())
-        .attr("type", Attribute::required(string()).force_new())
-        .attr("ttl", Attribute::optional(number()))
-        .attr("records", Attribute::optional(string_set()))
-        .attr("set_identifier", Attribute::optional(string()).force_new())
-        .attr("health_check_id", Attribute::optional(string()))
-        .attr(
-            "multivalue_answer_routing_policy",
-            Attribute::optional(boolean()),
-        )
-        .attr("allow_overwrite", Attribute::optional_computed(boolean()))
-        .attr("id", computed_string())
-        .attr("fqdn", computed_string())
-        .block(
-            "weighted_routing_policy",
-            NestedBlock {
-                nesting: Nesting::List,
-                min_items: 0,
-                max_items: 1,
-                force_new: false,
-                schema: Schema::default().attr("weight", Attribute::required(number())),
-            },
-        )
-        .block(
-            "alias",
-            NestedBlock {
-                nesting: Nesting::List,
-                min_items: 0,
-                max_items: 1,
-                force_new: false,
-                schema: Schema::default()
-                    .attr("name", Attribute::required(string()))
-                    .attr("zone_id", Attribute::required(string()))
-                    .attr("evaluate_target_health", Attribute::required(boolean())),
-            },
-        );
+    let schema = schemas::aws::route53_record();
     ResourceType::new("aws_route53_record", schema)
         .ids(IdStyle::FromHook)
         .default("allow_overwrite", Value::Bool(false))

@@ -1,31 +1,16 @@
 //! `aws_route53_zone`: a hosted zone with its delegation name servers.
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{tags_all, with_tags};
-use super::{boolean, computed_string, string, string_list};
+use super::aws::tags_all;
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
 use crate::shape::{fill, str_attr};
 
 /// The `aws_route53_zone` type; its id is the zone id.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::required(string()).force_new())
-            .attr("comment", Attribute::optional_computed(string()))
-            .attr("force_destroy", Attribute::optional_computed(boolean()))
-            .attr(
-                "delegation_set_id",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("id", computed_string())
-            .attr("zone_id", computed_string())
-            .attr("arn", computed_string())
-            .attr("primary_name_server", computed_string())
-            .attr("name_servers", Attribute::computed(string_list())),
-    );
+    let schema = schemas::aws::route53_zone();
     ResourceType::new("aws_route53_zone", schema)
         .ids(IdStyle::HostedZone)
         .default("comment", Value::string("Managed by Terraform"))

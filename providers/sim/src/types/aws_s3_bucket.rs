@@ -3,11 +3,10 @@
 //! Uniqueness within a world is a rule; across the simulator's other regions the provider
 //! checks it at create ([`crate::registry::ResourceType::globally_unique`]).
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{tags_all, with_tags};
-use super::{boolean, computed_string, string};
+use super::aws::tags_all;
 use crate::ids::{uuid_for, IdStyle};
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
@@ -17,17 +16,7 @@ pub const TYPE: &str = "aws_s3_bucket";
 
 /// The `aws_s3_bucket` type; its id is the bucket name.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("bucket", Attribute::optional_computed(string()).force_new())
-            .attr("force_destroy", Attribute::optional_computed(boolean()))
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("region", computed_string())
-            .attr("bucket_domain_name", computed_string())
-            .attr("bucket_regional_domain_name", computed_string())
-            .attr("hosted_zone_id", computed_string()),
-    );
+    let schema = schemas::aws::s3_bucket();
     ResourceType::new(TYPE, schema)
         .ids(IdStyle::FromHook)
         .default("force_destroy", Value::Bool(false))

@@ -1,10 +1,9 @@
 //! `aws_security_group`: named firewall rules of a VPC, `ingress` and `egress` as set blocks.
 
-use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags, ACCOUNT_ID};
-use super::{boolean, computed_string, number, string, string_list, string_set};
+use super::aws::{arn, tags_all, ACCOUNT_ID};
 use crate::ids::IdStyle;
 use crate::net::parse_cidr;
 use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx};
@@ -12,24 +11,7 @@ use crate::shape::{attr, fill, str_attr};
 
 /// The `aws_security_group` type.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("name", Attribute::optional_computed(string()).force_new())
-            .attr(
-                "description",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr("vpc_id", Attribute::optional_computed(string()).force_new())
-            .attr(
-                "revoke_rules_on_delete",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("owner_id", computed_string())
-            .block("ingress", rule_block())
-            .block("egress", rule_block()),
-    );
+    let schema = schemas::aws::security_group();
     ResourceType::new("aws_security_group", schema)
         .ids(IdStyle::Prefixed("sg-"))
         .default("description", Value::string("Managed by Terraform"))
@@ -45,25 +27,6 @@ pub fn resource() -> ResourceType {
         .rule(name_is_unique_in_vpc)
         .on_create(fill_computed)
         .takes(2, 1, 1)
-}
-
-fn rule_block() -> NestedBlock {
-    NestedBlock {
-        nesting: Nesting::Set,
-        min_items: 0,
-        max_items: 0,
-        force_new: false,
-        schema: Schema::default()
-            .attr("from_port", Attribute::required(number()))
-            .attr("to_port", Attribute::required(number()))
-            .attr("protocol", Attribute::required(string()))
-            .attr("cidr_blocks", Attribute::optional(string_list()))
-            .attr("ipv6_cidr_blocks", Attribute::optional(string_list()))
-            .attr("prefix_list_ids", Attribute::optional(string_list()))
-            .attr("security_groups", Attribute::optional(string_set()))
-            .attr("self", Attribute::optional(boolean()))
-            .attr("description", Attribute::optional(string())),
-    }
 }
 
 const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "icmpv6", "-1", "all"];

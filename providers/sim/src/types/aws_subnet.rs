@@ -1,10 +1,9 @@
 //! `aws_subnet`: a range of a VPC in one availability zone; instances take its addresses.
 
-use engine::provider::{Attribute, ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
-use super::aws::{arn, availability_zones, tags_all, with_tags, zone_id, ACCOUNT_ID};
-use super::{boolean, computed_string, number, string};
+use super::aws::{arn, availability_zones, tags_all, zone_id, ACCOUNT_ID};
 use crate::ids::IdStyle;
 use crate::net::{overlaps, parse_cidr, size};
 use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
@@ -16,31 +15,7 @@ pub const RESERVED: u64 = 5;
 
 /// The `aws_subnet` type.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("vpc_id", Attribute::required(string()).force_new())
-            .attr("cidr_block", Attribute::required(string()).force_new())
-            .attr(
-                "availability_zone",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "availability_zone_id",
-                Attribute::optional_computed(string()).force_new(),
-            )
-            .attr(
-                "map_public_ip_on_launch",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr(
-                "assign_ipv6_address_on_creation",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("owner_id", computed_string())
-            .attr("available_ip_address_count", Attribute::computed(number())),
-    );
+    let schema = schemas::aws::subnet();
     ResourceType::new("aws_subnet", schema)
         .ids(IdStyle::Prefixed("subnet-"))
         .default("map_public_ip_on_launch", Value::Bool(false))

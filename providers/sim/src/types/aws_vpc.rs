@@ -1,10 +1,8 @@
 //! `aws_vpc`: a virtual network with its default security group, route table and ACL.
 
-use engine::provider::{Attribute, Schema};
 use engine::value::Value;
 
-use super::aws::{arn, tags_all, with_tags, ACCOUNT_ID};
-use super::{boolean, computed_string, string};
+use super::aws::{arn, tags_all, ACCOUNT_ID};
 use crate::ids::{derived, IdStyle};
 use crate::net::parse_cidr;
 use crate::registry::{api_error, CreateCtx, ResourceType, RuleCtx};
@@ -12,37 +10,7 @@ use crate::shape::{fill, str_attr};
 
 /// The `aws_vpc` type.
 pub fn resource() -> ResourceType {
-    let schema = with_tags(
-        Schema::default()
-            .attr("cidr_block", Attribute::required(string()).force_new())
-            .attr("instance_tenancy", Attribute::optional_computed(string()))
-            .attr(
-                "enable_dns_support",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr(
-                "enable_dns_hostnames",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr(
-                "enable_network_address_usage_metrics",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr(
-                "assign_generated_ipv6_cidr_block",
-                Attribute::optional_computed(boolean()),
-            )
-            .attr("id", computed_string())
-            .attr("arn", computed_string())
-            .attr("owner_id", computed_string())
-            .attr("default_security_group_id", computed_string())
-            .attr("default_network_acl_id", computed_string())
-            .attr("default_route_table_id", computed_string())
-            .attr("main_route_table_id", computed_string())
-            .attr("dhcp_options_id", computed_string())
-            .attr("ipv6_cidr_block", computed_string())
-            .attr("ipv6_association_id", computed_string()),
-    );
+    let schema = schemas::aws::vpc();
     ResourceType::new("aws_vpc", schema)
         .ids(IdStyle::Prefixed("vpc-"))
         .default("instance_tenancy", Value::string("default"))

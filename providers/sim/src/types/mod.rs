@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use engine::provider::{Attribute, ProviderError};
-use engine::types::Type;
+use engine::provider::ProviderError;
+use schemas::types::{
+    boolean, computed_string, number, string, string_list, string_map, string_set,
+};
 
 use crate::registry::Registry;
 
@@ -54,7 +56,10 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
         (
             "aws",
             Registry::new("us-east-1")
-                .provider_block(aws::provider_block())
+                // `region` selects the world; credentials, `endpoints` and the other settings
+                // real configurations carry are accepted and ignored (`default_tags` is not
+                // merged into `tags_all`).
+                .provider_block(schemas::aws::provider_block())
                 .resource(aws_vpc::resource())
                 .resource(aws_subnet::resource())
                 .resource(aws_security_group::resource())
@@ -121,39 +126,4 @@ pub fn check_region(provider: &str, region: &str) -> Result<(), ProviderError> {
             message: format!("invalid {provider} region: {region:?}"),
         })
     }
-}
-
-/// `string`.
-fn string() -> Type {
-    Type::String
-}
-
-/// `number`.
-fn number() -> Type {
-    Type::Number
-}
-
-/// `bool`.
-fn boolean() -> Type {
-    Type::Bool
-}
-
-/// `map(string)`.
-fn string_map() -> Type {
-    Type::Map(Box::new(Type::String))
-}
-
-/// `set(string)`.
-fn string_set() -> Type {
-    Type::Set(Box::new(Type::String))
-}
-
-/// `list(string)`.
-fn string_list() -> Type {
-    Type::List(Box::new(Type::String))
-}
-
-/// A computed string.
-fn computed_string() -> Attribute {
-    Attribute::computed(string())
 }
