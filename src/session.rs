@@ -89,7 +89,7 @@ impl Session {
     }
 
     /// The provider factories: every simulated provider (aws, kubernetes, openstack) with
-    /// `--sim`, and the built-in `terraform` provider always.
+    /// `--sim`; otherwise the real `aws` provider. The built-in `terraform` provider always.
     pub fn factories(&self) -> Vec<Arc<dyn ProviderFactory>> {
         let factory = self.simulator.get_or_init(|| {
             let options = match sim::SimOptions::from_env() {
@@ -109,10 +109,14 @@ impl Session {
         } else {
             vec!["terraform".to_string()]
         };
-        vec![Arc::new(Only {
+        let mut factories: Vec<Arc<dyn ProviderFactory>> = vec![Arc::new(Only {
             inner: factory.clone(),
             names,
-        })]
+        })];
+        if !self.sim {
+            factories.push(Arc::new(aws::AwsFactory::new()));
+        }
+        factories
     }
 
     /// Simulated time that passed on the simulator's virtual clock in this run (how long

@@ -8,9 +8,6 @@
 //! - `wait`, `timeouts`: polling long operations within the resource's `timeouts`.
 //! - `errors`: SDK errors as the engine's (throttling retried, not-found = gone).
 
-// Scaffolding that the resource types being added use; removed when they all land.
-#![allow(dead_code)]
-
 mod clients;
 mod data;
 mod errors;

@@ -102,8 +102,6 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(&req.type_name)?;
         let cx = Ctx {
             clients: self.clients().await,
-            schema,
-            address: &req.address,
         };
         match (&req.prior, &req.planned) {
             (None, Some(planned)) => {
@@ -126,8 +124,6 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
             clients: self.clients().await,
-            schema,
-            address: "",
         };
         match resource.read(&cx, state).await {
             Ok(Some(observed)) => Ok(Some(values::refresh(schema, state, &observed))),
@@ -140,8 +136,6 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
             clients: self.clients().await,
-            schema,
-            address: "",
         };
         let stub = conform_object(resource.import_stub(id), schema);
         match resource.read(&cx, &stub).await? {

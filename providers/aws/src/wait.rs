@@ -15,6 +15,7 @@ pub enum Status<T> {
     /// Still going; carries the status the service reports (`UPDATING`, `InProgress`).
     Pending(String),
     /// The service says it failed, with its reason.
+    #[allow(dead_code)] // the EKS and RDS updates report failures this way
     Failed(String),
 }
 
@@ -76,6 +77,41 @@ where
     }
 }
 
+/// Repeats `call` while AWS refuses it because other objects still depend on the one
+/// being deleted (`DependencyViolation`: network interfaces of a terminated instance or a
+/// deleted cluster are released minutes later), until `timeout`.
+pub async fn while_dependent<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut call: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ProviderError>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        match call().await {
+            Err(ProviderError::Api { code, message })
+                if code == "DependencyViolation" && Instant::now() < deadline =>
+            {
+                tracing::debug!("{what}: {message}; retrying");
+            }
+            Err(ProviderError::Api { code, message }) if code == "DependencyViolation" => {
+                return Err(ProviderError::Api {
+                    code,
+                    message: format!(
+                        "{message} (still refused after {}: delete what depends on it first)",
+                        crate::timeouts::display(timeout)
+                    ),
+                })
+            }
+            other => return other,
+        }
+        tokio::time::sleep(interval()).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +157,32 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(v, 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deletes_are_retried_while_something_depends_on_the_object() {
+        let mut n = 0;
+        let dependent = || ProviderError::Api {
+            code: "DependencyViolation".to_string(),
+            message: "has dependencies".to_string(),
+        };
+        while_dependent("DeleteSubnet", Duration::from_secs(600), || {
+            n += 1;
+            let r = if n < 3 { Err(dependent()) } else { Ok(()) };
+            async move { r }
+        })
+        .await
+        .unwrap();
+        assert_eq!(n, 3);
+        let e = while_dependent("DeleteSubnet", Duration::from_secs(60), || async {
+            Err(dependent())
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("delete what depends on it first"),
+            "{e}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -2,22 +2,26 @@
 //! through the SDK; [`for_type`] finds a type's implementation.
 
 use async_trait::async_trait;
-use engine::provider::{ProviderError, Schema};
+use engine::provider::ProviderError;
 use engine::value::Value;
 
 use crate::clients::Clients;
 
 mod ec2_tags;
+mod route53_common;
+mod route53_record;
+mod route53_zone;
+mod security_group;
+mod subnet;
 mod vpc;
+
+/// How long an EC2 delete may wait for dependent objects to go (as Terraform waits).
+pub const EC2_DELETE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20 * 60);
 
 /// What an operation on one object gets.
 pub struct Ctx<'a> {
     /// The service clients of the provider instance (one region, one account).
     pub clients: &'a Clients,
-    /// The type's schema.
-    pub schema: &'a Schema,
-    /// The instance's address (`aws_vpc.main`), for messages.
-    pub address: &'a str,
 }
 
 /// A resource type carried out on AWS. Every method returns the object as AWS reports
@@ -53,6 +57,10 @@ pub trait Resource: Send + Sync {
 pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
     Some(match type_name {
         "aws_vpc" => &vpc::Vpc,
+        "aws_subnet" => &subnet::Subnet,
+        "aws_security_group" => &security_group::SecurityGroup,
+        "aws_route53_zone" => &route53_zone::Zone,
+        "aws_route53_record" => &route53_record::Record,
         _ => return None,
     })
 }

@@ -89,7 +89,8 @@ impl Resource for Vpc {
                 "enable_dns_hostnames",
                 dns_hostnames.map_or(Value::Null, Value::Bool),
             ),
-            ("enable_network_address_usage_metrics", Value::Bool(false)),
+            // Not read back (one more call per refresh): the applied value stays in state.
+            ("enable_network_address_usage_metrics", Value::Null),
             (
                 "assign_generated_ipv6_cidr_block",
                 Value::Bool(ipv6.is_some()),
@@ -146,14 +147,22 @@ impl Resource for Vpc {
         let Some(id) = text(prior, "id") else {
             return Ok(());
         };
-        cx.clients
-            .ec2
-            .delete_vpc()
-            .vpc_id(id)
-            .send()
-            .await
-            .map_err(|e| sdk("DeleteVpc", e))?;
-        Ok(())
+        let timeout = crate::timeouts::for_op(
+            prior,
+            crate::timeouts::Op::Delete,
+            super::EC2_DELETE_TIMEOUT,
+        );
+        crate::wait::while_dependent("DeleteVpc", timeout, || async {
+            cx.clients
+                .ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| sdk("DeleteVpc", e))
+        })
+        .await
     }
 }
 
@@ -179,10 +188,10 @@ async fn set_dns(
             continue;
         }
         let call = ec2.modify_vpc_attribute().vpc_id(id);
-        let call = if name == "enable_dns_support" {
-            call.enable_dns_support(value(want))
-        } else {
-            call.enable_dns_hostnames(value(want))
+        let call = match name {
+            "enable_dns_support" => call.enable_dns_support(value(want)),
+            "enable_dns_hostnames" => call.enable_dns_hostnames(value(want)),
+            _ => call.enable_network_address_usage_metrics(value(want)),
         };
         call.send()
             .await
