@@ -1,0 +1,112 @@
+//! The real AWS provider against the moto emulator (installed from PyPI and started on
+//! 127.0.0.1 by `testkit`): apply, a refresh that finds nothing to change, a traffic
+//! shift on weighted records, destroy with nothing left, checked through the SDK.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{galley, text};
+
+fn run_aws(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut c = galley(dir);
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.env(aws::POLL_INTERVAL_VAR, "10ms");
+    c.output().expect("galley runs")
+}
+
+fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load(),
+    )
+}
+
+/// `(vpcs with the stack's CIDR, hosted zones, weights of api.accounts.example.com by set id)`.
+fn cloud(endpoint: &str) -> (usize, usize, Vec<(String, i64)>) {
+    let conf = sdk_config(endpoint);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let r53 = aws_sdk_route53::Client::new(&conf);
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let ours = vpcs
+            .vpcs()
+            .iter()
+            .filter(|v| v.cidr_block() == Some("10.0.0.0/16"))
+            .count();
+        let zones = r53.list_hosted_zones().send().await.unwrap();
+        let mut weights = Vec::new();
+        for z in zones.hosted_zones() {
+            let sets = r53
+                .list_resource_record_sets()
+                .hosted_zone_id(z.id())
+                .send()
+                .await
+                .unwrap();
+            for r in sets.resource_record_sets() {
+                if let (Some(id), Some(w)) = (r.set_identifier(), r.weight()) {
+                    weights.push((id.to_string(), w));
+                }
+            }
+        }
+        weights.sort();
+        (ours, zones.hosted_zones().len(), weights)
+    })
+}
+
+#[test]
+fn a_network_with_weighted_dns_applies_shifts_and_destroys_on_the_emulator() {
+    let moto = testkit::moto::shared();
+    let env = moto.env();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws_network/main.tf");
+    std::fs::copy(fixture, dir.path().join("main.tf")).unwrap();
+
+    let out = run_aws(dir.path(), &env, &["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("6 added"), "{}", text(&out));
+    assert_eq!(
+        cloud(&moto.endpoint()),
+        (
+            1,
+            1,
+            vec![("blue".to_string(), 100), ("green".to_string(), 0)]
+        )
+    );
+
+    // What AWS reports matches what was applied: nothing to change.
+    let out = run_aws(dir.path(), &env, &["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A traffic step changes both weights in place.
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &["apply", "-auto-approve", "-var", "blue_weight=40"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 changed"), "{}", text(&out));
+    assert_eq!(
+        cloud(&moto.endpoint()).2,
+        vec![("blue".to_string(), 40), ("green".to_string(), 60)]
+    );
+
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &["destroy", "-auto-approve", "-var", "blue_weight=40"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(cloud(&moto.endpoint()), (0, 0, vec![]));
+}
