@@ -68,8 +68,18 @@ fn json(o: &Output) -> serde_json::Value {
 #[test]
 fn the_example_validates_and_is_formatted() {
     let (_tmp, dir) = accounts();
-    let o = galley(&dir).arg("validate").output().unwrap();
+    let o = galley(&dir).args(["--sim", "validate"]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
+    // `galley_sim_traffic` is the simulator's own: against the real provider the
+    // error says so and how to get it.
+    let o = galley(&dir).arg("validate").output().unwrap();
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("does not support data source \"galley_sim_traffic\"")
+            && out.contains("Only the simulator serves it: run with --sim."),
+        "{out}"
+    );
     let o = galley(&dir)
         .args(["fmt", "-check", "-recursive"])
         .output()

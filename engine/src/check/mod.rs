@@ -14,7 +14,7 @@ use crate::addr::Mode;
 use crate::config::{Check, Config, Expr, Module, ResourceBlock};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::lang::{eval_with, Evaluator};
-use crate::provider::{ProviderSchema, Schema};
+use crate::provider::{unsupported_type, ProviderSchema, Schema};
 use crate::value::Value;
 
 use scope::CheckScope;
@@ -191,23 +191,16 @@ impl Checker<'_, '_> {
         let locals = repetition(r.count.as_ref(), r.for_each.as_ref());
         let mut schema: Option<&Schema> = None;
         if let Some(ps) = self.schemas.get(&r.provider.name) {
-            let (types, what) = match r.addr.mode {
-                Mode::Managed => (&ps.resources, "resource type"),
-                Mode::Data => (&ps.data_sources, "data source"),
+            let types = match r.addr.mode {
+                Mode::Managed => &ps.resources,
+                Mode::Data => &ps.data_sources,
             };
             match types.get(&r.addr.type_name) {
                 Some(s) => schema = Some(s),
                 None => {
                     self.diags.push(
-                        Diagnostic::error(match r.addr.mode {
-                            Mode::Managed => "Invalid resource type",
-                            Mode::Data => "Invalid data source",
-                        })
-                        .with_span(r.span)
-                        .with_detail(format!(
-                            "The provider {} does not support {what} \"{}\".",
-                            r.provider, r.addr.type_name
-                        )),
+                        unsupported_type(&r.provider.to_string(), r.addr.mode, &r.addr.type_name)
+                            .with_span(r.span),
                     );
                     // Still evaluate the body, without a schema.
                 }

@@ -12,8 +12,26 @@ use async_trait::async_trait;
 pub mod planning;
 pub mod shape;
 
+use crate::addr::Mode;
+use crate::diag::Diagnostic;
 use crate::types::Type;
 use crate::value::Value;
+
+/// The error for a resource or data source type its provider does not serve.
+///
+/// Types named `galley_sim_*` exist only in the simulator, so the error says to run with
+/// `--sim` rather than leaving the user to guess why a rehearsed stack stopped validating.
+pub fn unsupported_type(provider: &str, mode: Mode, type_name: &str) -> Diagnostic {
+    let (summary, what) = match mode {
+        Mode::Managed => ("Invalid resource type", "resource type"),
+        Mode::Data => ("Invalid data source", "data source"),
+    };
+    let mut detail = format!("The provider {provider} does not support {what} \"{type_name}\".");
+    if type_name.starts_with("galley_sim_") {
+        detail.push_str(" Only the simulator serves it: run with --sim.");
+    }
+    Diagnostic::error(summary).with_detail(detail)
+}
 
 /// One attribute of a resource schema.
 #[derive(Debug, Clone, PartialEq)]

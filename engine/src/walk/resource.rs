@@ -18,7 +18,9 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::NodeKind;
 use crate::lang::Evaluator;
 use crate::plan::{Action, ResourceChange};
-use crate::provider::{ApplyRequest, PlanRequest, Provider, ProviderError, Schema};
+use crate::provider::{
+    unsupported_type, ApplyRequest, PlanRequest, Provider, ProviderError, Schema,
+};
 use crate::state::InstanceState;
 use crate::value::{Value, ValueMap};
 
@@ -176,23 +178,9 @@ impl Walk {
         let provider_name = provider_string(&self.graph.graph[pnode].kind);
         let schema = self.resource_schema(&provider, r);
         if schema.is_none() {
-            return Err(Diagnostic::error(if r.mode == Mode::Data {
-                "Invalid data source"
-            } else {
-                "Invalid resource type"
-            })
-            .with_span(rb.span)
-            .with_detail(format!(
-                "The provider {} does not support {} \"{}\".",
-                provider_name,
-                if r.mode == Mode::Data {
-                    "data source"
-                } else {
-                    "resource type"
-                },
-                r.type_name
-            ))
-            .into());
+            return Err(unsupported_type(&provider_name, r.mode, &r.type_name)
+                .with_span(rb.span)
+                .into());
         }
         let untargeted = self.untargeted(n);
         let deps = self.resource_dependencies(n);
