@@ -172,6 +172,16 @@ impl LockGuard {
     }
 }
 
+impl super::backend::StateLock for LockGuard {
+    fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    fn release(self: Box<Self>) -> Result<(), LockError> {
+        LockGuard::release(*self)
+    }
+}
+
 impl Drop for LockGuard {
     fn drop(&mut self) {
         if !self.released {

@@ -250,7 +250,7 @@ fn textdecodebase64(c: &Call) -> Result<Value, FuncError> {
         .decode(s.as_bytes())
         .map_err(|_| c.err(0, "the given value is has an invalid base64 symbol."))?;
     let utf16 = |bytes: &[u8], be: bool| -> Result<String, FuncError> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(c.err(
                 0,
                 "the given string contains an odd number of bytes for UTF-16.",
