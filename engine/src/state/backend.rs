@@ -145,7 +145,7 @@ pub fn check_overwrite(
         ),
         Some(_) => return Ok(()),
     };
-    Err(StateError::Invalid(format!(
+    Err(StateError::Remote(format!(
         "refusing to write the state to {location}: {problem}. Nothing was written; run the command again to start from the current state"
     )))
 }

@@ -82,6 +82,10 @@ pub enum StateError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A remote backend could not read or write the state; the message names the location
+    /// and what to check.
+    #[error("{0}")]
+    Remote(String),
     /// An address matched nothing in the state.
     #[error("no object in the state matches {address}; run `galley state list` to see what the state holds")]
     NotFound {

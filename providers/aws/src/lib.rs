@@ -1,6 +1,7 @@
 //! galley's AWS provider: the resource types the simulator has, with the same schemas
 //! (`galley-schemas`), carried out through the official `aws-sdk-*` crates.
 //!
+//! - [`backend`]: remote state in S3 (with S3 or DynamoDB locking), as Terraform's S3 backend.
 //! - [`settings`]: a block's settings → `SdkConfig` through the standard credential chain.
 //! - `clients`: one SDK client per service, with per-service endpoints.
 //! - `provider`: planning by schema, changes dispatched to `resources`, results settled.
@@ -11,6 +12,7 @@
 // Scaffolding that the resource types being added use; removed when they all land.
 #![allow(dead_code)]
 
+pub mod backend;
 mod clients;
 mod data;
 mod errors;
