@@ -335,21 +335,24 @@ fn applied(
     }
 }
 
+/// Asks for "yes" on stdin, as Terraform does, whether or not stdin is a terminal (a
+/// pipe can answer). Closed stdin cannot approve.
 fn confirm(destroy: bool) -> bool {
-    if !interactive() {
-        eprintln!(
-            "\nError: no terminal to confirm on; pass -auto-approve to apply without confirmation."
-        );
-        return false;
-    }
     eprint!(
         "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         if destroy { "destroy all resources" } else { "perform these actions" }
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    line.trim() == "yes"
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) if !interactive() => {
+            eprintln!(
+                "\nError: no input to confirm on; pass -auto-approve to apply without confirmation."
+            );
+            false
+        }
+        _ => line.trim() == "yes",
+    }
 }
 
 /// `0.02s`, or `0.02s wall, 1h 10m 5s simulated` when the simulator's clock moved: the

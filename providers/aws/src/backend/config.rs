@@ -125,7 +125,11 @@ mod tests {
         let cases = [
             (None, "default", "app/galley.tfstate"),
             (None, "dev", "env:/dev/app/galley.tfstate"),
-            (Some("teams/web"), "prod", "teams/web/prod/app/galley.tfstate"),
+            (
+                Some("teams/web"),
+                "prod",
+                "teams/web/prod/app/galley.tfstate",
+            ),
             (Some("teams/web"), "default", "app/galley.tfstate"),
         ];
         for (prefix, ws, expected) in cases {

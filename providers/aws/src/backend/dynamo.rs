@@ -121,7 +121,12 @@ pub(crate) fn md5_hex(bytes: &[u8]) -> String {
 }
 
 /// Records the state's digest in item `id` (`<bucket>/<key>-md5`) of `table`.
-pub(crate) fn put_digest(remote: &Remote, table: &str, id: &str, digest: &str) -> Result<(), Failure> {
+pub(crate) fn put_digest(
+    remote: &Remote,
+    table: &str,
+    id: &str,
+    digest: &str,
+) -> Result<(), Failure> {
     remote
         .run(
             remote

@@ -174,7 +174,15 @@ mod tests {
         let info = LockInfo::new("apply");
         let bytes = encode(&info, "bucket/app.tfstate");
         let j: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        for field in ["ID", "Operation", "Info", "Who", "Version", "Created", "Path"] {
+        for field in [
+            "ID",
+            "Operation",
+            "Info",
+            "Who",
+            "Version",
+            "Created",
+            "Path",
+        ] {
             assert!(j.get(field).is_some(), "{field} missing in {j}");
         }
         assert_eq!(j["Path"], "bucket/app.tfstate");

@@ -2,9 +2,10 @@
 //! written whole with PutObject after checking nobody else wrote it since, locked with
 //! a `<key>.tflock` object or a DynamoDB item.
 
-use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -30,8 +31,8 @@ pub struct S3Backend {
     remote: Arc<Remote>,
     journal: PathBuf,
     /// Set when `load` found the object unusable: writing would destroy the only copy.
-    load_failed: Cell<bool>,
-    recovery: RefCell<Option<Recovery>>,
+    load_failed: AtomicBool,
+    recovery: Mutex<Option<Recovery>>,
     buf: Vec<u8>,
 }
 
@@ -47,8 +48,8 @@ impl S3Backend {
             key,
             remote: Arc::new(remote),
             journal,
-            load_failed: Cell::new(false),
-            recovery: RefCell::new(None),
+            load_failed: AtomicBool::new(false),
+            recovery: Mutex::new(None),
             buf: Vec::new(),
         })
     }
@@ -93,7 +94,11 @@ impl S3Backend {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| Failure::of(&e))?;
-                keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+                keys.extend(
+                    page.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(str::to_string)),
+                );
             }
             Ok::<_, Failure>(keys)
         });
@@ -250,11 +255,13 @@ impl Backend for S3Backend {
     }
 
     fn load(&self) -> Result<Option<State>, StateError> {
-        let bytes = self.get(&self.key).inspect_err(|_| self.load_failed.set(true))?;
+        let bytes = self
+            .get(&self.key)
+            .inspect_err(|_| self.load_failed.store(true, Ordering::Relaxed))?;
         let had_object = bytes.is_some();
         let mut state = match bytes {
             Some(b) => decode(&b).map_err(|e| {
-                self.load_failed.set(true);
+                self.load_failed.store(true, Ordering::Relaxed);
                 StateError::File {
                     path: PathBuf::from(self.location()),
                     source: Box::new(e),
@@ -263,19 +270,22 @@ impl Backend for S3Backend {
             })?,
             None => State::new(),
         };
-        let recovery =
-            replay_file(&self.journal, &mut state).inspect_err(|_| self.load_failed.set(true))?;
+        let recovery = replay_file(&self.journal, &mut state)
+            .inspect_err(|_| self.load_failed.store(true, Ordering::Relaxed))?;
         let replayed = recovery.is_some();
-        *self.recovery.borrow_mut() = recovery;
+        *self.recovery.lock().unwrap_or_else(|e| e.into_inner()) = recovery;
         Ok((had_object || replayed).then_some(state))
     }
 
     fn take_recovery(&self) -> Option<Recovery> {
-        self.recovery.borrow_mut().take()
+        self.recovery
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     fn persist(&mut self, state: &mut State) -> Result<(), StateError> {
-        if self.load_failed.get() {
+        if self.load_failed.load(Ordering::Relaxed) {
             return Err(StateError::WouldOverwrite {
                 path: PathBuf::from(self.location()),
             });
@@ -390,23 +400,28 @@ impl Locker for LockObject {
                 .send()
                 .await
             {
-                Ok(o) => o.body.collect().await.map(|b| Some(b.into_bytes().to_vec())).map_err(
-                    |e| Failure {
+                Ok(o) => o
+                    .body
+                    .collect()
+                    .await
+                    .map(|b| Some(b.into_bytes().to_vec()))
+                    .map_err(|e| Failure {
                         status: None,
                         code: None,
                         text: e.to_string(),
-                    },
-                ),
+                    }),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
                 Err(e) => Err(Failure::of(&e)),
             }
         });
         match got.map_err(|f| self.error("read", &f))? {
             None => Ok(None),
-            Some(bytes) => locking::decode(&bytes).map(Some).ok_or_else(|| LockError::Corrupt {
-                path: self.location(),
-                reason: "it is not a lock document".to_string(),
-            }),
+            Some(bytes) => locking::decode(&bytes)
+                .map(Some)
+                .ok_or_else(|| LockError::Corrupt {
+                    path: self.location(),
+                    reason: "it is not a lock document".to_string(),
+                }),
         }
     }
 
