@@ -58,6 +58,9 @@ pub enum Command {
     Gate(GateArgs),
     /// Remove a lock left behind by a process that died.
     ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
         /// The lock id printed in the "state locked" error.
         id: String,
     },

@@ -10,7 +10,7 @@ use std::time::Duration;
 use engine::config::Config;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::provider::{ProviderFactory, ProviderSchema};
-use engine::state::{LocalBackend, LockGuard, State};
+use engine::state::{Backend, LocalBackend, State, StateLock};
 use engine::value::Value;
 use engine::vars::CliVar;
 
@@ -213,19 +213,86 @@ impl Session {
         }
     }
 
-    /// The local state backend.
-    pub fn backend(&self, path: Option<&Path>) -> LocalBackend {
-        match path {
-            Some(p) => LocalBackend::new(self.dir.join(p)),
-            None => LocalBackend::in_dir(&self.dir),
+    /// The state backend: a local file at `path` when given (`-state`), else the one the
+    /// root module's `backend` block configures, else `galley.tfstate` here, for the
+    /// selected workspace. Prints and fails when the block is invalid or unusable.
+    pub fn backend(&self, path: Option<&Path>) -> Result<Box<dyn Backend>, Reported> {
+        if let Some(p) = path {
+            return Ok(Box::new(LocalBackend::new(self.dir.join(p))));
         }
+        let (block, diags) = engine::config::load_backend(&self.dir, &self.sources);
+        if diags.has_errors() {
+            self.report(&diags);
+            return Err(Reported);
+        }
+        let workspace = self.workspace();
+        let Some(block) = block else {
+            return Ok(Box::new(LocalBackend::new(
+                self.local_state_path(None, &workspace),
+            )));
+        };
+        match block.kind.as_str() {
+            "s3" => {
+                let config = aws::backend::S3Config::from_block(&block).map_err(|e| {
+                    self.report(&Diagnostics(vec![engine::diag::Diagnostic::error(
+                        "Invalid backend configuration",
+                    )
+                    .with_span(block.span)
+                    .with_detail(e.to_string())]));
+                    Reported
+                })?;
+                let backend = aws::backend::S3Backend::open(config, &self.dir, &workspace)
+                    .map_err(|e| {
+                        eprintln!("Error: cannot use the S3 backend: {e}");
+                        Reported
+                    })?;
+                Ok(Box::new(backend))
+            }
+            _ => Ok(Box::new(LocalBackend::new(
+                self.local_state_path(block.string("path").as_deref(), &workspace),
+            ))),
+        }
+    }
+
+    /// The local state file of `workspace`: `path` (default `galley.tfstate`) for the
+    /// default workspace, else `galley.tfstate.d/<workspace>/galley.tfstate`, as Terraform.
+    pub fn local_state_path(&self, path: Option<&str>, workspace: &str) -> PathBuf {
+        if workspace == aws::backend::DEFAULT_WORKSPACE {
+            return self
+                .dir
+                .join(path.unwrap_or(engine::state::DEFAULT_STATE_FILE));
+        }
+        self.dir
+            .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE))
+            .join(workspace)
+            .join(engine::state::DEFAULT_STATE_FILE)
+    }
+
+    /// The selected workspace: `GALLEY_WORKSPACE` or `TF_WORKSPACE`, else the one
+    /// `galley workspace select` recorded in `.galley/environment`, else `default`.
+    pub fn workspace(&self) -> String {
+        ["GALLEY_WORKSPACE", "TF_WORKSPACE"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|w| !w.trim().is_empty()))
+            .or_else(|| {
+                std::fs::read_to_string(self.environment_file())
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|w| !w.is_empty())
+            })
+            .unwrap_or_else(|| aws::backend::DEFAULT_WORKSPACE.to_string())
+    }
+
+    /// Where the selected workspace is recorded.
+    pub fn environment_file(&self) -> PathBuf {
+        self.dir.join(".galley").join("environment")
     }
 
     /// Loads state (empty when there is none); prints and fails when it is unreadable.
     ///
     /// When the last apply was stopped half-way, its journal is replayed and the user is
     /// told what it recovered and which provider calls may or may not have happened.
-    pub fn load_state(&self, backend: &LocalBackend) -> Result<State, Reported> {
+    pub fn load_state(&self, backend: &dyn Backend) -> Result<State, Reported> {
         let state = match backend.load() {
             Ok(Some(s)) => s,
             Ok(None) => State::new(),
@@ -240,13 +307,14 @@ impl Session {
         Ok(state)
     }
 
-    /// Takes the state lock, waiting up to `timeout`.
+    /// Takes the state lock, waiting up to `timeout`. A backend without locking (S3
+    /// without `use_lockfile` or `dynamodb_table`) is said so on stderr.
     pub fn lock(
         &self,
-        backend: &LocalBackend,
+        backend: &dyn Backend,
         operation: &str,
         timeout: &str,
-    ) -> Result<LockGuard, Reported> {
+    ) -> Result<Box<dyn StateLock>, Reported> {
         let timeout = match parse_duration(timeout) {
             Some(t) => t,
             None => {
@@ -254,10 +322,17 @@ impl Session {
                 return Err(Reported);
             }
         };
-        backend.lock(operation, timeout).map_err(|e| {
+        let lock = backend.lock(operation, timeout).map_err(|e| {
             eprintln!("Error: acquiring the state lock: {e}");
             Reported
-        })
+        })?;
+        if !lock.is_held() {
+            eprintln!(
+                "Warning: the state at {} is not locked: the backend sets neither use_lockfile nor dynamodb_table, so two runs at once can overwrite each other's changes.",
+                backend.describe()
+            );
+        }
+        Ok(lock)
     }
 }
 

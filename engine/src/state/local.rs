@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::backend::{Backend, StateLock};
 use super::document::{decode, encode_into};
 use super::journal::{self, Recovery};
-use super::lock::{self, LockError, LockGuard};
+use super::lock::{self, LockError, LockGuard, LockInfo};
 use super::model::State;
 use super::StateError;
 
@@ -183,6 +184,40 @@ impl LocalBackend {
                 source,
             }),
         }
+    }
+}
+
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self) -> Result<Option<State>, StateError> {
+        LocalBackend::load(self)
+    }
+
+    fn take_recovery(&self) -> Option<Recovery> {
+        LocalBackend::take_recovery(self)
+    }
+
+    fn persist(&mut self, state: &mut State) -> Result<(), StateError> {
+        LocalBackend::persist(self, state)
+    }
+
+    fn lock(&self, operation: &str, timeout: Duration) -> Result<Box<dyn StateLock>, LockError> {
+        LocalBackend::lock(self, operation, timeout).map(|g| Box::new(g) as Box<dyn StateLock>)
+    }
+
+    fn read_lock(&self) -> Result<Option<LockInfo>, LockError> {
+        lock::read_lock(&self.path)
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, LockError> {
+        lock::force_unlock(&self.path, id)
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        journal::journal_path(&self.path)
     }
 }
 
