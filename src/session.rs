@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use aws::backend::DEFAULT_WORKSPACE;
 use engine::config::Config;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::provider::{ProviderFactory, ProviderSchema};
@@ -220,50 +221,96 @@ impl Session {
         if let Some(p) = path {
             return Ok(Box::new(LocalBackend::new(self.dir.join(p))));
         }
+        self.backend_of(&self.workspace())
+    }
+
+    /// The root module's `backend` block, if any; prints and fails when it is invalid.
+    fn backend_block(&self) -> Result<Option<engine::config::BackendBlock>, Reported> {
         let (block, diags) = engine::config::load_backend(&self.dir, &self.sources);
         if diags.has_errors() {
             self.report(&diags);
             return Err(Reported);
         }
-        let workspace = self.workspace();
+        Ok(block)
+    }
+
+    /// The state backend of `workspace` as the `backend` block (or its absence) places it.
+    pub fn backend_of(&self, workspace: &str) -> Result<Box<dyn Backend>, Reported> {
+        let block = self.backend_block()?;
         let Some(block) = block else {
             return Ok(Box::new(LocalBackend::new(
-                self.local_state_path(None, &workspace),
+                self.local_state_path(None, workspace),
             )));
         };
         match block.kind.as_str() {
-            "s3" => {
-                let config = aws::backend::S3Config::from_block(&block).map_err(|e| {
-                    self.report(&Diagnostics(vec![engine::diag::Diagnostic::error(
-                        "Invalid backend configuration",
-                    )
-                    .with_span(block.span)
-                    .with_detail(e.to_string())]));
-                    Reported
-                })?;
-                let backend = aws::backend::S3Backend::open(config, &self.dir, &workspace)
-                    .map_err(|e| {
-                        eprintln!("Error: cannot use the S3 backend: {e}");
-                        Reported
-                    })?;
-                Ok(Box::new(backend))
-            }
+            "s3" => Ok(Box::new(self.s3_backend(&block, workspace)?)),
             _ => Ok(Box::new(LocalBackend::new(
-                self.local_state_path(block.string("path").as_deref(), &workspace),
+                self.local_state_path(block.string("path").as_deref(), workspace),
             ))),
         }
+    }
+
+    fn s3_backend(
+        &self,
+        block: &engine::config::BackendBlock,
+        workspace: &str,
+    ) -> Result<aws::backend::S3Backend, Reported> {
+        let config = aws::backend::S3Config::from_block(block).map_err(|e| {
+            self.report(&Diagnostics(vec![engine::diag::Diagnostic::error(
+                "Invalid backend configuration",
+            )
+            .with_span(block.span)
+            .with_detail(e.to_string())]));
+            Reported
+        })?;
+        aws::backend::S3Backend::open(config, &self.dir, workspace).map_err(|e| {
+            eprintln!("Error: cannot use the S3 backend: {e}");
+            Reported
+        })
+    }
+
+    /// Every workspace: `default` first (it always exists), then the others with a state,
+    /// sorted. S3 lists `<workspace_key_prefix>/*/<key>`; local state lists the
+    /// directories of `galley.tfstate.d/`.
+    pub fn workspaces(&self) -> Result<Vec<String>, Reported> {
+        let mut names = match self.backend_block()? {
+            Some(block) if block.kind == "s3" => self
+                .s3_backend(&block, DEFAULT_WORKSPACE)?
+                .workspaces()
+                .map_err(|e| {
+                    eprintln!("Error: listing the workspaces: {e}");
+                    Reported
+                })?,
+            _ => std::fs::read_dir(self.local_workspaces_dir())
+                .map(|dir| {
+                    dir.filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        names.retain(|n| n != DEFAULT_WORKSPACE);
+        names.sort();
+        names.insert(0, DEFAULT_WORKSPACE.to_string());
+        Ok(names)
+    }
+
+    /// Where local state keeps the workspaces other than `default`.
+    pub fn local_workspaces_dir(&self) -> PathBuf {
+        self.dir
+            .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE))
     }
 
     /// The local state file of `workspace`: `path` (default `galley.tfstate`) for the
     /// default workspace, else `galley.tfstate.d/<workspace>/galley.tfstate`, as Terraform.
     pub fn local_state_path(&self, path: Option<&str>, workspace: &str) -> PathBuf {
-        if workspace == aws::backend::DEFAULT_WORKSPACE {
+        if workspace == DEFAULT_WORKSPACE {
             return self
                 .dir
                 .join(path.unwrap_or(engine::state::DEFAULT_STATE_FILE));
         }
-        self.dir
-            .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE))
+        self.local_workspaces_dir()
             .join(workspace)
             .join(engine::state::DEFAULT_STATE_FILE)
     }
@@ -280,7 +327,7 @@ impl Session {
                     .map(|s| s.trim().to_string())
                     .filter(|w| !w.is_empty())
             })
-            .unwrap_or_else(|| aws::backend::DEFAULT_WORKSPACE.to_string())
+            .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
     }
 
     /// Where the selected workspace is recorded.

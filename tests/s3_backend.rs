@@ -288,7 +288,7 @@ fn a_killed_holders_lock_is_removed_with_force_unlock() {
     let wrong = run(dir, &moto, &["force-unlock", "-force", "not-the-id"]);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&wrong.stderr).contains(&format!("not not-the-id")),
+        String::from_utf8_lossy(&wrong.stderr).contains("not not-the-id"),
         "{}",
         common::text(&wrong)
     );
@@ -405,4 +405,64 @@ fn backend_block_errors_point_at_the_file() {
             assert!(text.contains(at), "{args:?}: expected {at} in {text}");
         }
     }
+}
+
+/// Workspaces are key prefixes: `env:/<name>/<key>`, listed from the bucket, each with
+/// its own state and lock; deleting one removes its object and leaves the others.
+#[test]
+fn workspaces_are_key_prefixes_in_the_bucket() {
+    let moto = testkit::moto::shared();
+    create_bucket(&moto);
+    let tmp = workdir(&moto, "use_lockfile = true");
+    let dir = tmp.path();
+    let dev_key = format!("env:/dev/{KEY}");
+
+    ok(&run(dir, &moto, &["--sim", "apply", "-auto-approve"]));
+    let created = ok(&run(dir, &moto, &["workspace", "new", "dev"]));
+    assert!(
+        created.contains("Created and switched to workspace \"dev\""),
+        "{created}"
+    );
+    assert!(
+        object(&moto, &dev_key).is_some(),
+        "new writes an empty state"
+    );
+    let show = ok(&run(dir, &moto, &["workspace", "show"]));
+    assert_eq!(show.trim(), "dev");
+
+    // The dev workspace starts empty and gets its own VPC.
+    let plan = ok(&run(dir, &moto, &["--sim", "plan"]));
+    assert!(plan.contains("1 to add"), "{plan}");
+    ok(&run(dir, &moto, &["--sim", "apply", "-auto-approve"]));
+    let dev = engine::state::decode(&object(&moto, &dev_key).unwrap()).unwrap();
+    let default = engine::state::decode(&object(&moto, KEY).unwrap()).unwrap();
+    assert_ne!(dev.lineage, default.lineage);
+    assert_eq!(dev.instances().count(), 1);
+    assert!(object(&moto, &format!("{dev_key}.tflock")).is_none());
+
+    let list = ok(&run(dir, &moto, &["workspace", "list"]));
+    assert_eq!(list.trim_end(), "  default\n* dev", "{list}");
+
+    // A workspace that tracks resources is kept unless -force; the active one always.
+    let o = run(dir, &moto, &["workspace", "delete", "dev"]);
+    assert!(!o.status.success());
+    ok(&run(dir, &moto, &["workspace", "select", "default"]));
+    let o = run(dir, &moto, &["workspace", "delete", "dev"]);
+    let err = common::text(&o);
+    assert!(!o.status.success() && err.contains("aws_vpc.main"), "{err}");
+    ok(&run(dir, &moto, &["workspace", "delete", "-force", "dev"]));
+    assert!(object(&moto, &dev_key).is_none());
+    assert!(object(&moto, KEY).is_some(), "the default state stays");
+    let list = ok(&run(dir, &moto, &["workspace", "list"]));
+    assert_eq!(list.trim_end(), "* default", "{list}");
+
+    // TF_WORKSPACE selects without the file, as in Terraform.
+    ok(&run(dir, &moto, &["workspace", "new", "qa"]));
+    ok(&run(dir, &moto, &["workspace", "select", "default"]));
+    let o = galley(dir, &moto)
+        .env("TF_WORKSPACE", "qa")
+        .args(["workspace", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(ok(&o).trim(), "qa");
 }

@@ -358,10 +358,7 @@ async fn configurations_are_created_revised_and_used_by_clusters() {
     assert!(dup.into_service_error().is_conflict_exception());
 
     // A cluster on another Kafka version cannot use it.
-    let info = ConfigurationInfo::builder()
-        .arn(&arn)
-        .revision(2)
-        .build();
+    let info = ConfigurationInfo::builder().arn(&arn).revision(2).build();
     let mismatch = kafka
         .create_cluster()
         .cluster_name("old")

@@ -23,6 +23,8 @@ pub fn galley(dir: &Path) -> Command {
         "GALLEY_TODAY",
         "GITHUB_ACTIONS",
         "GITHUB_STEP_SUMMARY",
+        "GALLEY_WORKSPACE",
+        "TF_WORKSPACE",
     ] {
         c.env_remove(var);
     }

@@ -46,6 +46,9 @@ pub trait Backend: Send + Debug {
 
     /// The local file apply appends changes to between full writes.
     fn journal_path(&self) -> PathBuf;
+
+    /// Removes the state and its journal (`workspace delete`); nothing there is fine.
+    fn delete_state(&self) -> Result<(), StateError>;
 }
 
 /// A held state lock. Dropping it releases the lock if it is still ours; [`StateLock::release`]
@@ -106,6 +109,9 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     }
     fn journal_path(&self) -> PathBuf {
         (**self).journal_path()
+    }
+    fn delete_state(&self) -> Result<(), StateError> {
+        (**self).delete_state()
     }
 }
 

@@ -219,6 +219,27 @@ impl Backend for LocalBackend {
     fn journal_path(&self) -> PathBuf {
         journal::journal_path(&self.path)
     }
+
+    fn delete_state(&self) -> Result<(), StateError> {
+        for path in [
+            self.path.clone(),
+            self.backup_path(),
+            journal::journal_path(&self.path),
+        ] {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StateError::Io {
+                        action: "remove",
+                        path,
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `path` with `suffix` appended to its file name (`galley.tfstate` → `galley.tfstate.backup`).
@@ -267,6 +288,8 @@ fn write_then_rename(
     bytes: &[u8],
     permissions: Option<Permissions>,
 ) -> io::Result<()> {
+    // A workspace's first state goes into a directory of its own.
+    fs::create_dir_all(dir)?;
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

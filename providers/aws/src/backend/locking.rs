@@ -120,6 +120,46 @@ pub(crate) fn acquire(
     }
 }
 
+/// Two locks taken together, as Terraform does when `use_lockfile` and `dynamodb_table`
+/// are both set (while moving from DynamoDB locking to lock files): either one held
+/// keeps others out, so old and new Terraform and galley runs exclude each other.
+#[derive(Debug)]
+pub(crate) struct Both(pub Arc<dyn Locker>, pub Arc<dyn Locker>);
+
+impl Locker for Both {
+    fn location(&self) -> PathBuf {
+        let (a, b) = (self.0.location(), self.1.location());
+        PathBuf::from(format!("{} and {}", a.display(), b.display()))
+    }
+
+    fn create(&self, info: &LockInfo) -> Result<bool, LockError> {
+        if !self.0.create(info)? {
+            return Ok(false);
+        }
+        match self.1.create(info) {
+            Ok(true) => Ok(true),
+            other => {
+                // Give the first back so a failed attempt holds nothing.
+                let _ = self.0.remove();
+                other
+            }
+        }
+    }
+
+    fn read(&self) -> Result<Option<LockInfo>, LockError> {
+        match self.0.read()? {
+            Some(info) => Ok(Some(info)),
+            None => self.1.read(),
+        }
+    }
+
+    fn remove(&self) -> Result<(), LockError> {
+        let first = self.0.remove();
+        self.1.remove()?;
+        first
+    }
+}
+
 /// Removes the lock if its ID is `id`, returning who held it.
 pub(crate) fn remove_if_id(locker: &dyn Locker, id: &str) -> Result<LockInfo, LockError> {
     let held = locker.read()?.ok_or_else(|| LockError::NotLocked {
@@ -243,6 +283,25 @@ mod tests {
         assert_ne!(second.info().id, id);
         drop(second);
         assert!(mem.read().unwrap().is_none(), "dropping releases");
+    }
+
+    #[test]
+    fn both_locks_are_taken_and_either_keeps_others_out() {
+        let (a, b): (Arc<dyn Locker>, Arc<dyn Locker>) =
+            (Arc::new(Memory::default()), Arc::new(Memory::default()));
+        let both: Arc<dyn Locker> = Arc::new(Both(a.clone(), b.clone()));
+        let held = acquire(both.clone(), "apply", Duration::ZERO).unwrap();
+        assert_eq!(a.read().unwrap().unwrap().id, held.info().id);
+        assert_eq!(b.read().unwrap().unwrap().id, held.info().id);
+        held.release().unwrap();
+        assert!(a.read().unwrap().is_none() && b.read().unwrap().is_none());
+
+        // An older run holding only the DynamoDB lock: nothing is left taken.
+        let old = acquire(b.clone(), "apply", Duration::ZERO).unwrap();
+        let e = acquire(both.clone(), "plan", Duration::ZERO).unwrap_err();
+        assert!(matches!(e, LockError::Held { .. }), "{e:?}");
+        assert!(a.read().unwrap().is_none(), "the lock file was given back");
+        drop(old);
     }
 
     #[test]

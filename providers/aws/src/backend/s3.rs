@@ -19,7 +19,7 @@ use engine::state::{
 
 use super::config::S3Config;
 use super::dynamo::DynamoLock;
-use super::locking::{self, Locker};
+use super::locking::{self, Both, Locker};
 use super::remote::{Failure, Remote};
 
 /// The S3 backend for one workspace's state.
@@ -109,21 +109,6 @@ impl S3Backend {
         Ok(names)
     }
 
-    /// Deletes this workspace's state object (`workspace delete`).
-    pub fn delete_state(&self) -> Result<(), StateError> {
-        self.remote
-            .run(
-                self.remote
-                    .s3
-                    .delete_object()
-                    .bucket(&self.config.bucket)
-                    .key(&self.key)
-                    .send(),
-            )
-            .map(|_| ())
-            .map_err(|e| self.failure("delete", &self.key, &Failure::of(&e)))
-    }
-
     fn location(&self) -> String {
         format!("s3://{}/{}", self.config.bucket, self.key)
     }
@@ -176,19 +161,26 @@ impl S3Backend {
 
     fn locker(&self) -> Arc<dyn Locker> {
         let state_path = format!("{}/{}", self.config.bucket, self.key);
-        match &self.config.dynamodb_table {
-            Some(table) if !self.config.use_lockfile => Arc::new(DynamoLock {
+        let dynamo = self.config.dynamodb_table.as_ref().map(|table| {
+            Arc::new(DynamoLock {
                 remote: self.remote.clone(),
                 table: table.clone(),
-                lock_id: state_path,
-            }),
-            _ => Arc::new(LockObject {
+                lock_id: state_path.clone(),
+            }) as Arc<dyn Locker>
+        });
+        let object = || -> Arc<dyn Locker> {
+            Arc::new(LockObject {
                 remote: self.remote.clone(),
                 bucket: self.config.bucket.clone(),
                 key: format!("{}.tflock", self.key),
-                state_path,
+                state_path: state_path.clone(),
                 encryption: self.encryption(),
-            }),
+            })
+        };
+        match (self.config.use_lockfile, dynamo) {
+            (true, Some(dynamo)) => Arc::new(Both(object(), dynamo)),
+            (false, Some(dynamo)) => dynamo,
+            (_, None) => object(),
         }
     }
 
@@ -331,6 +323,28 @@ impl Backend for S3Backend {
 
     fn journal_path(&self) -> PathBuf {
         self.journal.clone()
+    }
+
+    fn delete_state(&self) -> Result<(), StateError> {
+        self.remote
+            .run(
+                self.remote
+                    .s3
+                    .delete_object()
+                    .bucket(&self.config.bucket)
+                    .key(&self.key)
+                    .send(),
+            )
+            .map_err(|e| self.failure("delete", &self.key, &Failure::of(&e)))?;
+        match std::fs::remove_file(&self.journal) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Io {
+                action: "remove the journal",
+                path: self.journal.clone(),
+                source,
+            }),
+        }
     }
 }
 
