@@ -237,15 +237,10 @@ impl Session {
     /// The state backend of `workspace` as the `backend` block (or its absence) places it.
     pub fn backend_of(&self, workspace: &str) -> Result<Box<dyn Backend>, Reported> {
         let block = self.backend_block()?;
-        let Some(block) = block else {
-            return Ok(Box::new(LocalBackend::new(
-                self.local_state_path(None, workspace),
-            )));
-        };
-        match block.kind.as_str() {
-            "s3" => Ok(Box::new(self.s3_backend(&block, workspace)?)),
-            _ => Ok(Box::new(LocalBackend::new(
-                self.local_state_path(block.string("path").as_deref(), workspace),
+        match block {
+            Some(block) if block.kind == "s3" => Ok(Box::new(self.s3_backend(&block, workspace)?)),
+            block => Ok(Box::new(LocalBackend::new(
+                self.local_state_path(block.as_ref(), workspace),
             ))),
         }
     }
@@ -281,7 +276,7 @@ impl Session {
                     eprintln!("Error: listing the workspaces: {e}");
                     Reported
                 })?,
-            _ => std::fs::read_dir(self.local_workspaces_dir())
+            block => std::fs::read_dir(self.local_workspaces_dir(block.as_ref()))
                 .map(|dir| {
                     dir.filter_map(Result::ok)
                         .filter(|e| e.path().is_dir())
@@ -296,21 +291,42 @@ impl Session {
         Ok(names)
     }
 
-    /// Where local state keeps the workspaces other than `default`.
-    pub fn local_workspaces_dir(&self) -> PathBuf {
-        self.dir
-            .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE))
+    /// Where local state keeps the workspaces other than `default`: the `local` backend's
+    /// `workspace_dir`, else `galley.tfstate.d`.
+    fn local_workspaces_dir(&self, block: Option<&engine::config::BackendBlock>) -> PathBuf {
+        match block.and_then(|b| b.string("workspace_dir")) {
+            Some(dir) => self.dir.join(dir),
+            None => self
+                .dir
+                .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE)),
+        }
     }
 
-    /// The local state file of `workspace`: `path` (default `galley.tfstate`) for the
-    /// default workspace, else `galley.tfstate.d/<workspace>/galley.tfstate`, as Terraform.
-    pub fn local_state_path(&self, path: Option<&str>, workspace: &str) -> PathBuf {
+    /// The directory of workspace `name` when state is local and it is not `default`.
+    pub fn local_workspace_dir(&self, name: &str) -> Option<PathBuf> {
+        let block = self.backend_block().ok()?;
+        if name == DEFAULT_WORKSPACE || block.as_ref().is_some_and(|b| b.kind == "s3") {
+            return None;
+        }
+        let dir = self.local_workspaces_dir(block.as_ref()).join(name);
+        dir.is_dir().then_some(dir)
+    }
+
+    /// The local state file of `workspace`: the `local` backend's `path` (default
+    /// `galley.tfstate`) for the default workspace, else `<workspace dir>/<workspace>/galley.tfstate`,
+    /// as Terraform.
+    fn local_state_path(
+        &self,
+        block: Option<&engine::config::BackendBlock>,
+        workspace: &str,
+    ) -> PathBuf {
         if workspace == DEFAULT_WORKSPACE {
+            let path = block.and_then(|b| b.string("path"));
             return self
                 .dir
-                .join(path.unwrap_or(engine::state::DEFAULT_STATE_FILE));
+                .join(path.as_deref().unwrap_or(engine::state::DEFAULT_STATE_FILE));
         }
-        self.local_workspaces_dir()
+        self.local_workspaces_dir(block)
             .join(workspace)
             .join(engine::state::DEFAULT_STATE_FILE)
     }

@@ -157,8 +157,7 @@ fn delete(s: &Session, name: &str, force: bool) -> Result<(), Failed> {
         .map_err(|e| format!("deleting workspace {name:?}: {e}"))?;
     // The lock went with the state for local workspaces; releasing it is best effort.
     let _ = lock.release();
-    let dir = s.local_workspaces_dir().join(name);
-    if dir.is_dir() {
+    if let Some(dir) = s.local_workspace_dir(name) {
         let _ = std::fs::remove_dir_all(&dir);
     }
     if !tracked.is_empty() {
