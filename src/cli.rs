@@ -56,8 +56,14 @@ pub enum Command {
     Kitchen(KitchenCommand),
     /// Pull-request gate: rehearse every stack a change between two revisions affects.
     Gate(GateArgs),
+    /// Named states of this configuration (`default` and the ones you create).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Remove a lock left behind by a process that died.
     ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
         /// The lock id printed in the "state locked" error.
         id: String,
     },
@@ -268,6 +274,36 @@ pub enum StateCommand {
         /// Addresses.
         #[arg(required = true)]
         addrs: Vec<String>,
+    },
+}
+
+/// `workspace` subcommands, as Terraform's.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Print the selected workspace.
+    Show,
+    /// List the workspaces, marking the selected one with `*`.
+    List,
+    /// Create a workspace and select it.
+    New {
+        /// Its name: URL-safe characters, no path separators.
+        name: String,
+    },
+    /// Select a workspace for the commands that follow.
+    Select {
+        /// Create it when it does not exist.
+        #[arg(long = "or-create")]
+        or_create: bool,
+        /// The workspace.
+        name: String,
+    },
+    /// Delete a workspace's state (refused while it tracks resources, unless -force).
+    Delete {
+        /// Delete even when its state still tracks resources (they are not destroyed).
+        #[arg(long)]
+        force: bool,
+        /// The workspace.
+        name: String,
     },
 }
 

@@ -85,7 +85,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Upgrade(crate::cli::UpgradeCommand::Plan(a)) => commands::upgrade::plan(&s, a),
         Command::Kitchen(c) => commands::kitchen::run(&s, c),
         Command::Gate(a) => commands::gate::run(&s, a),
-        Command::ForceUnlock { id } => commands::state::force_unlock(&s, id),
+        Command::Workspace(c) => commands::workspace::run(&s, c),
+        Command::ForceUnlock { id, force } => commands::state::force_unlock(&s, id, *force),
         Command::Version => {
             println!("galley v{}", env!("CARGO_PKG_VERSION"));
             EXIT_OK

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use aws::backend::DEFAULT_WORKSPACE;
 use engine::config::Config;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::provider::{ProviderFactory, ProviderSchema};
-use engine::state::{LocalBackend, LockGuard, State};
+use engine::state::{Backend, LocalBackend, State, StateLock};
 use engine::value::Value;
 use engine::vars::CliVar;
 
@@ -213,19 +214,148 @@ impl Session {
         }
     }
 
-    /// The local state backend.
-    pub fn backend(&self, path: Option<&Path>) -> LocalBackend {
-        match path {
-            Some(p) => LocalBackend::new(self.dir.join(p)),
-            None => LocalBackend::in_dir(&self.dir),
+    /// The state backend: a local file at `path` when given (`-state`), else the one the
+    /// root module's `backend` block configures, else `galley.tfstate` here, for the
+    /// selected workspace. Prints and fails when the block is invalid or unusable.
+    pub fn backend(&self, path: Option<&Path>) -> Result<Box<dyn Backend>, Reported> {
+        if let Some(p) = path {
+            return Ok(Box::new(LocalBackend::new(self.dir.join(p))));
         }
+        self.backend_of(&self.workspace())
+    }
+
+    /// The root module's `backend` block, if any; prints and fails when it is invalid.
+    fn backend_block(&self) -> Result<Option<engine::config::BackendBlock>, Reported> {
+        let (block, diags) = engine::config::load_backend(&self.dir, &self.sources);
+        if diags.has_errors() {
+            self.report(&diags);
+            return Err(Reported);
+        }
+        Ok(block)
+    }
+
+    /// The state backend of `workspace` as the `backend` block (or its absence) places it.
+    pub fn backend_of(&self, workspace: &str) -> Result<Box<dyn Backend>, Reported> {
+        let block = self.backend_block()?;
+        match block {
+            Some(block) if block.kind == "s3" => Ok(Box::new(self.s3_backend(&block, workspace)?)),
+            block => Ok(Box::new(LocalBackend::new(
+                self.local_state_path(block.as_ref(), workspace),
+            ))),
+        }
+    }
+
+    fn s3_backend(
+        &self,
+        block: &engine::config::BackendBlock,
+        workspace: &str,
+    ) -> Result<aws::backend::S3Backend, Reported> {
+        let config = aws::backend::S3Config::from_block(block).map_err(|e| {
+            self.report(&Diagnostics(vec![engine::diag::Diagnostic::error(
+                "Invalid backend configuration",
+            )
+            .with_span(block.span)
+            .with_detail(e.to_string())]));
+            Reported
+        })?;
+        aws::backend::S3Backend::open(config, &self.dir, workspace).map_err(|e| {
+            eprintln!("Error: cannot use the S3 backend: {e}");
+            Reported
+        })
+    }
+
+    /// Every workspace: `default` first (it always exists), then the others with a state,
+    /// sorted. S3 lists `<workspace_key_prefix>/*/<key>`; local state lists the
+    /// directories of `galley.tfstate.d/`.
+    pub fn workspaces(&self) -> Result<Vec<String>, Reported> {
+        let mut names = match self.backend_block()? {
+            Some(block) if block.kind == "s3" => self
+                .s3_backend(&block, DEFAULT_WORKSPACE)?
+                .workspaces()
+                .map_err(|e| {
+                    eprintln!("Error: listing the workspaces: {e}");
+                    Reported
+                })?,
+            block => std::fs::read_dir(self.local_workspaces_dir(block.as_ref()))
+                .map(|dir| {
+                    dir.filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        names.retain(|n| n != DEFAULT_WORKSPACE);
+        names.sort();
+        names.insert(0, DEFAULT_WORKSPACE.to_string());
+        Ok(names)
+    }
+
+    /// Where local state keeps the workspaces other than `default`: the `local` backend's
+    /// `workspace_dir`, else `galley.tfstate.d`.
+    fn local_workspaces_dir(&self, block: Option<&engine::config::BackendBlock>) -> PathBuf {
+        match block.and_then(|b| b.string("workspace_dir")) {
+            Some(dir) => self.dir.join(dir),
+            None => self
+                .dir
+                .join(format!("{}.d", engine::state::DEFAULT_STATE_FILE)),
+        }
+    }
+
+    /// The directory of workspace `name` when state is local and it is not `default`.
+    pub fn local_workspace_dir(&self, name: &str) -> Option<PathBuf> {
+        let block = self.backend_block().ok()?;
+        if name == DEFAULT_WORKSPACE || block.as_ref().is_some_and(|b| b.kind == "s3") {
+            return None;
+        }
+        let dir = self.local_workspaces_dir(block.as_ref()).join(name);
+        dir.is_dir().then_some(dir)
+    }
+
+    /// The local state file of `workspace`: the `local` backend's `path` (default
+    /// `galley.tfstate`) for the default workspace, else `<workspace dir>/<workspace>/galley.tfstate`,
+    /// as Terraform.
+    fn local_state_path(
+        &self,
+        block: Option<&engine::config::BackendBlock>,
+        workspace: &str,
+    ) -> PathBuf {
+        if workspace == DEFAULT_WORKSPACE {
+            let path = block.and_then(|b| b.string("path"));
+            return self
+                .dir
+                .join(path.as_deref().unwrap_or(engine::state::DEFAULT_STATE_FILE));
+        }
+        self.local_workspaces_dir(block)
+            .join(workspace)
+            .join(engine::state::DEFAULT_STATE_FILE)
+    }
+
+    /// The selected workspace: `GALLEY_WORKSPACE` or `TF_WORKSPACE`, else the one
+    /// `galley workspace select` recorded in `.galley/environment`, else `default`.
+    pub fn workspace(&self) -> String {
+        ["GALLEY_WORKSPACE", "TF_WORKSPACE"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|w| !w.trim().is_empty()))
+            .or_else(|| {
+                std::fs::read_to_string(self.environment_file())
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|w| !w.is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
+    }
+
+    /// Where the selected workspace is recorded.
+    pub fn environment_file(&self) -> PathBuf {
+        self.dir.join(".galley").join("environment")
     }
 
     /// Loads state (empty when there is none); prints and fails when it is unreadable.
     ///
     /// When the last apply was stopped half-way, its journal is replayed and the user is
     /// told what it recovered and which provider calls may or may not have happened.
-    pub fn load_state(&self, backend: &LocalBackend) -> Result<State, Reported> {
+    pub fn load_state(&self, backend: &dyn Backend) -> Result<State, Reported> {
         let state = match backend.load() {
             Ok(Some(s)) => s,
             Ok(None) => State::new(),
@@ -240,13 +370,14 @@ impl Session {
         Ok(state)
     }
 
-    /// Takes the state lock, waiting up to `timeout`.
+    /// Takes the state lock, waiting up to `timeout`. A backend without locking (S3
+    /// without `use_lockfile` or `dynamodb_table`) is said so on stderr.
     pub fn lock(
         &self,
-        backend: &LocalBackend,
+        backend: &dyn Backend,
         operation: &str,
         timeout: &str,
-    ) -> Result<LockGuard, Reported> {
+    ) -> Result<Box<dyn StateLock>, Reported> {
         let timeout = match parse_duration(timeout) {
             Some(t) => t,
             None => {
@@ -254,10 +385,17 @@ impl Session {
                 return Err(Reported);
             }
         };
-        backend.lock(operation, timeout).map_err(|e| {
+        let lock = backend.lock(operation, timeout).map_err(|e| {
             eprintln!("Error: acquiring the state lock: {e}");
             Reported
-        })
+        })?;
+        if !lock.is_held() {
+            eprintln!(
+                "Warning: the state at {} is not locked: the backend sets neither use_lockfile nor dynamodb_table, so two runs at once can overwrite each other's changes.",
+                backend.describe()
+            );
+        }
+        Ok(lock)
     }
 }
 

@@ -77,7 +77,7 @@ fn the_example_validates_and_is_formatted() {
     assert!(!o.status.success(), "{out}");
     assert!(
         out.contains("does not support data source \"galley_sim_traffic\"")
-            && out.contains("Only the simulator serves it: run with --sim."),
+            && out.contains("run with --sim."),
         "{out}"
     );
     let o = galley(&dir)

@@ -146,13 +146,15 @@ fn json_plan_follows_the_contract() {
 }
 
 #[test]
-fn without_sim_aws_is_not_available() {
+fn without_sim_and_without_credentials_the_plan_says_what_to_do() {
     let (_tmp, dir) = quickstart();
     let plan = galley(&dir, &["plan"]);
-    assert_eq!(plan.status.code(), Some(1));
+    let out = text(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
     assert!(
-        text(&plan).contains("Provider not available"),
-        "{}",
-        text(&plan)
+        out.contains("no valid credential sources found for the aws provider")
+            && out.contains("AWS_PROFILE")
+            && out.contains("run with --sim"),
+        "{out}"
     );
 }

@@ -15,15 +15,17 @@ use crate::session::{interactive, Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs `apply` (or `destroy` when `destroy` is set).
 pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
-    let backend = s.backend(args.flags.state.as_deref());
+    let Ok(backend) = s.backend(args.flags.state.as_deref()) else {
+        return EXIT_ERROR;
+    };
     let Ok(_lock) = s.lock(
-        &backend,
+        backend.as_ref(),
         if destroy { "destroy" } else { "apply" },
         &args.flags.lock_timeout,
     ) else {
         return EXIT_ERROR;
     };
-    let Ok(mut state) = s.load_state(&backend) else {
+    let Ok(mut state) = s.load_state(backend.as_ref()) else {
         return EXIT_ERROR;
     };
     let Ok(config) = s.load_config() else {
@@ -179,7 +181,8 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     // Apply starts from the state the plan saw (refreshed, moves applied), as Terraform
     // does; saved plan files carry it too.
     let mut state = plan.prior_state.take().unwrap_or(state);
-    let sink = JournalSink::new(s.backend(args.flags.state.as_deref()));
+    // The backend that read the state writes it: the same object, lock and journal.
+    let sink = JournalSink::new(backend);
     let migrating = !destroy && layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
     if migrating {
         // Written before anything is created, so a killed apply resumes the migration.
@@ -267,12 +270,15 @@ fn continue_blue_green(
     vars: std::collections::BTreeMap<String, engine::value::Value>,
     (summary, started): (Summary, std::time::Instant),
 ) -> i32 {
+    let Ok(backend) = s.backend(args.flags.state.as_deref()) else {
+        return EXIT_ERROR;
+    };
     let executor = blue_green::Executor {
         config: written,
         factories: s.factories(),
         vars,
         parallelism: args.flags.parallelism,
-        sink: JournalSink::new(s.backend(args.flags.state.as_deref())),
+        sink: JournalSink::new(backend),
         hooks: &CliHooks(s),
     };
     let done = runtime().block_on(executor.finish(layouts, state));
@@ -329,21 +335,24 @@ fn applied(
     }
 }
 
+/// Asks for "yes" on stdin, as Terraform does, whether or not stdin is a terminal (a
+/// pipe can answer). Closed stdin cannot approve.
 fn confirm(destroy: bool) -> bool {
-    if !interactive() {
-        eprintln!(
-            "\nError: no terminal to confirm on; pass -auto-approve to apply without confirmation."
-        );
-        return false;
-    }
     eprint!(
         "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         if destroy { "destroy all resources" } else { "perform these actions" }
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    line.trim() == "yes"
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) if !interactive() => {
+            eprintln!(
+                "\nError: no input to confirm on; pass -auto-approve to apply without confirmation."
+            );
+            false
+        }
+        _ => line.trim() == "yes",
+    }
 }
 
 /// `0.02s`, or `0.02s wall, 1h 10m 5s simulated` when the simulator's clock moved: the

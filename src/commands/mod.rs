@@ -11,3 +11,4 @@ pub mod plan;
 pub mod state;
 pub mod upgrade;
 pub mod validate;
+pub mod workspace;

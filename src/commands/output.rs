@@ -7,8 +7,10 @@ use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 
 /// Runs `output`.
 pub fn run(s: &Session, args: &OutputArgs) -> i32 {
-    let backend = s.backend(args.state.as_deref());
-    let Ok(state) = s.load_state(&backend) else {
+    let Ok(backend) = s.backend(args.state.as_deref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(state) = s.load_state(backend.as_ref()) else {
         return EXIT_ERROR;
     };
     match &args.name {

@@ -165,11 +165,13 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// Runs `plan`.
 pub fn run(s: &Session, args: &PlanArgs) -> i32 {
-    let backend = s.backend(args.flags.state.as_deref());
-    let Ok(_lock) = s.lock(&backend, "plan", &args.flags.lock_timeout) else {
+    let Ok(backend) = s.backend(args.flags.state.as_deref()) else {
         return EXIT_ERROR;
     };
-    let Ok(state) = s.load_state(&backend) else {
+    let Ok(_lock) = s.lock(backend.as_ref(), "plan", &args.flags.lock_timeout) else {
+        return EXIT_ERROR;
+    };
+    let Ok(state) = s.load_state(backend.as_ref()) else {
         return EXIT_ERROR;
     };
     let plan = match make_plan(s, &args.flags, args.destroy, state) {

@@ -19,17 +19,19 @@ fn targets(addrs: &[String]) -> Result<Vec<Target>, i32> {
 
 /// Runs a `state` subcommand.
 pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
-    let mut backend = s.backend(None);
+    let Ok(mut backend) = s.backend(None) else {
+        return EXIT_ERROR;
+    };
     let mutating = matches!(cmd, StateCommand::Mv { .. } | StateCommand::Rm { .. });
     let _guard = if mutating {
-        match s.lock(&backend, "state", "0s") {
+        match s.lock(backend.as_ref(), "state", "0s") {
             Ok(g) => Some(g),
             Err(_) => return EXIT_ERROR,
         }
     } else {
         None
     };
-    let Ok(mut state) = s.load_state(&backend) else {
+    let Ok(mut state) = s.load_state(backend.as_ref()) else {
         return EXIT_ERROR;
     };
     match cmd {
@@ -112,14 +114,25 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
     }
 }
 
-/// Runs `force-unlock ID`.
-pub fn force_unlock(s: &Session, id: &str) -> i32 {
-    let backend = s.backend(None);
-    match engine::state::force_unlock(backend.path(), id) {
+/// Runs `force-unlock [-force] ID`: without `-force`, asks first when run at a terminal.
+pub fn force_unlock(s: &Session, id: &str, force: bool) -> i32 {
+    let Ok(backend) = s.backend(None) else {
+        return EXIT_ERROR;
+    };
+    if !force && crate::session::interactive() && !confirm_unlock(&backend.describe()) {
+        eprintln!("force-unlock cancelled.");
+        return EXIT_ERROR;
+    }
+    match backend.force_unlock(id) {
         Ok(info) => {
+            let holder = match info.pid {
+                0 => info.who.clone(),
+                pid => format!("pid {pid} on {}", info.host),
+            };
             println!(
-                "galley state has been successfully unlocked (lock {} held by pid {} on {}).",
-                info.id, info.pid, info.host
+                "galley state has been successfully unlocked (lock {} held by {holder}, state {}).",
+                info.id,
+                backend.describe()
             );
             EXIT_OK
         }
@@ -128,4 +141,16 @@ pub fn force_unlock(s: &Session, id: &str) -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+/// Terraform's question before removing a lock by hand.
+fn confirm_unlock(location: &str) -> bool {
+    use std::io::{BufRead, Write};
+    eprint!(
+        "Do you really want to force-unlock the state at {location}?\n  galley will remove the lock. This can corrupt the state if another run is still using it.\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim() == "yes"
 }

@@ -80,8 +80,10 @@ pub fn as_of(flag: Option<&str>) -> Option<NaiveDate> {
 /// Runs `upgrade plan`: plans as `galley plan` does (reading state, refreshing) and shows
 /// only the upgrades. Exits 1 when a check fails and is not overridden.
 pub fn plan(s: &Session, args: &UpgradePlanArgs) -> i32 {
-    let backend = s.backend(args.flags.state.as_deref());
-    let Ok(state) = s.load_state(&backend) else {
+    let Ok(backend) = s.backend(args.flags.state.as_deref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(state) = s.load_state(backend.as_ref()) else {
         return EXIT_ERROR;
     };
     let Ok(super::plan::Planned { plan, .. }) =

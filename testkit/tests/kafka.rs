@@ -22,7 +22,6 @@ fn broker_group() -> BrokerNodeGroupInfo {
                 .build(),
         )
         .build()
-        .unwrap()
 }
 
 async fn create_v2(kafka: &Client, name: &str, version: &str) -> String {
@@ -34,8 +33,7 @@ async fn create_v2(kafka: &Client, name: &str, version: &str) -> String {
                 .broker_node_group_info(broker_group())
                 .kafka_version(version)
                 .number_of_broker_nodes(3)
-                .build()
-                .unwrap(),
+                .build(),
         )
         .send()
         .await
@@ -360,11 +358,7 @@ async fn configurations_are_created_revised_and_used_by_clusters() {
     assert!(dup.into_service_error().is_conflict_exception());
 
     // A cluster on another Kafka version cannot use it.
-    let info = ConfigurationInfo::builder()
-        .arn(&arn)
-        .revision(2)
-        .build()
-        .unwrap();
+    let info = ConfigurationInfo::builder().arn(&arn).revision(2).build();
     let mismatch = kafka
         .create_cluster()
         .cluster_name("old")

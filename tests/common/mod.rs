@@ -23,9 +23,26 @@ pub fn galley(dir: &Path) -> Command {
         "GALLEY_TODAY",
         "GITHUB_ACTIONS",
         "GITHUB_STEP_SUMMARY",
+        "GALLEY_WORKSPACE",
+        "TF_WORKSPACE",
+        // No AWS identity from the shell: tests that want one (moto) set their own.
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     ] {
         c.env_remove(var);
     }
+    // No instance metadata lookups (they wait for timeouts off EC2), no ~/.aws files.
+    c.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/galley-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/galley-test/credentials",
+        );
     c
 }
 

@@ -59,6 +59,13 @@ fn load_tree(
             );
         }
     }
+    if let (false, Some(backend)) = (stack.is_empty(), &module.backend) {
+        diags.push(
+            Diagnostic::warning("Backend configuration ignored")
+                .with_span(backend.span)
+                .with_detail("Any selected backend applies to the entire configuration, so galley reads backend blocks only in the root module.\n\nThis is a warning rather than an error because it's sometimes convenient to temporarily call a root module as a child module for testing purposes, but this backend configuration block will have no effect.".to_string()),
+        );
+    }
     stack.push(canonical);
     let mut children = BTreeMap::new();
     for call in module.module_calls.values() {
@@ -265,6 +272,52 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
     (module, diags)
 }
 
+/// Reads only the `backend` block of the module in `dir`, for commands that need the state
+/// before (or without) the configuration: `output`, `state`, `force-unlock`. Files that do
+/// not parse are errors (where the state is cannot be known); everything outside
+/// `terraform` blocks is left to [`load_module`].
+pub fn load_backend(dir: &Path, sources: &SourceMap) -> (Option<BackendBlock>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut module = Module::default();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        // The full load reports an unreadable directory; without one, the state is local.
+        return (None, diags);
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        // Only files that say `backend` can hold one; the others are not parsed twice.
+        if !text.contains("backend") {
+            continue;
+        }
+        let file = sources.add_path(&path, text.as_str());
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => {
+                let mut l = Loader {
+                    file,
+                    text: &text,
+                    diags: &mut diags,
+                };
+                for s in body.into_iter() {
+                    if let Structure::Block(b) = s {
+                        if b.ident.as_str() == "terraform" {
+                            l.terraform(b, &mut module);
+                        }
+                    }
+                }
+            }
+            Err(e) => diags.push(parse_error(file, &text, &e)),
+        }
+    }
+    (module.backend, diags)
+}
+
 /// Turns an hcl-edit parse error into a diagnostic at its location.
 pub fn parse_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
@@ -302,7 +355,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 pub(super) struct Loader<'a> {
     file: FileId,
     pub(super) text: &'a str,
-    diags: &'a mut Diagnostics,
+    pub(super) diags: &'a mut Diagnostics,
 }
 
 impl Loader<'_> {
@@ -402,6 +455,15 @@ impl Loader<'_> {
     fn terraform(&mut self, b: Block, m: &mut Module) {
         if let Some(a) = b.body.get_attribute("required_version") {
             m.required_version = literal_string(&a.value);
+        }
+        for s in b.body.into_iter() {
+            if let Structure::Block(inner) = s {
+                if inner.ident.as_str() == "backend" {
+                    let previous = m.backend.take();
+                    let read = self.backend(inner, previous.as_ref());
+                    m.backend = previous.or(read);
+                }
+            }
         }
     }
 
@@ -660,7 +722,7 @@ impl Loader<'_> {
         m.resources.insert(addr, r);
     }
 
-    fn where_(&self, span: Option<Span>) -> String {
+    pub(super) fn where_(&self, span: Option<Span>) -> String {
         // The location is resolved when rendering; here the byte offset is enough to say "earlier".
         match span {
             Some(s) if s.file == self.file => {

@@ -3,6 +3,7 @@
 //! Expressions stay as hcl-edit syntax trees ([`Expr`]) tagged with their file, so the
 //! evaluator can point every error at `file:line:column`.
 
+mod backend;
 mod blue_green;
 mod kubernetes_manifests;
 mod load;
@@ -15,9 +16,10 @@ use hcl_edit::Span as _;
 use crate::addr::Resource;
 use crate::diag::{FileId, Span};
 
+pub use backend::BackendBlock;
 pub use blue_green::{parse_duration, BlueGreen, Named};
 pub use kubernetes_manifests::{KubernetesManifests, ManifestPath};
-pub use load::{load_config, load_config_with, load_module, parse_error};
+pub use load::{load_backend, load_config, load_config_with, load_module, parse_error};
 
 /// How the loader reports a module call whose source is not a local path (a registry
 /// address, git or http URL): galley does not install such modules.
@@ -253,6 +255,8 @@ pub struct Module {
     pub files: Vec<FileId>,
     /// `terraform { required_version }`.
     pub required_version: Option<String>,
+    /// `terraform { backend "<type>" { ... } }`, when valid.
+    pub backend: Option<BackendBlock>,
     /// `variable` blocks by name.
     pub variables: BTreeMap<String, Variable>,
     /// Locals by name.

@@ -24,8 +24,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
+use super::backend::Backend;
 use super::document::{apply_instance_record, encode_instance_record};
-use super::local::{with_suffix, LocalBackend};
+use super::local::with_suffix;
+#[cfg(test)]
+use super::local::LocalBackend;
 use super::model::State;
 use super::StateError;
 use crate::addr::ResourceInstance;
@@ -56,7 +59,13 @@ pub struct Recovery {
 /// when there is none). `Ok(None)` when there is no journal, or it belongs to another
 /// version of the state (one written after it, which already holds its records).
 pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
-    let path = journal_path(state_path);
+    replay_file(&journal_path(state_path), state)
+}
+
+/// Applies the journal at `path` to `state`, as [`replay`] does; for backends whose
+/// journal is not next to a state file (remote state).
+pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
+    let path = path.to_path_buf();
     let text = match fs::read(&path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -125,11 +134,11 @@ pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, 
     Ok(Some(recovery))
 }
 
-/// A local backend written through a journal: [`Journaled::record`] appends the change of
+/// A backend written through a journal: [`Journaled::record`] appends the change of
 /// one instance; the whole state is written now and then, and by [`Journaled::checkpoint`].
 #[derive(Debug)]
 pub struct Journaled {
-    backend: LocalBackend,
+    backend: Box<dyn Backend>,
     path: PathBuf,
     file: Option<File>,
     /// Records since the last full write.
@@ -142,11 +151,12 @@ pub struct Journaled {
 }
 
 impl Journaled {
-    /// Journals writes to `backend`'s state file.
-    pub fn new(backend: LocalBackend) -> Journaled {
-        let path = journal_path(backend.path());
+    /// Journals writes to `backend`'s state (a [`LocalBackend`](super::LocalBackend) or a
+    /// `Box<dyn Backend>`).
+    pub fn new(backend: impl Backend + 'static) -> Journaled {
+        let path = backend.journal_path();
         Journaled {
-            backend,
+            backend: Box::new(backend),
             path,
             file: None,
             records: 0,
@@ -242,6 +252,10 @@ impl Journaled {
             path: self.path.clone(),
             source,
         };
+        // A remote backend's journal lives under `.galley/`, which may not exist yet.
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir).map_err(io_err)?;
+        }
         let mut opts = OpenOptions::new();
         opts.write(true).create(true).truncate(true);
         #[cfg(unix)]

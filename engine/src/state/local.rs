@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::backend::{Backend, StateLock};
 use super::document::{decode, encode_into};
 use super::journal::{self, Recovery};
-use super::lock::{self, LockError, LockGuard};
+use super::lock::{self, LockError, LockGuard, LockInfo};
 use super::model::State;
 use super::StateError;
 
@@ -186,6 +187,61 @@ impl LocalBackend {
     }
 }
 
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self) -> Result<Option<State>, StateError> {
+        LocalBackend::load(self)
+    }
+
+    fn take_recovery(&self) -> Option<Recovery> {
+        LocalBackend::take_recovery(self)
+    }
+
+    fn persist(&mut self, state: &mut State) -> Result<(), StateError> {
+        LocalBackend::persist(self, state)
+    }
+
+    fn lock(&self, operation: &str, timeout: Duration) -> Result<Box<dyn StateLock>, LockError> {
+        LocalBackend::lock(self, operation, timeout).map(|g| Box::new(g) as Box<dyn StateLock>)
+    }
+
+    fn read_lock(&self) -> Result<Option<LockInfo>, LockError> {
+        lock::read_lock(&self.path)
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, LockError> {
+        lock::force_unlock(&self.path, id)
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        journal::journal_path(&self.path)
+    }
+
+    fn delete_state(&self) -> Result<(), StateError> {
+        for path in [
+            self.path.clone(),
+            self.backup_path(),
+            journal::journal_path(&self.path),
+        ] {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StateError::Io {
+                        action: "remove",
+                        path,
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `path` with `suffix` appended to its file name (`galley.tfstate` → `galley.tfstate.backup`).
 pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = OsString::from(path.as_os_str());
@@ -232,6 +288,8 @@ fn write_then_rename(
     bytes: &[u8],
     permissions: Option<Permissions>,
 ) -> io::Result<()> {
+    // A workspace's first state goes into a directory of its own.
+    fs::create_dir_all(dir)?;
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

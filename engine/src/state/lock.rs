@@ -19,7 +19,7 @@ pub struct LockInfo {
     pub operation: String,
     /// `user@host`.
     pub who: String,
-    /// The holder's process ID.
+    /// The holder's process ID; 0 when the lock does not say (one written by Terraform).
     pub pid: u32,
     /// The holder's host name.
     pub host: String,
@@ -51,14 +51,15 @@ impl LockInfo {
     /// longer exists, `Some(false)` if it is still running, `None` when galley cannot tell
     /// (another host, or no `/proc`).
     pub fn is_stale(&self) -> Option<bool> {
-        if self.host != this_host() || !Path::new("/proc/self").exists() {
+        if self.pid == 0 || self.host != this_host() || !Path::new("/proc/self").exists() {
             return None;
         }
         Some(!Path::new("/proc").join(self.pid.to_string()).exists())
     }
 }
 
-fn this_host() -> String {
+/// This machine's host name, as locks record it.
+pub fn this_host() -> String {
     hostname::get()
         .ok()
         .and_then(|h| h.into_string().ok())
@@ -115,11 +116,13 @@ pub enum LockError {
 }
 
 fn held_message(path: &Path, info: &LockInfo, stale: Option<bool>) -> String {
+    // A lock written by Terraform (remote state) names no process.
+    let holder = match info.pid {
+        0 => info.who.clone(),
+        pid => format!("{} (pid {pid} on host {})", info.who, info.host),
+    };
     let mut msg = format!(
-        "the state is locked by {} (pid {} on host {}), running \"{}\" since {}; lock ID {}, lock file {}.\n",
-        info.who,
-        info.pid,
-        info.host,
+        "the state is locked by {holder}, running \"{}\" since {}; lock ID {}, lock {}.\n",
         info.operation,
         info.created,
         info.id,
@@ -169,6 +172,16 @@ impl LockGuard {
     pub fn release(mut self) -> Result<(), LockError> {
         self.released = true;
         remove_if_id(&self.path, &self.info.id).map(|_| ())
+    }
+}
+
+impl super::backend::StateLock for LockGuard {
+    fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    fn release(self: Box<Self>) -> Result<(), LockError> {
+        LockGuard::release(*self)
     }
 }
 

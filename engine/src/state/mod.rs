@@ -1,13 +1,15 @@
-//! The state document and its local backend with locking.
+//! The state document, its backends and locking.
 //!
 //! - [`model`]: the in-memory [`State`], keyed by [`crate::addr`] types.
 //! - [`document`]: the JSON file format (modelled on Terraform's v4 state).
 //! - [`json`]: values to and from JSON without an intermediate tree, for speed.
+//! - [`backend`]: the [`Backend`] trait every state store implements (S3 is in the AWS crate).
 //! - [`local`]: the local file backend (atomic writes, `.backup`).
 //! - [`journal`]: changes appended between full writes during apply, replayed on load.
 //! - [`lock`]: the lock file that keeps two runs from writing one state.
 //! - [`ops`]: pure functions behind `galley state list|show|mv|rm` and `galley output`.
 
+pub mod backend;
 pub mod ctytype;
 pub mod document;
 pub mod journal;
@@ -20,6 +22,7 @@ pub mod render;
 
 use std::path::PathBuf;
 
+pub use backend::{check_overwrite, Backend, NoLock, StateLock, Version};
 pub use document::{decode, encode, encode_into, STATE_VERSION, SUPPORTED_VERSIONS};
 pub use journal::{Journaled, Recovery};
 pub use local::{LocalBackend, DEFAULT_STATE_FILE};
@@ -79,6 +82,10 @@ pub enum StateError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A remote backend could not read or write the state; the message names the location
+    /// and what to check.
+    #[error("{0}")]
+    Remote(String),
     /// An address matched nothing in the state.
     #[error("no object in the state matches {address}; run `galley state list` to see what the state holds")]
     NotFound {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::addr::ResourceInstance;
-use crate::state::{Journaled, LocalBackend, State};
+use crate::state::{Backend, Journaled, State};
 
 /// Where apply records what it does, so state survives whatever happens next. Each
 /// method gets the walk's whole current state; implementations decide what to write.
@@ -20,13 +20,13 @@ pub trait StateSink: Send + Sync {
     fn changed(&self, state: &State) -> Result<(), String>;
 }
 
-/// The local state file written through its journal: a record per change, the whole file
+/// A state backend written through its journal: a record per change, the whole state
 /// now and then and at the end.
 pub struct JournalSink(Mutex<Journaled>);
 
 impl JournalSink {
-    /// Journals changes to `backend`'s state file.
-    pub fn new(backend: LocalBackend) -> Arc<JournalSink> {
+    /// Journals changes to `backend`'s state (a `LocalBackend` or a `Box<dyn Backend>`).
+    pub fn new(backend: impl Backend + 'static) -> Arc<JournalSink> {
         Arc::new(JournalSink(Mutex::new(Journaled::new(backend))))
     }
 

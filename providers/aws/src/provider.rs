@@ -17,11 +17,35 @@ use crate::resources::{for_type, Ctx, Resource};
 use crate::settings::Settings;
 use crate::{data, values};
 
+/// Region and credentials resolve (nothing is called: a profile, SSO cache, web identity
+/// token or instance role is enough); otherwise what to do about it.
+async fn check_ready(sdk: &aws_config::SdkConfig) -> Result<(), String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    const HELP: &str = "To rehearse without AWS, run with --sim.";
+    if sdk.region().is_none() {
+        return Err(format!(
+            "the aws provider has no region: set \"region\" in the provider block, AWS_REGION, or a region in the AWS profile. {HELP}"
+        ));
+    }
+    let Some(credentials) = sdk.credentials_provider() else {
+        return Err(format!("the aws provider found no credentials. {HELP}"));
+    };
+    credentials.provide_credentials().await.map(|_| ()).map_err(|e| {
+        // The chain's story (each source and why it failed) is long: it goes to the log.
+        tracing::debug!("credentials: {}", aws_sdk_sts::error::DisplayErrorContext(&e));
+        format!(
+            "no valid credential sources found for the aws provider (tried the provider block, environment, profiles, SSO, web identity, container and instance metadata; GALLEY_LOG=debug shows why each failed). Set AWS_PROFILE (after `aws sso login` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give the provider block a profile, keys or assume_role. {HELP}"
+        )
+    })
+}
+
 /// One `provider "aws"` block: its settings and, from the first call on, its clients.
 pub struct AwsProvider {
     settings: Settings,
     schema: Arc<ProviderSchema>,
     clients: OnceCell<Clients>,
+    /// Whether region and credentials resolved, checked once before the first call.
+    ready: OnceCell<Result<(), String>>,
 }
 
 impl AwsProvider {
@@ -31,13 +55,26 @@ impl AwsProvider {
             settings,
             schema,
             clients: OnceCell::new(),
+            ready: OnceCell::new(),
         }
     }
 
-    async fn clients(&self) -> &Clients {
-        self.clients
+    /// The clients, once region and credentials are known to resolve: checked before the
+    /// first plan, as Terraform's provider checks at configure, so that a plan against AWS
+    /// never looks fine when nothing could carry it out.
+    async fn clients(&self) -> Result<&Clients, ProviderError> {
+        let clients = self
+            .clients
             .get_or_init(|| Clients::new(&self.settings))
-            .await
+            .await;
+        let ready = self.ready.get_or_init(|| check_ready(&clients.sdk)).await;
+        match ready {
+            Ok(()) => Ok(clients),
+            Err(message) => Err(ProviderError::Api {
+                code: "NoValidCredentialSources".to_string(),
+                message: message.clone(),
+            }),
+        }
     }
 
     fn resource(&self, type_name: &str) -> Result<(&Schema, &'static dyn Resource), ProviderError> {
@@ -73,6 +110,9 @@ impl Provider for AwsProvider {
                 requires_replace: Vec::new(),
             });
         }
+        // What cannot be carried out, or reached, fails the plan rather than the apply.
+        self.resource(&req.type_name)?;
+        self.clients().await?;
         let proposed = conform_object(req.proposed.clone(), schema);
         let config = match conform_object(req.config.clone(), schema) {
             Value::Null => proposed,
@@ -101,7 +141,7 @@ impl Provider for AwsProvider {
     async fn apply(&self, req: ApplyRequest) -> Result<Option<Value>, ProviderError> {
         let (schema, resource) = self.resource(&req.type_name)?;
         let cx = Ctx {
-            clients: self.clients().await,
+            clients: self.clients().await?,
         };
         match (&req.prior, &req.planned) {
             (None, Some(planned)) => {
@@ -123,7 +163,7 @@ impl Provider for AwsProvider {
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
-            clients: self.clients().await,
+            clients: self.clients().await?,
         };
         match resource.read(&cx, state).await {
             Ok(Some(observed)) => Ok(Some(values::refresh(schema, state, &observed))),
@@ -135,7 +175,7 @@ impl Provider for AwsProvider {
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
-            clients: self.clients().await,
+            clients: self.clients().await?,
         };
         let stub = conform_object(resource.import_stub(id), schema);
         match resource.read(&cx, &stub).await? {
@@ -154,7 +194,7 @@ impl Provider for AwsProvider {
                 message: format!("the aws provider has no data source {type_name}"),
             });
         };
-        let observed = data::read(self.clients().await, type_name, config).await?;
+        let observed = data::read(self.clients().await?, type_name, config).await?;
         Ok(values::refresh(
             schema,
             &conform_object(config.clone(), schema),

@@ -3,7 +3,7 @@
 use engine::provider::{Attribute, NestedBlock, Nesting, Schema};
 
 use super::{timeouts, with_tags, CREATE_UPDATE_DELETE};
-use crate::types::{boolean, computed_string, number, string, string_list, string_set};
+use crate::types::{boolean, computed_string, number, string, string_list, string_map, string_set};
 
 /// The schema of `aws_vpc`.
 pub fn vpc() -> Schema {
@@ -134,7 +134,35 @@ pub fn instance() -> Schema {
             .attr("public_dns", computed_string())
             .attr("primary_network_interface_id", computed_string()),
     )
+    .block("root_block_device", root_block_device())
     .block("timeouts", timeouts(CREATE_UPDATE_DELETE))
+}
+
+/// The instance's root volume (one block at most); unset settings are AWS's.
+fn root_block_device() -> NestedBlock {
+    NestedBlock {
+        nesting: Nesting::List,
+        min_items: 0,
+        max_items: 1,
+        force_new: false,
+        schema: Schema::default()
+            .attr("volume_size", Attribute::optional_computed(number()))
+            .attr("volume_type", Attribute::optional_computed(string()))
+            .attr("iops", Attribute::optional_computed(number()))
+            .attr("throughput", Attribute::optional_computed(number()))
+            .attr(
+                "encrypted",
+                Attribute::optional_computed(boolean()).force_new(),
+            )
+            .attr(
+                "kms_key_id",
+                Attribute::optional_computed(string()).force_new(),
+            )
+            .attr("delete_on_termination", Attribute::optional(boolean()))
+            .attr("tags", Attribute::optional(string_map()))
+            .attr("device_name", computed_string())
+            .attr("volume_id", computed_string()),
+    }
 }
 
 fn rule_block() -> NestedBlock {

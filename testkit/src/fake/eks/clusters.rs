@@ -330,8 +330,7 @@ fn default_version(world: &World) -> Result<String, ApiError> {
     catalog::eks()
         .versions
         .iter()
-        .filter(|v| v.support_on(world.today) == Support::Standard)
-        .next_back()
+        .rfind(|v| v.support_on(world.today) == Support::Standard)
         .map(|v| v.version.clone())
         .ok_or_else(|| ApiError::invalid_parameter("no Kubernetes version is available"))
 }
