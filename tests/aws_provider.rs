@@ -151,3 +151,97 @@ resource "aws_elasticache_replication_group" "cache" {
     let o = run_aws(dir.path(), &[], &["--sim", "plan"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// `(engine version, parameter group)` of each cluster, and the class of each instance.
+fn aurora(endpoint: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let rds = aws_sdk_rds::Client::new(&sdk_config(endpoint));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let clusters = rds.describe_db_clusters().send().await.unwrap();
+        let instances = rds.describe_db_instances().send().await.unwrap();
+        (
+            clusters
+                .db_clusters()
+                .iter()
+                .map(|c| {
+                    (
+                        c.engine_version().unwrap_or_default().to_string(),
+                        c.db_cluster_parameter_group()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect(),
+            instances
+                .db_instances()
+                .iter()
+                .filter(|i| i.db_instance_status() != Some("deleting"))
+                .map(|i| i.db_instance_class().unwrap_or_default().to_string())
+                .collect(),
+        )
+    })
+}
+
+#[test]
+fn an_aurora_cluster_applies_upgrades_in_place_and_destroys_on_the_emulator() {
+    let moto = testkit::moto::shared();
+    let env = moto.env();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws_aurora/main.tf");
+    std::fs::copy(fixture, dir.path().join("main.tf")).unwrap();
+
+    let out = run_aws(dir.path(), &env, &["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("3 added"), "{}", text(&out));
+    assert_eq!(
+        aurora(&moto.endpoint()),
+        (
+            vec![("15.10".to_string(), "accounts-pg15".to_string())],
+            vec!["db.r6g.large".to_string()]
+        )
+    );
+    let out = run_aws(dir.path(), &env, &["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A minor engine upgrade and a bigger writer, in place.
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[
+            "apply",
+            "-auto-approve",
+            "-var",
+            "engine_version=15.12",
+            "-var",
+            "instance_class=db.r6g.xlarge",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 added, 2 changed, 0 destroyed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        aurora(&moto.endpoint()),
+        (
+            vec![("15.12".to_string(), "accounts-pg15".to_string())],
+            vec!["db.r6g.xlarge".to_string()]
+        )
+    );
+
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[
+            "destroy",
+            "-auto-approve",
+            "-var",
+            "engine_version=15.12",
+            "-var",
+            "instance_class=db.r6g.xlarge",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(aurora(&moto.endpoint()), (vec![], vec![]));
+}

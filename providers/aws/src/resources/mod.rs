@@ -8,6 +8,10 @@ use engine::value::Value;
 use crate::clients::Clients;
 
 mod ec2_tags;
+mod rds_cluster;
+mod rds_common;
+mod rds_instance;
+mod rds_parameter_group;
 mod route53_common;
 mod route53_record;
 mod route53_zone;
@@ -61,6 +65,9 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_security_group" => &security_group::SecurityGroup,
         "aws_route53_zone" => &route53_zone::Zone,
         "aws_route53_record" => &route53_record::Record,
+        "aws_rds_cluster" => &rds_cluster::Cluster,
+        "aws_rds_cluster_instance" => &rds_instance::Instance,
+        "aws_rds_cluster_parameter_group" => &rds_parameter_group::ParameterGroup,
         _ => return None,
     })
 }

@@ -1,0 +1,101 @@
+//! What the RDS types share: tags by ARN, the status waits, and numbers as values.
+
+use std::time::Duration;
+
+use aws_sdk_rds::types::Tag;
+use engine::provider::ProviderError;
+use engine::value::Value;
+
+use super::Ctx;
+use crate::errors::sdk;
+use crate::values::{tag_pairs, tags};
+
+/// How long RDS creates, modifies and deletes may take by default (Terraform's 120m for
+/// clusters and 90m for instances are of the same order).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120 * 60);
+
+/// The tags to create an object with, if any.
+pub fn create_tags(planned: &Value) -> Option<Vec<Tag>> {
+    let pairs = tag_pairs(planned);
+    (!pairs.is_empty()).then(|| {
+        pairs
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect()
+    })
+}
+
+/// The tag map of an RDS answer's tag list.
+pub fn tag_value(list: &[Tag]) -> Value {
+    tags(
+        list.iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or("")))),
+    )
+}
+
+/// Brings the tags of the object `arn` from `prior`'s to `planned`'s.
+pub async fn update_tags(
+    cx: &Ctx<'_>,
+    arn: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let set: Vec<Tag> = new
+        .iter()
+        .filter(|p| !old.contains(p))
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let rds = &cx.clients.rds;
+    if !removed.is_empty() {
+        rds.remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| sdk("RemoveTagsFromResource", e))?;
+    }
+    if !set.is_empty() {
+        rds.add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(|e| sdk("AddTagsToResource", e))?;
+    }
+    Ok(())
+}
+
+/// A number from an `i32` the SDK reports.
+pub fn num(n: Option<i32>) -> Value {
+    n.map_or(Value::Null, |n| Value::Number(f64::from(n)))
+}
+
+/// A boolean the SDK reports.
+pub fn boolean(b: Option<bool>) -> Value {
+    b.map_or(Value::Null, Value::Bool)
+}
+
+/// A name for an object configured without one: `galley-<unique>`, as Terraform's
+/// `tf-<unique>`.
+pub fn generated_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("galley-{nanos:x}")
+}
+
+/// A call's result with "not found" as `None`.
+pub fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(ProviderError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
