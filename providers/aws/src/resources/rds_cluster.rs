@@ -8,7 +8,8 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::rds_common::{
-    boolean, create_tags, found, generated_name, num, tag_value, update_tags, DEFAULT_TIMEOUT,
+    asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
+    DEFAULT_TIMEOUT,
 };
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
@@ -126,11 +127,7 @@ impl Resource for Cluster {
         }
         let s = |v: Option<&str>| opt_string(v);
         let version = c.engine_version().unwrap_or_default();
-        // What the configuration asked for when AWS reports a newer patch of it
-        // (`15.4` asked, `15.4.1` running): Terraform keeps the asked form too.
-        let asked = text(state, "engine_version")
-            .filter(|a| version == *a || version.starts_with(&format!("{a}.")))
-            .unwrap_or(version);
+        let asked = asked_version(state, version);
         let mut observed = Value::object([
             ("id", Value::string(id)),
             ("cluster_identifier", Value::string(id)),
@@ -168,7 +165,10 @@ impl Resource for Cluster {
             // Optional without a default: AWS's `false` is what leaving it out means.
             (
                 "deletion_protection",
-                match (c.deletion_protection(), state.get_attr("deletion_protection")) {
+                match (
+                    c.deletion_protection(),
+                    state.get_attr("deletion_protection"),
+                ) {
                     (Some(false) | None, None | Some(Value::Null)) => Value::Null,
                     (aws, _) => boolean(aws),
                 },

@@ -99,3 +99,26 @@ pub fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError>
         Err(e) => Err(e),
     }
 }
+
+/// The `engine_version` to keep in state: what the configuration asked for when AWS runs
+/// a patch of it (`15.4` asked, `15.4.1` running), as Terraform keeps it; else AWS's.
+pub fn asked_version<'a>(state: &'a Value, running: &'a str) -> &'a str {
+    crate::values::text(state, "engine_version")
+        .filter(|a| running == *a || running.starts_with(&format!("{a}.")))
+        .unwrap_or(running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_asked_version_is_kept_while_aws_runs_a_patch_of_it() {
+        let state = Value::object([("engine_version", Value::string("15.4"))]);
+        assert_eq!(asked_version(&state, "15.4"), "15.4");
+        assert_eq!(asked_version(&state, "15.4.1"), "15.4");
+        assert_eq!(asked_version(&state, "15.40"), "15.40");
+        assert_eq!(asked_version(&state, "16.1"), "16.1");
+        assert_eq!(asked_version(&Value::Null, "15.4.1"), "15.4.1");
+    }
+}

@@ -7,7 +7,8 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::rds_common::{
-    boolean, create_tags, found, generated_name, num, tag_value, update_tags, DEFAULT_TIMEOUT,
+    asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
+    DEFAULT_TIMEOUT,
 };
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
@@ -119,9 +120,7 @@ impl Resource for Instance {
         let s = |v: Option<&str>| opt_string(v);
         let cluster = i.db_cluster_identifier().unwrap_or_default();
         let version = i.engine_version().unwrap_or_default();
-        let asked = text(state, "engine_version")
-            .filter(|a| version == *a || version.starts_with(&format!("{a}.")))
-            .unwrap_or(version);
+        let asked = asked_version(state, version);
         let mut observed = Value::object([
             ("id", Value::string(id)),
             ("identifier", Value::string(id)),
