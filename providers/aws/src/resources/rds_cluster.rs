@@ -8,14 +8,13 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::rds_common::{
-    asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
+    self, asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
     DEFAULT_TIMEOUT,
 };
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
 use crate::timeouts::{for_op, Op};
 use crate::values::{flag, int, opt_string, strings, text, with_tags};
-use crate::wait::{until, Status};
 
 /// The `aws_rds_cluster` type.
 pub struct Cluster;
@@ -45,6 +44,13 @@ async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbCluster>, ProviderE
     Ok(found(out)?.and_then(|o| o.db_clusters().first().cloned()))
 }
 
+/// The cluster's status (empty when AWS reports none), `None` once it is gone.
+async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
+    Ok(describe(cx, id)
+        .await?
+        .map(|c| c.status().unwrap_or_default().to_string()))
+}
+
 /// Waits until the cluster is `available` (after a create or a modification).
 async fn wait_available(
     cx: &Ctx<'_>,
@@ -52,23 +58,16 @@ async fn wait_available(
     what: &str,
     timeout: std::time::Duration,
 ) -> Result<(), ProviderError> {
-    until(
+    rds_common::wait_available(
         &format!("aws_rds_cluster {id}: {what}"),
+        "cluster",
         timeout,
-        || async {
-            match describe(cx, id).await? {
-                None => Ok(Status::Failed("the cluster is gone".to_string())),
-                Some(c) => match c.status().unwrap_or_default() {
-                    "available" => Ok(Status::Done(())),
-                    s @ ("failed"
-                    | "inaccessible-encryption-credentials"
-                    | "incompatible-parameters") => {
-                        Ok(Status::Failed(format!("the cluster is {s}")))
-                    }
-                    s => Ok(Status::Pending(s.to_string())),
-                },
-            }
-        },
+        &[
+            "failed",
+            "inaccessible-encryption-credentials",
+            "incompatible-parameters",
+        ],
+        || status(cx, id),
     )
     .await
 }
@@ -310,16 +309,9 @@ impl Resource for Cluster {
             return Ok(());
         }
         let timeout = for_op(prior, Op::Delete, DEFAULT_TIMEOUT);
-        until(
-            &format!("aws_rds_cluster {id}: delete"),
-            timeout,
-            || async {
-                Ok(match describe(cx, id).await? {
-                    None => Status::Done(()),
-                    Some(c) => Status::Pending(c.status().unwrap_or("deleting").to_string()),
-                })
-            },
-        )
+        rds_common::wait_gone(&format!("aws_rds_cluster {id}: delete"), timeout, || {
+            status(cx, id)
+        })
         .await
     }
 

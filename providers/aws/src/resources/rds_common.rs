@@ -9,6 +9,7 @@ use engine::value::Value;
 use super::Ctx;
 use crate::errors::sdk;
 use crate::values::{tag_pairs, tags};
+use crate::wait::{until, Status};
 
 /// How long RDS creates, modifies and deletes may take by default (Terraform's 120m for
 /// clusters and 90m for instances are of the same order).
@@ -69,6 +70,59 @@ pub async fn update_tags(
             .map_err(|e| sdk("AddTagsToResource", e))?;
     }
     Ok(())
+}
+
+/// Polls `status` (the object's status, `None` once it is gone) until it is `available`;
+/// a status in `failed`, or the object going away, fails the wait. `kind` names the object
+/// in those failures ("cluster", "instance").
+pub async fn wait_available<F, Fut>(
+    what: &str,
+    kind: &str,
+    timeout: Duration,
+    failed: &[&str],
+    mut status: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, ProviderError>>,
+{
+    until(what, timeout, || {
+        let now = status();
+        async move {
+            Ok(match now.await? {
+                None => Status::Failed(format!("the {kind} is gone")),
+                Some(s) if s == "available" => Status::Done(()),
+                Some(s) if failed.contains(&s.as_str()) => {
+                    Status::Failed(format!("the {kind} is {s}"))
+                }
+                Some(s) => Status::Pending(s),
+            })
+        }
+    })
+    .await
+}
+
+/// Polls `status` until the object is gone (`None`); an empty status reads `deleting`.
+pub async fn wait_gone<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut status: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, ProviderError>>,
+{
+    until(what, timeout, || {
+        let now = status();
+        async move {
+            Ok(match now.await? {
+                None => Status::Done(()),
+                Some(s) if s.is_empty() => Status::Pending("deleting".to_string()),
+                Some(s) => Status::Pending(s),
+            })
+        }
+    })
+    .await
 }
 
 /// A number from an `i32` the SDK reports.

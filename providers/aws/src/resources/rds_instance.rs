@@ -7,14 +7,13 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::rds_common::{
-    asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
+    self, asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
     DEFAULT_TIMEOUT,
 };
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
 use crate::timeouts::{for_op, Op};
 use crate::values::{flag, int, opt_string, text, with_tags};
-use crate::wait::{until, Status};
 
 /// The `aws_rds_cluster_instance` type.
 pub struct Instance;
@@ -31,27 +30,25 @@ async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbInstance>, Provider
     Ok(found(out)?.and_then(|o| o.db_instances().first().cloned()))
 }
 
+/// The instance's status (empty when AWS reports none), `None` once it is gone.
+async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
+    Ok(describe(cx, id)
+        .await?
+        .map(|i| i.db_instance_status().unwrap_or_default().to_string()))
+}
+
 async fn wait_available(
     cx: &Ctx<'_>,
     id: &str,
     what: &str,
     timeout: std::time::Duration,
 ) -> Result<(), ProviderError> {
-    until(
+    rds_common::wait_available(
         &format!("aws_rds_cluster_instance {id}: {what}"),
+        "instance",
         timeout,
-        || async {
-            match describe(cx, id).await? {
-                None => Ok(Status::Failed("the instance is gone".to_string())),
-                Some(i) => match i.db_instance_status().unwrap_or_default() {
-                    "available" => Ok(Status::Done(())),
-                    s @ ("failed" | "incompatible-parameters" | "storage-full") => {
-                        Ok(Status::Failed(format!("the instance is {s}")))
-                    }
-                    s => Ok(Status::Pending(s.to_string())),
-                },
-            }
-        },
+        &["failed", "incompatible-parameters", "storage-full"],
+        || status(cx, id),
     )
     .await
 }
@@ -234,17 +231,10 @@ impl Resource for Instance {
             return Ok(());
         }
         let timeout = for_op(prior, Op::Delete, DEFAULT_TIMEOUT);
-        until(
+        rds_common::wait_gone(
             &format!("aws_rds_cluster_instance {id}: delete"),
             timeout,
-            || async {
-                Ok(match describe(cx, id).await? {
-                    None => Status::Done(()),
-                    Some(i) => {
-                        Status::Pending(i.db_instance_status().unwrap_or("deleting").to_string())
-                    }
-                })
-            },
+            || status(cx, id),
         )
         .await
     }
