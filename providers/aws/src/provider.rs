@@ -111,7 +111,7 @@ impl Provider for AwsProvider {
             });
         }
         // What cannot be carried out, or reached, fails the plan rather than the apply.
-        self.resource(&req.type_name)?;
+        let (_, resource) = self.resource(&req.type_name)?;
         self.clients().await?;
         let proposed = conform_object(req.proposed.clone(), schema);
         let config = match conform_object(req.config.clone(), schema) {
@@ -131,6 +131,7 @@ impl Provider for AwsProvider {
         if !requires_replace.is_empty() {
             planned = plan_object(&NoDefaults, schema, &config, None, "");
         }
+        resource.check(prior.as_ref(), &planned)?;
         derive_tags_all(schema, &mut planned);
         Ok(PlanResponse {
             planned,

@@ -51,6 +51,15 @@ pub trait Resource: Send + Sync {
     /// Deletes the object and waits until it is gone.
     async fn delete(&self, cx: &Ctx<'_>, prior: &Value) -> Result<(), ProviderError>;
 
+    /// Refuses, at plan time, what AWS would refuse or an emulator would wrongly accept:
+    /// versions and families the catalog (`engine::catalog`) does not know, upgrade paths
+    /// the service does not take. `prior` is the object's state before the change, if any;
+    /// `planned` may hold unknown values, which are not judged. Nothing is called.
+    fn check(&self, prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
+        let _ = (prior, planned);
+        Ok(())
+    }
+
     /// The state an imported object is read from: by default `{ id = <id> }`.
     fn import_stub(&self, id: &str) -> Value {
         Value::object([("id", Value::string(id))])
