@@ -131,7 +131,10 @@ impl Provider for AwsProvider {
         if !requires_replace.is_empty() {
             planned = plan_object(&NoDefaults, schema, &config, None, "");
         }
-        resource.check(prior.as_ref(), &planned)?;
+        // A replacement is a new object: judged as a create.
+        let changed_from = prior.as_ref().filter(|_| requires_replace.is_empty());
+        resource.adjust_plan(changed_from, &mut planned);
+        resource.check(changed_from, &planned)?;
         derive_tags_all(schema, &mut planned);
         Ok(PlanResponse {
             planned,

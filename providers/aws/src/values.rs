@@ -125,6 +125,14 @@ pub fn strings(obj: &Value, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first (for `max_items = 1` blocks: the only) item of a nested block, if any.
+pub fn block<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
+    attr(obj, name)
+        .as_seq()
+        .and_then(|items| items.first())
+        .filter(|b| !b.is_null())
+}
+
 /// An optional string as a value: null for `None`.
 pub fn opt_string(s: Option<&str>) -> Value {
     s.map_or(Value::Null, Value::string)

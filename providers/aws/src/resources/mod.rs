@@ -8,6 +8,10 @@ use engine::value::Value;
 use crate::clients::Clients;
 
 mod ec2_tags;
+mod eks_addon;
+mod eks_cluster;
+mod eks_common;
+mod eks_node_group;
 mod rds_cluster;
 mod rds_common;
 mod rds_instance;
@@ -60,6 +64,13 @@ pub trait Resource: Send + Sync {
         Ok(())
     }
 
+    /// Marks in `planned` what the change will recompute (a node group's AMI release when
+    /// its Kubernetes version moves): left as in `prior`, those values would be sent to AWS
+    /// and kept in state though AWS changes them.
+    fn adjust_plan(&self, prior: Option<&Value>, planned: &mut Value) {
+        let _ = (prior, planned);
+    }
+
     /// The state an imported object is read from: by default `{ id = <id> }`.
     fn import_stub(&self, id: &str) -> Value {
         Value::object([("id", Value::string(id))])
@@ -74,6 +85,9 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_security_group" => &security_group::SecurityGroup,
         "aws_route53_zone" => &route53_zone::Zone,
         "aws_route53_record" => &route53_record::Record,
+        "aws_eks_cluster" => &eks_cluster::Cluster,
+        "aws_eks_node_group" => &eks_node_group::NodeGroup,
+        "aws_eks_addon" => &eks_addon::EksAddon,
         "aws_rds_cluster" => &rds_cluster::Cluster,
         "aws_rds_cluster_instance" => &rds_instance::Instance,
         "aws_rds_cluster_parameter_group" => &rds_parameter_group::ParameterGroup,

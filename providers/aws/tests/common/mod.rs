@@ -6,26 +6,34 @@
 
 use std::sync::Arc;
 
-use engine::provider::{ApplyRequest, PlanRequest, Provider, ProviderConfig, ProviderError};
 use engine::provider::ProviderFactory;
+use engine::provider::{ApplyRequest, PlanRequest, Provider, ProviderConfig, ProviderError};
 use engine::value::Value;
 
 /// A provider in `us-east-1` with dummy static credentials, one SDK attempt per call (an
 /// emulator's refusal is final), and `endpoints` for the services listed.
 pub fn provider(endpoints: &[(&str, &str)]) -> Arc<dyn Provider> {
+    provider_with(endpoints, Some(0))
+}
+
+/// [`provider`] with `max_retries` as given (`None`: the SDK's standard retries).
+pub fn provider_with(endpoints: &[(&str, &str)], max_retries: Option<u32>) -> Arc<dyn Provider> {
     std::env::set_var(aws::POLL_INTERVAL_VAR, "5ms");
     let endpoints = Value::object(
         endpoints
             .iter()
             .map(|(service, url)| (*service, Value::string(*url))),
     );
-    let config = Value::object([
+    let mut config = vec![
         ("region", Value::string("us-east-1")),
         ("access_key", Value::string("testing")),
         ("secret_key", Value::string("testing")),
-        ("max_retries", Value::Number(0.0)),
         ("endpoints", Value::List(vec![endpoints])),
-    ]);
+    ];
+    if let Some(n) = max_retries {
+        config.push(("max_retries", Value::Number(f64::from(n))));
+    }
+    let config = Value::object(config);
     aws::AwsFactory::new()
         .configure(&ProviderConfig {
             name: "aws".to_string(),
