@@ -77,6 +77,21 @@ pub fn aurora(engine: &str) -> Option<&'static AuroraCatalog> {
     get().aurora.get(engine)
 }
 
+/// The Aurora engines the catalog knows (`aurora-mysql`, `aurora-postgresql`).
+pub fn aurora_engines() -> impl Iterator<Item = &'static str> {
+    get().aurora.keys().map(String::as_str)
+}
+
+/// Every DB cluster parameter group family of the Aurora engines in the catalog
+/// (`aurora-postgresql16`).
+pub fn aurora_families() -> Vec<&'static str> {
+    get()
+        .aurora
+        .values()
+        .flat_map(|c| c.majors.iter().map(|m| m.family.as_str()))
+        .collect()
+}
+
 /// MSK versions.
 pub fn msk() -> &'static MskCatalog {
     &get().msk

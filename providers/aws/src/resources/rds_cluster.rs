@@ -315,6 +315,11 @@ impl Resource for Cluster {
         .await
     }
 
+    fn check(&self, prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
+        let id = text(planned, "cluster_identifier").unwrap_or("cluster");
+        rds_common::check_engine_version(&format!("aws_rds_cluster {id}"), prior, planned)
+    }
+
     fn import_stub(&self, id: &str) -> Value {
         Value::object([
             ("id", Value::string(id)),

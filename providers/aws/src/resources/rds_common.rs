@@ -7,7 +7,7 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::Ctx;
-use crate::errors::sdk;
+use crate::errors::{invalid, sdk};
 use crate::values::{tag_pairs, tags};
 use crate::wait::{until, Status};
 
@@ -162,9 +162,117 @@ pub fn asked_version<'a>(state: &'a Value, running: &'a str) -> &'a str {
         .unwrap_or(running)
 }
 
+/// An Aurora engine and version the catalog knows (`engine::catalog::aurora`), judged when
+/// the version changes: in place only along `ValidUpgradeTarget`s (several hops are split
+/// into steps by `galley plan`), never down, a new major only with
+/// `allow_major_version_upgrade`. RDS refuses the same; emulators do not, so it is judged
+/// here, before anything is called.
+pub fn check_engine_version(
+    what: &str,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Result<(), ProviderError> {
+    use engine::catalog::{self, compare_versions};
+    let Some(engine) = crate::values::text(planned, "engine") else {
+        return Ok(());
+    };
+    let Some(cat) = catalog::aurora(engine) else {
+        let known: Vec<&str> = catalog::aurora_engines().collect();
+        return Err(invalid(format!(
+            "{what}: engine {engine} is not one galley manages (it knows {})",
+            known.join(", ")
+        )));
+    };
+    let Some(new) = crate::values::text(planned, "engine_version") else {
+        return Ok(());
+    };
+    let old = prior.and_then(|p| crate::values::text(p, "engine_version"));
+    if old == Some(new) {
+        return Ok(());
+    }
+    if cat.version(new).is_none() {
+        return Err(invalid(format!(
+            "{what}: cannot find version {new} for {engine} in galley's catalog (engine/src/catalog/catalog.json)"
+        )));
+    }
+    let Some(old) = old else {
+        return Ok(());
+    };
+    if compare_versions(new, old).is_lt() {
+        return Err(invalid(format!(
+            "{what}: cannot upgrade {engine} from {old} to {new}: a downgrade; RDS never downgrades an engine"
+        )));
+    }
+    let targets = |v: &str| cat.upgrade_targets(v).to_vec();
+    if cat.version(old).is_some() && engine::upgrade::engines::path(old, new, targets).is_none() {
+        return Err(invalid(format!(
+            "{what}: cannot upgrade {engine} from {old} to {new}: no chain of valid upgrade targets leads there (from {old}: {})",
+            match cat.upgrade_targets(old) {
+                [] => "none".to_string(),
+                ts => ts.join(", "),
+            }
+        )));
+    }
+    let major = cat.is_major_upgrade(old, new);
+    if major && crate::values::flag(planned, "allow_major_version_upgrade") != Some(true) {
+        return Err(invalid(format!(
+            "{what}: upgrading {engine} from {old} to {new} changes the major version; set allow_major_version_upgrade = true (RDS refuses it otherwise)"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cluster(version: &str, allow: bool) -> Value {
+        Value::object([
+            ("engine", Value::string("aurora-postgresql")),
+            ("engine_version", Value::string(version)),
+            ("allow_major_version_upgrade", Value::Bool(allow)),
+        ])
+    }
+
+    #[test]
+    fn engine_versions_follow_the_catalog() {
+        let cat = engine::catalog::aurora("aurora-postgresql").unwrap();
+        let (old, minor) = cat
+            .versions
+            .iter()
+            .find_map(|v| {
+                let t = v
+                    .upgrade_targets
+                    .iter()
+                    .find(|t| !cat.is_major_upgrade(&v.version, t))?;
+                Some((v.version.clone(), t.clone()))
+            })
+            .expect("a minor upgrade in the catalog");
+        check_engine_version("c", None, &cluster(&old, false)).unwrap();
+        check_engine_version("c", Some(&cluster(&old, false)), &cluster(&minor, false)).unwrap();
+        let e = check_engine_version("c", None, &cluster("9.9", false)).unwrap_err();
+        assert!(e.to_string().contains("cannot find version 9.9"), "{e}");
+        let e = check_engine_version("c", Some(&cluster(&minor, false)), &cluster(&old, false))
+            .unwrap_err();
+        assert!(e.to_string().contains("downgrade"), "{e}");
+        let (from, major) = cat
+            .versions
+            .iter()
+            .find_map(|v| {
+                let t = v
+                    .upgrade_targets
+                    .iter()
+                    .find(|t| cat.is_major_upgrade(&v.version, t))?;
+                Some((v.version.clone(), t.clone()))
+            })
+            .expect("a major upgrade in the catalog");
+        let e = check_engine_version("c", Some(&cluster(&from, false)), &cluster(&major, false))
+            .unwrap_err();
+        assert!(e.to_string().contains("allow_major_version_upgrade"), "{e}");
+        check_engine_version("c", Some(&cluster(&from, true)), &cluster(&major, true)).unwrap();
+        let mysql = Value::object([("engine", Value::string("oracle-ee"))]);
+        assert!(check_engine_version("c", None, &mysql).is_err());
+    }
 
     #[test]
     fn the_asked_version_is_kept_while_aws_runs_a_patch_of_it() {

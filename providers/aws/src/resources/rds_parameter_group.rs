@@ -171,6 +171,19 @@ impl Resource for ParameterGroup {
             .map_err(|e| sdk("DeleteDBClusterParameterGroup", e));
         found(deleted).map(|_| ())
     }
+
+    /// The family is one of the catalog's Aurora families (RDS refuses others; moto
+    /// accepts anything).
+    fn check(&self, _prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
+        let known = engine::catalog::aurora_families();
+        match text(planned, "family") {
+            Some(f) if !known.contains(&f) => Err(invalid(format!(
+                "aws_rds_cluster_parameter_group: DBParameterGroupFamily {f} is not a valid Aurora parameter group family (known: {})",
+                known.join(", ")
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Sets what `planned` configures and resets what only `prior` had, 20 at a time (the

@@ -26,22 +26,13 @@ pub fn resource() -> ResourceType {
         .takes(2, 2, 2)
 }
 
-/// Every family of the Aurora engines in the catalog (`aurora-postgresql16`).
-pub fn known_families() -> Vec<&'static str> {
-    ["aurora-postgresql", "aurora-mysql"]
-        .into_iter()
-        .filter_map(catalog::aurora)
-        .flat_map(|c| c.majors.iter().map(|m| m.family.as_str()))
-        .collect()
-}
-
 fn family_is_known(ctx: &RuleCtx) -> Result<(), ProviderError> {
     match str_attr(ctx.obj, "family") {
-        Some(f) if !known_families().contains(&f) => Err(api_error(
+        Some(f) if !catalog::aurora_families().contains(&f) => Err(api_error(
             "InvalidParameterValue",
             format!(
                 "DBParameterGroupFamily {f} is not a valid Aurora parameter group family (known: {})",
-                known_families().join(", ")
+                catalog::aurora_families().join(", ")
             ),
         )),
         _ => Ok(()),
