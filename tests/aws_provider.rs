@@ -245,3 +245,129 @@ fn an_aurora_cluster_applies_upgrades_in_place_and_destroys_on_the_emulator() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(aurora(&moto.endpoint()), (vec![], vec![]));
 }
+
+/// What is left in the clouds of the stack test: `(EKS clusters with their version,
+/// Aurora clusters with their version, VPCs of the stack, hosted zones)`.
+fn stack_cloud(moto: &str, fake: &str) -> (Vec<(String, String)>, Vec<(String, String)>, usize, usize) {
+    let moto_conf = sdk_config(moto);
+    let fake_conf = sdk_config(fake);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let eks = aws_sdk_eks::Client::new(&fake_conf);
+        let mut clusters = Vec::new();
+        for name in eks.list_clusters().send().await.unwrap().clusters() {
+            let c = eks.describe_cluster().name(name).send().await.unwrap();
+            let version = c.cluster().and_then(|c| c.version()).unwrap_or_default();
+            clusters.push((name.clone(), version.to_string()));
+        }
+        let rds = aws_sdk_rds::Client::new(&moto_conf);
+        let aurora = rds
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap()
+            .db_clusters()
+            .iter()
+            .filter(|c| c.status() != Some("deleting"))
+            .map(|c| {
+                (
+                    c.db_cluster_identifier().unwrap_or_default().to_string(),
+                    c.engine_version().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let ec2 = aws_sdk_ec2::Client::new(&moto_conf);
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let ours = vpcs
+            .vpcs()
+            .iter()
+            .filter(|v| v.cidr_block() == Some("10.40.0.0/16"))
+            .count();
+        let r53 = aws_sdk_route53::Client::new(&moto_conf);
+        let zones = r53.list_hosted_zones().send().await.unwrap();
+        (clusters, aurora, ours, zones.hosted_zones().len())
+    })
+}
+
+/// The issue's end-to-end case: a VPC, subnets, an EKS cluster with a node group and
+/// add-ons, an Aurora cluster and weighted DNS applied through the real provider (moto and
+/// the EKS fake), then a version bump planned and applied (Kubernetes one minor, add-ons,
+/// an Aurora minor, a traffic step), then destroyed with nothing left, checked through the SDK.
+#[test]
+fn a_regional_stack_applies_upgrades_and_destroys_on_the_emulators() {
+    let moto = testkit::moto::shared();
+    let fake = testkit::fake::FakeAws::start();
+    let mut env = moto.env();
+    env.push(("AWS_ENDPOINT_URL_EKS".to_string(), fake.endpoint()));
+    env.push(("AWS_ENDPOINT_URL_KAFKA".to_string(), fake.endpoint()));
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws_stack/main.tf");
+    std::fs::copy(fixture, dir.path().join("main.tf")).unwrap();
+    std::fs::write(
+        dir.path().join("bump.tfvars"),
+        r#"kubernetes_version = "1.35"
+addon_versions = {
+  "kube-proxy" = "v1.35.3-eksbuild.13"
+  "coredns"    = "v1.14.3-eksbuild.3"
+}
+aurora_version = "15.12"
+blue_weight    = 50
+"#,
+    )
+    .unwrap();
+
+    let out = run_aws(dir.path(), &env, &["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("12 added"), "{}", text(&out));
+    assert_eq!(
+        stack_cloud(&moto.endpoint(), &fake.endpoint()),
+        (
+            vec![("accounts".to_string(), "1.34".to_string())],
+            vec![("accounts-stack".to_string(), "15.10".to_string())],
+            1,
+            1
+        )
+    );
+    let out = run_aws(dir.path(), &env, &["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // The bump: planned as an upgrade, applied in EKS's order.
+    let bump = ["-var-file", "bump.tfvars"];
+    let out = run_aws(dir.path(), &env, &[&["plan"][..], &bump].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_aws(dir.path(), &env, &[&["apply", "-auto-approve"][..], &bump].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stack_cloud(&moto.endpoint(), &fake.endpoint()),
+        (
+            vec![("accounts".to_string(), "1.35".to_string())],
+            vec![("accounts-stack".to_string(), "15.12".to_string())],
+            1,
+            1
+        )
+    );
+    let requests = fake.requests();
+    let position = |r: &str| {
+        requests
+            .iter()
+            .position(|q| q == r)
+            .unwrap_or_else(|| panic!("no {r} in {requests:#?}"))
+    };
+    let control_plane = position("POST /clusters/accounts/updates");
+    let nodes = position("POST /clusters/accounts/node-groups/workers/update-version");
+    let addon = position("POST /clusters/accounts/addons/coredns/update");
+    assert!(control_plane < nodes && nodes < addon, "{requests:#?}");
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["plan", "-detailed-exitcode"][..], &bump].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = run_aws(dir.path(), &env, &[&["destroy", "-auto-approve"][..], &bump].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stack_cloud(&moto.endpoint(), &fake.endpoint()),
+        (vec![], vec![], 0, 0)
+    );
+}
