@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use engine::provider::{ApplyRequest, PlanRequest, Provider, ProviderConfig, ProviderError};
 use engine::provider::ProviderFactory;
+use engine::provider::{ApplyRequest, PlanRequest, Provider, ProviderConfig, ProviderError};
 use engine::value::Value;
 
 /// A provider in `us-east-1` with dummy static credentials, one SDK attempt per call (an
