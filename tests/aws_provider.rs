@@ -128,12 +128,21 @@ resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
 }
 
-resource "aws_elasticache_replication_group" "cache" {
-  replication_group_id = "cache"
-  description          = "sessions"
-  engine               = "redis"
-  engine_version       = "7.1"
-  node_type            = "cache.t4g.small"
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.2.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "aws_lb" "web" {
+  name    = "web"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
 }
 "#,
     )
@@ -144,8 +153,7 @@ resource "aws_elasticache_replication_group" "cache" {
     // Diagnostics wrap at the terminal's width.
     let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        out.contains("does not manage aws_elasticache_replication_group on AWS yet")
-            && out.contains("run with --sim"),
+        out.contains("does not manage aws_lb on AWS yet") && out.contains("run with --sim"),
         "{out}"
     );
     let o = run_aws(dir.path(), &[], &["--sim", "plan"]);

@@ -7,11 +7,15 @@ use engine::value::Value;
 
 use crate::clients::Clients;
 
+mod dynamodb_rules;
+mod dynamodb_table;
 mod ec2_tags;
 mod eks_addon;
 mod eks_cluster;
 mod eks_common;
 mod eks_node_group;
+mod elasticache_group;
+mod elasticache_rules;
 mod rds_cluster;
 mod rds_common;
 mod rds_instance;
@@ -19,6 +23,7 @@ mod rds_parameter_group;
 mod route53_common;
 mod route53_record;
 mod route53_zone;
+mod s3_bucket;
 mod security_group;
 mod subnet;
 mod vpc;
@@ -91,6 +96,9 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_rds_cluster" => &rds_cluster::Cluster,
         "aws_rds_cluster_instance" => &rds_instance::Instance,
         "aws_rds_cluster_parameter_group" => &rds_parameter_group::ParameterGroup,
+        "aws_elasticache_replication_group" => &elasticache_group::Group,
+        "aws_s3_bucket" => &s3_bucket::Bucket,
+        "aws_dynamodb_table" => &dynamodb_table::Table,
         _ => return None,
     })
 }
