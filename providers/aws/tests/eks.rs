@@ -99,6 +99,10 @@ async fn a_cluster_with_nodes_and_an_addon_is_created_upgraded_one_minor_and_del
             &planned, state,
             "{ty} shows a difference with nothing changed"
         );
+        // Nor after a refresh: what AWS reports matches what was applied.
+        let read = p.read(ty, state).await.unwrap().expect("it exists");
+        let planned = plan(&p, ty, Some(&read), &config).await.unwrap();
+        assert_eq!(planned, read, "{ty} shows a difference after a refresh");
     }
 
     // One minor up, in EKS's order: control plane, nodes, add-on.

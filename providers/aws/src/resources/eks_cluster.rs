@@ -121,7 +121,11 @@ impl Resource for Cluster {
             return Ok(None);
         }
         let vpc = c.resources_vpc_config();
-        let set = |ids: &[String]| Value::set(ids.iter().map(Value::string).collect());
+        // Optional sets left out of the configuration stay null when AWS has none.
+        let set = |ids: &[String]| match ids {
+            [] => Value::Null,
+            ids => Value::set(ids.iter().map(Value::string).collect()),
+        };
         let vpc_config = Value::object([
             (
                 "subnet_ids",
@@ -137,15 +141,18 @@ impl Resource for Cluster {
                 opt_string(vpc.and_then(|v| v.cluster_security_group_id())),
             ),
         ]);
-        let upgrade_policy = c.upgrade_policy().and_then(|p| p.support_type()).map_or(
-            Value::List(Vec::new()),
-            |s| {
-                Value::List(vec![Value::object([(
-                    "support_type",
-                    Value::string(s.as_str()),
-                )])])
-            },
-        );
+        // Reported only when configured: EKS's default (EXTENDED) is not a difference
+        // from a configuration without the block.
+        let upgrade_policy = match (
+            c.upgrade_policy().and_then(|p| p.support_type()),
+            block(state, "upgrade_policy"),
+        ) {
+            (Some(s), Some(_)) => Value::List(vec![Value::object([(
+                "support_type",
+                Value::string(s.as_str()),
+            )])]),
+            _ => Value::List(Vec::new()),
+        };
         let mut observed = Value::object([
             ("id", Value::string(name)),
             ("name", Value::string(name)),
