@@ -254,12 +254,12 @@ fn an_aurora_cluster_applies_upgrades_in_place_and_destroys_on_the_emulator() {
     assert_eq!(aurora(&moto.endpoint()), (vec![], vec![]));
 }
 
+/// `(name, version)` pairs.
+type Versions = Vec<(String, String)>;
+
 /// What is left in the clouds of the stack test: `(EKS clusters with their version,
 /// Aurora clusters with their version, VPCs of the stack, hosted zones)`.
-fn stack_cloud(
-    moto: &str,
-    fake: &str,
-) -> (Vec<(String, String)>, Vec<(String, String)>, usize, usize) {
+fn stack_cloud(moto: &str, fake: &str) -> (Versions, Versions, usize, usize) {
     let moto_conf = sdk_config(moto);
     let fake_conf = sdk_config(fake);
     let rt = tokio::runtime::Runtime::new().unwrap();
