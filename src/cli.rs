@@ -78,6 +78,24 @@ pub enum UpgradeCommand {
     Check(UpgradeCheckArgs),
     /// The upgrade part of `galley plan`, alone: steps, checks and cost of each upgrade.
     Plan(UpgradePlanArgs),
+    /// Cross-check galley's version catalog against what AWS offers now
+    /// (DescribeAddonVersions, ListKafkaVersions, DescribeDBEngineVersions). Exits 2 when
+    /// they differ.
+    Catalog(UpgradeCatalogArgs),
+}
+
+/// `upgrade catalog` flags.
+#[derive(Debug, Args)]
+pub struct UpgradeCatalogArgs {
+    /// The region to ask (default: AWS_REGION or the profile's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Judge support on this day (YYYY-MM-DD); default GALLEY_TODAY, else today.
+    #[arg(long = "as-of", value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Machine-readable output: {"region", "checked", "unchecked", "differences"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `upgrade plan` flags.

@@ -394,3 +394,47 @@ blue_weight    = 50
         (vec![], vec![], 0, 0)
     );
 }
+
+/// `galley upgrade catalog` asks the services what they offer: the EKS and MSK fake answer
+/// from the catalog (nothing differs), moto does not serve DescribeDBEngineVersions (said,
+/// not skipped). A fake told a later day deprecates versions the catalog still supports on
+/// the day asked: those are differences, and the exit code says so.
+#[test]
+fn the_catalog_is_cross_checked_against_what_aws_offers() {
+    let moto = testkit::moto::shared();
+    let fake = testkit::fake::FakeAws::start();
+    let mut env = moto.env();
+    env.push(("AWS_ENDPOINT_URL_EKS".to_string(), fake.endpoint()));
+    env.push(("AWS_ENDPOINT_URL_KAFKA".to_string(), fake.endpoint()));
+    let dir = tempfile::tempdir().unwrap();
+    let day = testkit::fake::DEFAULT_TODAY.to_string();
+    let t = std::time::Instant::now();
+    let o = run_aws(dir.path(), &env, &["upgrade", "catalog", "--as-of", &day]);
+    eprintln!("TIMING {:?}\n{}", t.elapsed(), text(&o));
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("checked    eks-addon: kube-proxy"), "{out}");
+    assert!(out.contains("checked    msk:"), "{out}");
+    assert!(out.contains("unchecked  aurora-postgresql: "), "{out}");
+    assert!(out.contains("No differences."), "{out}");
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r == "GET /addons/supported-versions"));
+
+    fake.set_today(chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap());
+    let o = run_aws(
+        dir.path(),
+        &env,
+        &["upgrade", "catalog", "--as-of", &day, "--json"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let differences = report["differences"].as_array().unwrap();
+    assert!(
+        differences
+            .iter()
+            .any(|d| d["service"] == "msk" && d["detail"].as_str().unwrap().contains("DEPRECATED")),
+        "{report:#}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::cli::{FailOn, UpgradeCheckArgs, UpgradePlanArgs};
+use crate::cli::{FailOn, UpgradeCatalogArgs, UpgradeCheckArgs, UpgradePlanArgs};
 use crate::session::{Session, EXIT_ERROR, EXIT_OK};
 use engine::upgrade::Status;
 
@@ -109,5 +109,46 @@ pub fn plan(s: &Session, args: &UpgradePlanArgs) -> i32 {
         EXIT_ERROR
     } else {
         EXIT_OK
+    }
+}
+
+/// Runs `upgrade catalog`: asks AWS (standard credential chain, `AWS_ENDPOINT_URL_*`)
+/// what it offers and prints where the catalog differs. Exits 0 when nothing differs,
+/// 2 when something does, 1 when AWS cannot be reached at all.
+pub fn catalog(args: &UpgradeCatalogArgs) -> i32 {
+    let Some(today) = as_of(args.as_of.as_deref()) else {
+        return EXIT_ERROR;
+    };
+    let block = match &args.region {
+        Some(r) => engine::value::Value::object([("region", engine::value::Value::string(r))]),
+        None => engine::value::Value::object(Vec::<(String, engine::value::Value)>::new()),
+    };
+    let settings = match aws::settings::Settings::from_block(&block) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let report =
+        match super::plan::runtime().block_on(aws::catalog_check::cross_check(&settings, today)) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return EXIT_ERROR;
+            }
+        };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        );
+    } else {
+        print!("{}", report.render());
+    }
+    if report.differences.is_empty() {
+        EXIT_OK
+    } else {
+        2
     }
 }

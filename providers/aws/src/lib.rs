@@ -10,6 +10,7 @@
 //! - `errors`: SDK errors as the engine's (throttling retried, not-found = gone).
 
 pub mod backend;
+pub mod catalog_check;
 mod clients;
 mod data;
 mod errors;

@@ -19,7 +19,7 @@ use crate::{data, values};
 
 /// Region and credentials resolve (nothing is called: a profile, SSO cache, web identity
 /// token or instance role is enough); otherwise what to do about it.
-async fn check_ready(sdk: &aws_config::SdkConfig) -> Result<(), String> {
+pub(crate) async fn check_ready(sdk: &aws_config::SdkConfig) -> Result<(), String> {
     use aws_credential_types::provider::ProvideCredentials;
     const HELP: &str = "To rehearse without AWS, run with --sim.";
     if sdk.region().is_none() {
