@@ -540,3 +540,58 @@ async fn broker_type_monitoring_and_security_change_by_operations() {
         .unwrap();
     assert!(brokers.bootstrap_broker_string().is_some());
 }
+
+#[tokio::test]
+async fn settings_left_out_get_msks_defaults() {
+    use aws_sdk_kafka::types::{
+        BrokerAzDistribution, ClientBroker, EncryptionInTransit, EncryptionInfo,
+    };
+    let fake = FakeAws::start();
+    fake.set_polls(0);
+    let kafka = common::kafka(&fake);
+    let out = kafka
+        .create_cluster_v2()
+        .cluster_name("events")
+        .provisioned(
+            ProvisionedRequest::builder()
+                .broker_node_group_info(broker_group())
+                .kafka_version("3.8.x")
+                .number_of_broker_nodes(3)
+                .encryption_info(
+                    EncryptionInfo::builder()
+                        .encryption_in_transit(
+                            EncryptionInTransit::builder()
+                                .client_broker(ClientBroker::TlsPlaintext)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let described = kafka
+        .describe_cluster_v2()
+        .cluster_arn(out.cluster_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let provisioned = described.cluster_info().unwrap().provisioned().unwrap();
+    let encryption = provisioned.encryption_info().unwrap();
+    let transit = encryption.encryption_in_transit().unwrap();
+    assert_eq!(transit.client_broker(), Some(&ClientBroker::TlsPlaintext));
+    assert_eq!(transit.in_cluster(), Some(true));
+    let key = encryption
+        .encryption_at_rest()
+        .and_then(|a| a.data_volume_kms_key_id())
+        .unwrap();
+    assert!(key.starts_with("arn:aws:kms:us-east-1:"), "{key}");
+    assert_eq!(
+        provisioned
+            .broker_node_group_info()
+            .unwrap()
+            .broker_az_distribution(),
+        Some(&BrokerAzDistribution::Default)
+    );
+}
