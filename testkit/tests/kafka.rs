@@ -429,3 +429,169 @@ async fn deleted_cluster_disappears_after_the_polls() {
         .unwrap_err();
     assert!(gone.into_service_error().is_not_found_exception());
 }
+
+#[tokio::test]
+async fn broker_type_monitoring_and_security_change_by_operations() {
+    use aws_sdk_kafka::types::{
+        ClientBroker, EncryptionInTransit, EncryptionInfo, EnhancedMonitoring,
+    };
+    let fake = FakeAws::start();
+    let kafka = common::kafka(&fake);
+    let arn = active_cluster(&fake, &kafka, "events", "3.8.x").await;
+
+    let (_, current) = versions(&kafka, &arn).await;
+    let same = kafka
+        .update_broker_type()
+        .cluster_arn(&arn)
+        .current_version(&current)
+        .target_instance_type("kafka.m5.large")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(same.into_service_error().is_bad_request_exception());
+    let out = kafka
+        .update_broker_type()
+        .cluster_arn(&arn)
+        .current_version(&current)
+        .target_instance_type("kafka.m7g.large")
+        .send()
+        .await
+        .unwrap();
+    assert!(out.cluster_operation_arn().is_some());
+
+    let (_, current) = versions(&kafka, &arn).await;
+    kafka
+        .update_monitoring()
+        .cluster_arn(&arn)
+        .current_version(&current)
+        .enhanced_monitoring(EnhancedMonitoring::PerBroker)
+        .send()
+        .await
+        .unwrap();
+
+    let (_, current) = versions(&kafka, &arn).await;
+    let transit = |cb: ClientBroker, in_cluster: bool| {
+        EncryptionInfo::builder()
+            .encryption_in_transit(
+                EncryptionInTransit::builder()
+                    .client_broker(cb)
+                    .in_cluster(in_cluster)
+                    .build(),
+            )
+            .build()
+    };
+    let in_cluster = kafka
+        .update_security()
+        .cluster_arn(&arn)
+        .current_version(&current)
+        .encryption_info(transit(ClientBroker::TlsPlaintext, false))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(in_cluster.into_service_error().is_bad_request_exception());
+    let out = kafka
+        .update_security()
+        .cluster_arn(&arn)
+        .current_version(&current)
+        .encryption_info(transit(ClientBroker::TlsPlaintext, true))
+        .send()
+        .await
+        .unwrap();
+    let operation = out.cluster_operation_arn().unwrap();
+    let described = kafka
+        .describe_cluster_operation_v2()
+        .cluster_operation_arn(operation)
+        .send()
+        .await
+        .unwrap();
+    let info = described.cluster_operation_info().unwrap();
+    assert_eq!(info.operation_type(), Some("UPDATE_SECURITY"));
+    assert_eq!(info.operation_state(), Some("UPDATE_COMPLETE"));
+
+    let out = kafka
+        .describe_cluster_v2()
+        .cluster_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let provisioned = out.cluster_info().unwrap().provisioned().unwrap();
+    assert_eq!(
+        provisioned
+            .broker_node_group_info()
+            .unwrap()
+            .instance_type(),
+        Some("kafka.m7g.large")
+    );
+    assert_eq!(
+        provisioned.enhanced_monitoring(),
+        Some(&EnhancedMonitoring::PerBroker)
+    );
+    let encryption = provisioned.encryption_info().unwrap();
+    assert_eq!(
+        encryption.encryption_in_transit().unwrap().client_broker(),
+        Some(&ClientBroker::TlsPlaintext)
+    );
+    assert!(encryption.encryption_at_rest().is_some());
+    let brokers = kafka
+        .get_bootstrap_brokers()
+        .cluster_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(brokers.bootstrap_broker_string().is_some());
+}
+
+#[tokio::test]
+async fn settings_left_out_get_msks_defaults() {
+    use aws_sdk_kafka::types::{
+        BrokerAzDistribution, ClientBroker, EncryptionInTransit, EncryptionInfo,
+    };
+    let fake = FakeAws::start();
+    fake.set_polls(0);
+    let kafka = common::kafka(&fake);
+    let out = kafka
+        .create_cluster_v2()
+        .cluster_name("events")
+        .provisioned(
+            ProvisionedRequest::builder()
+                .broker_node_group_info(broker_group())
+                .kafka_version("3.8.x")
+                .number_of_broker_nodes(3)
+                .encryption_info(
+                    EncryptionInfo::builder()
+                        .encryption_in_transit(
+                            EncryptionInTransit::builder()
+                                .client_broker(ClientBroker::TlsPlaintext)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let described = kafka
+        .describe_cluster_v2()
+        .cluster_arn(out.cluster_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let provisioned = described.cluster_info().unwrap().provisioned().unwrap();
+    let encryption = provisioned.encryption_info().unwrap();
+    let transit = encryption.encryption_in_transit().unwrap();
+    assert_eq!(transit.client_broker(), Some(&ClientBroker::TlsPlaintext));
+    assert_eq!(transit.in_cluster(), Some(true));
+    let key = encryption
+        .encryption_at_rest()
+        .and_then(|a| a.data_volume_kms_key_id())
+        .unwrap();
+    assert!(key.starts_with("arn:aws:kms:us-east-1:"), "{key}");
+    assert_eq!(
+        provisioned
+            .broker_node_group_info()
+            .unwrap()
+            .broker_az_distribution(),
+        Some(&BrokerAzDistribution::Default)
+    );
+}

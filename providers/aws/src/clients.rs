@@ -6,9 +6,6 @@ use aws_config::SdkConfig;
 use crate::settings::Settings;
 
 /// The service clients a provider instance uses.
-// EKS, RDS, MSK, ElastiCache, S3 and DynamoDB clients serve the resource types still to
-// be carried out on AWS (see the README's list); they are built now so settings apply alike.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub struct Clients {
     /// The shared configuration (region, credentials, retries).

@@ -16,6 +16,9 @@ mod eks_common;
 mod eks_node_group;
 mod elasticache_group;
 mod elasticache_rules;
+mod msk_cluster;
+mod msk_common;
+mod msk_configuration;
 mod rds_cluster;
 mod rds_common;
 mod rds_instance;
@@ -62,7 +65,8 @@ pub trait Resource: Send + Sync {
 
     /// Refuses, at plan time, what AWS would refuse or an emulator would wrongly accept:
     /// versions and families the catalog (`engine::catalog`) does not know, upgrade paths
-    /// the service does not take. `prior` is the object's state before the change, if any;
+    /// the service does not take. `prior` is the object's state before an in-place change
+    /// (None for a create or a replacement);
     /// `planned` may hold unknown values, which are not judged. Nothing is called.
     fn check(&self, prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
         let _ = (prior, planned);
@@ -99,6 +103,8 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_elasticache_replication_group" => &elasticache_group::Group,
         "aws_s3_bucket" => &s3_bucket::Bucket,
         "aws_dynamodb_table" => &dynamodb_table::Table,
+        "aws_msk_cluster" => &msk_cluster::MskCluster,
+        "aws_msk_configuration" => &msk_configuration::Configuration,
         _ => return None,
     })
 }

@@ -101,11 +101,14 @@ fn create(
             supported_versions(world).join(", ")
         )));
     }
-    let broker_info = spec
+    let mut broker_info = spec
         .get("brokerNodeGroupInfo")
         .and_then(Value::as_object)
         .cloned()
         .ok_or_else(|| ApiError::bad_request("brokerNodeGroupInfo is required"))?;
+    broker_info
+        .entry("brokerAZDistribution")
+        .or_insert_with(|| json!("DEFAULT"));
     if str_field(&broker_info, "instanceType").is_none() {
         return Err(ApiError::bad_request(
             "brokerNodeGroupInfo.instanceType is required",
@@ -132,12 +135,19 @@ fn create(
             echoed.insert(key.to_string(), value.clone());
         }
     }
-    echoed.entry("encryptionInfo").or_insert_with(|| {
-        json!({
-            "encryptionAtRest": { "dataVolumeKMSKeyId": format!("arn:aws:kms:{}:{ACCOUNT}:key/{}", request.region, wire::uuid()) },
-            "encryptionInTransit": { "clientBroker": "TLS", "inCluster": true },
-        })
-    });
+    // MSK fills what the request leaves out of the encryption settings: an AWS-managed key
+    // at rest, TLS between clients and brokers and inside the cluster.
+    let encryption = echoed.entry("encryptionInfo").or_insert_with(|| json!({}));
+    if let Some(e) = encryption.as_object_mut() {
+        e.entry("encryptionAtRest").or_insert_with(|| {
+            json!({ "dataVolumeKMSKeyId": format!("arn:aws:kms:{}:{ACCOUNT}:key/{}", request.region, wire::uuid()) })
+        });
+        let transit = e.entry("encryptionInTransit").or_insert_with(|| json!({}));
+        if let Some(t) = transit.as_object_mut() {
+            t.entry("clientBroker").or_insert_with(|| json!("TLS"));
+            t.entry("inCluster").or_insert_with(|| json!(true));
+        }
+    }
     echoed
         .entry("enhancedMonitoring")
         .or_insert_with(|| json!("DEFAULT"));

@@ -1,4 +1,5 @@
-//! The MSK (Kafka) fake: provisioned clusters, cluster operations, configurations, versions
+//! The MSK (Kafka) fake: provisioned clusters, cluster operations (versions, brokers,
+//! storage, instance type, configuration, monitoring, security), configurations, versions
 //! and tags, routed by path.
 
 mod clusters;
@@ -92,6 +93,11 @@ pub enum Effect {
     Storage(i64),
     /// New configuration revision.
     Configuration(String, i64),
+    /// New broker instance type.
+    BrokerType(String),
+    /// Echoed settings replaced (`enhancedMonitoring`, `openMonitoring`, `loggingInfo`,
+    /// `clientAuthentication`, `encryptionInfo`).
+    Settings(Map<String, Value>),
 }
 
 /// An MSK configuration with its revisions.
@@ -146,6 +152,15 @@ pub fn handle(world: &mut World, request: &Request) -> Option<Reply> {
         }
         ("PUT", ["v1", "clusters", arn, "configuration"]) => {
             operations::update_configuration(world, request, arn)
+        }
+        ("PUT", ["v1", "clusters", arn, "nodes", "type"]) => {
+            operations::update_broker_type(world, request, arn)
+        }
+        ("PUT", ["v1", "clusters", arn, "monitoring"]) => {
+            operations::update_monitoring(world, request, arn)
+        }
+        ("PATCH", ["v1", "clusters", arn, "security"]) => {
+            operations::update_security(world, request, arn)
         }
         ("GET", ["v1", "clusters", arn, "operations"]) => operations::list(world, arn, false),
         ("GET", ["api", "v2", "clusters", arn, "operations"]) => operations::list(world, arn, true),

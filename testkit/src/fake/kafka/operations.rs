@@ -1,5 +1,5 @@
-//! MSK cluster operations: the updates (Kafka version, broker count, storage,
-//! configuration), each guarded by the cluster's `currentVersion`, and DescribeClusterOperation
+//! MSK cluster operations: the updates (Kafka version, broker count, storage, broker type,
+//! configuration, monitoring, security), each guarded by the cluster's `currentVersion`, and DescribeClusterOperation
 //! (v1 and v2), ListClusterOperations (v1 and v2).
 
 use engine::catalog;
@@ -130,6 +130,154 @@ pub fn update_configuration(world: &mut World, request: &Request, arn: &str) -> 
     )
 }
 
+/// UpdateBrokerType: `PUT /v1/clusters/{arn}/nodes/type`; every broker moves to the new
+/// `kafka.*` instance type, one at a time.
+pub fn update_broker_type(world: &mut World, request: &Request, arn: &str) -> Reply {
+    let body = request.json()?;
+    let target = str_field(&body, "targetInstanceType")
+        .ok_or_else(|| ApiError::bad_request("targetInstanceType is required"))?
+        .to_string();
+    if !target.starts_with("kafka.") {
+        return Err(ApiError::bad_request(format!(
+            "Unsupported broker instance type {target}: MSK broker types start with kafka."
+        )));
+    }
+    let found = updatable(world, &body, arn)?;
+    let current = str_field(&found.broker_info, "instanceType")
+        .unwrap_or_default()
+        .to_string();
+    if target == current {
+        return Err(ApiError::bad_request(format!(
+            "The brokers already are {current}; give a different targetInstanceType."
+        )));
+    }
+    start(
+        world,
+        arn,
+        "UPDATE_BROKER_TYPE",
+        json!({ "instanceType": current }),
+        json!({ "instanceType": target }),
+        Effect::BrokerType(target),
+    )
+}
+
+/// UpdateMonitoring: `PUT /v1/clusters/{arn}/monitoring` (`enhancedMonitoring`,
+/// `openMonitoring`, `loggingInfo`; those given replace the cluster's).
+pub fn update_monitoring(world: &mut World, request: &Request, arn: &str) -> Reply {
+    let body = request.json()?;
+    if let Some(level) = body.get("enhancedMonitoring") {
+        const LEVELS: &[&str] = &[
+            "DEFAULT",
+            "PER_BROKER",
+            "PER_TOPIC_PER_BROKER",
+            "PER_TOPIC_PER_PARTITION",
+        ];
+        if !level.as_str().is_some_and(|l| LEVELS.contains(&l)) {
+            return Err(ApiError::bad_request(format!(
+                "enhancedMonitoring must be one of {}, not {level}",
+                LEVELS.join(", ")
+            )));
+        }
+    }
+    let given = settings(
+        &body,
+        &["enhancedMonitoring", "openMonitoring", "loggingInfo"],
+    );
+    if given.is_empty() {
+        return Err(ApiError::bad_request(
+            "Specify enhancedMonitoring, openMonitoring or loggingInfo.",
+        ));
+    }
+    let found = updatable(world, &body, arn)?;
+    let source = current_settings(found, &given);
+    start(
+        world,
+        arn,
+        "UPDATE_MONITORING",
+        source,
+        Value::Object(given.clone()),
+        Effect::Settings(given),
+    )
+}
+
+/// UpdateSecurity: `PATCH /v1/clusters/{arn}/security` (`clientAuthentication`,
+/// `encryptionInfo`); of the encryption only the client-broker setting may change.
+pub fn update_security(world: &mut World, request: &Request, arn: &str) -> Reply {
+    let body = request.json()?;
+    let given = settings(&body, &["clientAuthentication", "encryptionInfo"]);
+    if given.is_empty() {
+        return Err(ApiError::bad_request(
+            "Specify clientAuthentication or encryptionInfo.",
+        ));
+    }
+    let found = updatable(world, &body, arn)?;
+    let mut target = given.clone();
+    if let Some(encryption) = given.get("encryptionInfo") {
+        if encryption.get("encryptionAtRest").is_some() {
+            return Err(ApiError::bad_request(
+                "Updating encryption-at-rest settings on your cluster is not currently supported.",
+            ));
+        }
+        let transit = encryption.get("encryptionInTransit");
+        let current = Value::Object(found.spec.clone());
+        let in_cluster = current
+            .pointer("/encryptionInfo/encryptionInTransit/inCluster")
+            .cloned()
+            .unwrap_or(json!(true));
+        if transit
+            .and_then(|t| t.get("inCluster"))
+            .is_some_and(|v| *v != in_cluster)
+        {
+            return Err(ApiError::bad_request(
+                "Updating the inter-broker encryption setting on your cluster is not currently supported.",
+            ));
+        }
+        let client_broker = transit
+            .and_then(|t| t.get("clientBroker"))
+            .and_then(Value::as_str);
+        if let Some(cb) = client_broker {
+            if !["TLS", "TLS_PLAINTEXT", "PLAINTEXT"].contains(&cb) {
+                return Err(ApiError::bad_request(format!(
+                    "clientBroker must be TLS, TLS_PLAINTEXT or PLAINTEXT, not {cb}"
+                )));
+            }
+        }
+        let mut merged = current.get("encryptionInfo").cloned().unwrap_or(json!({}));
+        if let (Some(cb), Some(m)) = (client_broker, merged.as_object_mut()) {
+            m.insert(
+                "encryptionInTransit".into(),
+                json!({ "clientBroker": cb, "inCluster": in_cluster }),
+            );
+        }
+        target.insert("encryptionInfo".into(), merged);
+    }
+    let source = current_settings(found, &target);
+    start(
+        world,
+        arn,
+        "UPDATE_SECURITY",
+        source,
+        Value::Object(target.clone()),
+        Effect::Settings(target),
+    )
+}
+
+/// The entries of `body` named in `keys`.
+fn settings(body: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| Some((k.to_string(), body.get(*k)?.clone())))
+        .collect()
+}
+
+/// The cluster's current values of the settings `given` names.
+fn current_settings(cluster: &MskCluster, given: &Map<String, Value>) -> Value {
+    let current: Map<String, Value> = given
+        .keys()
+        .filter_map(|k| Some((k.clone(), cluster.spec.get(k)?.clone())))
+        .collect();
+    Value::Object(current)
+}
+
 /// DescribeClusterOperation (`GET /v1/operations/{arn}`) and DescribeClusterOperationV2
 /// (`GET /api/v2/operations/{arn}`); each is an observation of the operation.
 pub fn describe(world: &mut World, arn: &str, v2: bool) -> Reply {
@@ -225,6 +373,12 @@ pub fn observe(world: &mut World, arn: &str) {
         Effect::Configuration(config, revision) => {
             cluster.configuration = Some((config, revision));
         }
+        Effect::BrokerType(instance_type) => {
+            cluster
+                .broker_info
+                .insert("instanceType".into(), json!(instance_type));
+        }
+        Effect::Settings(settings) => cluster.spec.extend(settings),
     }
     cluster.active_operation = None;
     cluster.current_version = MskCluster::new_version_token();
