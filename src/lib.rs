@@ -83,9 +83,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::State(c) => commands::state::run(&s, c),
         Command::Upgrade(crate::cli::UpgradeCommand::Check(a)) => commands::upgrade::check(&s, a),
         Command::Upgrade(crate::cli::UpgradeCommand::Plan(a)) => commands::upgrade::plan(&s, a),
-        Command::Upgrade(crate::cli::UpgradeCommand::Catalog(a)) => {
-            commands::upgrade::catalog(a)
-        }
+        Command::Upgrade(crate::cli::UpgradeCommand::Catalog(a)) => commands::upgrade::catalog(a),
         Command::Kitchen(c) => commands::kitchen::run(&s, c),
         Command::Gate(a) => commands::gate::run(&s, a),
         Command::Workspace(c) => commands::workspace::run(&s, c),

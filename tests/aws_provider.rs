@@ -257,9 +257,13 @@ fn an_aurora_cluster_applies_upgrades_in_place_and_destroys_on_the_emulator() {
 /// `(name, version)` pairs.
 type Versions = Vec<(String, String)>;
 
-/// What is left in the clouds of the stack test: `(EKS clusters with their version,
-/// Aurora clusters with their version, VPCs of the stack, hosted zones)`.
-fn stack_cloud(moto: &str, fake: &str) -> (Versions, Versions, usize, usize) {
+fn versions(name: &str, version: &str) -> Versions {
+    vec![(name.to_string(), version.to_string())]
+}
+
+/// What is left in the clouds of the stack test: `(EKS clusters, Aurora clusters and MSK
+/// clusters, each with its version; VPCs of the stack, hosted zones)`.
+fn stack_cloud(moto: &str, fake: &str) -> ([Versions; 3], usize, usize) {
     let moto_conf = sdk_config(moto);
     let fake_conf = sdk_config(fake);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -296,14 +300,36 @@ fn stack_cloud(moto: &str, fake: &str) -> (Versions, Versions, usize, usize) {
             .count();
         let r53 = aws_sdk_route53::Client::new(&moto_conf);
         let zones = r53.list_hosted_zones().send().await.unwrap();
-        (clusters, aurora, ours, zones.hosted_zones().len())
+        let kafka = aws_sdk_kafka::Client::new(&fake_conf);
+        let msk = kafka
+            .list_clusters_v2()
+            .send()
+            .await
+            .unwrap()
+            .cluster_info_list()
+            .iter()
+            .map(|c| {
+                let version = c
+                    .provisioned()
+                    .and_then(|p| p.current_broker_software_info());
+                (
+                    c.cluster_name().unwrap_or_default().to_string(),
+                    version
+                        .and_then(|v| v.kafka_version())
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect();
+        ([clusters, aurora, msk], ours, zones.hosted_zones().len())
     })
 }
 
 /// The issue's end-to-end case: a VPC, subnets, an EKS cluster with a node group and
-/// add-ons, an Aurora cluster and weighted DNS applied through the real provider (moto and
-/// the EKS fake), then a version bump planned and applied (Kubernetes one minor, add-ons,
-/// an Aurora minor, a traffic step), then destroyed with nothing left, checked through the SDK.
+/// add-ons, an Aurora cluster, an MSK cluster and weighted DNS applied through the real
+/// provider (moto and the EKS/MSK fake), then a version bump planned and applied
+/// (Kubernetes one minor, add-ons, an Aurora minor, a Kafka version, a traffic step), then
+/// destroyed with nothing left, checked through the SDK.
 #[test]
 fn a_regional_stack_applies_upgrades_and_destroys_on_the_emulators() {
     let moto = testkit::moto::shared();
@@ -322,6 +348,7 @@ addon_versions = {
   "coredns"    = "v1.14.3-eksbuild.3"
 }
 aurora_version = "15.12"
+kafka_version  = "3.8.x"
 blue_weight    = 50
 "#,
     )
@@ -329,12 +356,15 @@ blue_weight    = 50
 
     let out = run_aws(dir.path(), &env, &["apply", "-auto-approve"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("12 added"), "{}", text(&out));
+    assert!(text(&out).contains("14 added"), "{}", text(&out));
     assert_eq!(
         stack_cloud(&moto.endpoint(), &fake.endpoint()),
         (
-            vec![("accounts".to_string(), "1.34".to_string())],
-            vec![("accounts-stack".to_string(), "15.10".to_string())],
+            [
+                versions("accounts", "1.34"),
+                versions("accounts-stack", "15.10"),
+                versions("accounts-events", "3.7.x"),
+            ],
             1,
             1
         )
@@ -355,8 +385,11 @@ blue_weight    = 50
     assert_eq!(
         stack_cloud(&moto.endpoint(), &fake.endpoint()),
         (
-            vec![("accounts".to_string(), "1.35".to_string())],
-            vec![("accounts-stack".to_string(), "15.12".to_string())],
+            [
+                versions("accounts", "1.35"),
+                versions("accounts-stack", "15.12"),
+                versions("accounts-events", "3.8.x"),
+            ],
             1,
             1
         )
@@ -391,7 +424,7 @@ blue_weight    = 50
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         stack_cloud(&moto.endpoint(), &fake.endpoint()),
-        (vec![], vec![], 0, 0)
+        ([vec![], vec![], vec![]], 0, 0)
     );
 }
 
@@ -408,9 +441,7 @@ fn the_catalog_is_cross_checked_against_what_aws_offers() {
     env.push(("AWS_ENDPOINT_URL_KAFKA".to_string(), fake.endpoint()));
     let dir = tempfile::tempdir().unwrap();
     let day = testkit::fake::DEFAULT_TODAY.to_string();
-    let t = std::time::Instant::now();
     let o = run_aws(dir.path(), &env, &["upgrade", "catalog", "--as-of", &day]);
-    eprintln!("TIMING {:?}\n{}", t.elapsed(), text(&o));
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("checked    eks-addon: kube-proxy"), "{out}");

@@ -162,10 +162,10 @@ impl Settings {
     /// resolved lazily by the SDK: a wrong profile shows up at the first call.
     pub async fn sdk_config(&self) -> SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(self.max_retries.map_or(DEFAULT_ATTEMPTS, |n| n + 1)),
-            )
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts(
+                self.max_retries,
+                std::env::var("AWS_MAX_ATTEMPTS").ok().as_deref(),
+            )))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(10))
@@ -211,9 +211,20 @@ impl Settings {
     }
 }
 
-/// Attempts per call when `max_retries` is not set: the SDK's standard retry mode with
-/// jittered exponential backoff; the engine retries throttling on top of it.
+/// Attempts per call when neither `max_retries` nor `AWS_MAX_ATTEMPTS` is set: the SDK's
+/// standard retry mode with jittered exponential backoff; the engine retries throttling on
+/// top of it.
 const DEFAULT_ATTEMPTS: u32 = 5;
+
+/// Attempts per call: `max_retries` + 1 when the block sets it, else `AWS_MAX_ATTEMPTS`
+/// (as the Terraform provider and the AWS CLI read it), else [`DEFAULT_ATTEMPTS`].
+fn attempts(max_retries: Option<u32>, env: Option<&str>) -> u32 {
+    match (max_retries, env.and_then(|v| v.trim().parse::<u32>().ok())) {
+        (Some(n), _) => n + 1,
+        (None, Some(n)) if n >= 1 => n,
+        _ => DEFAULT_ATTEMPTS,
+    }
+}
 
 /// A nested block given at most once: an object, or a one-element list of objects.
 fn single_block<'a>(block: &'a Value, name: &str) -> Option<&'a Value> {
@@ -284,5 +295,14 @@ mod tests {
         assert_eq!(e.attribute, "max_retries");
         let s = Settings::from_block(&block(vec![("max_retries", Value::Number(0.0))])).unwrap();
         assert_eq!(s.max_retries, Some(0));
+    }
+
+    #[test]
+    fn attempts_come_from_the_block_then_the_environment() {
+        assert_eq!(attempts(Some(2), Some("9")), 3);
+        assert_eq!(attempts(None, Some("1")), 1);
+        assert_eq!(attempts(None, Some("0")), DEFAULT_ATTEMPTS);
+        assert_eq!(attempts(None, Some("many")), DEFAULT_ATTEMPTS);
+        assert_eq!(attempts(None, None), DEFAULT_ATTEMPTS);
     }
 }

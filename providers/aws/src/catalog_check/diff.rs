@@ -212,9 +212,18 @@ mod tests {
         assert!(d[0].detail.contains("newer than the catalog's"), "{d:?}");
         // AWS offers nothing of the catalog's line: both the line and the build differ.
         let d = addon("kube-proxy", k, &["v9.99.0-eksbuild.1".to_string()]);
-        assert!(d.iter().any(|d| d.detail.contains("AWS offers line 9.99")), "{d:?}");
-        assert!(d.iter().any(|d| d.detail.contains("AWS offers no version")), "{d:?}");
-        assert!(d.iter().any(|d| d.detail.contains("is not offered")), "{d:?}");
+        assert!(
+            d.iter().any(|d| d.detail.contains("AWS offers line 9.99")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter().any(|d| d.detail.contains("AWS offers no version")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter().any(|d| d.detail.contains("is not offered")),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -224,7 +233,11 @@ mod tests {
             .versions
             .iter()
             .map(|v| {
-                let status = if v.supported_on(today) { "ACTIVE" } else { "DEPRECATED" };
+                let status = if v.supported_on(today) {
+                    "ACTIVE"
+                } else {
+                    "DEPRECATED"
+                };
                 (v.version.clone(), status.to_string())
             })
             .collect();
@@ -263,11 +276,13 @@ mod tests {
         changed.insert("99.1".to_string(), vec![]);
         let d = aurora("aurora-postgresql", &changed, today);
         assert!(
-            d.iter().any(|d| d.subject == "99.1" && d.detail.contains("does not know")),
+            d.iter()
+                .any(|d| d.subject == "99.1" && d.detail.contains("does not know")),
             "{d:?}"
         );
         assert!(
-            d.iter().any(|d| d.subject == first && d.detail.contains("also upgrades it to 99.1")),
+            d.iter()
+                .any(|d| d.subject == first && d.detail.contains("also upgrades it to 99.1")),
             "{d:?}"
         );
         if let Some(dropped) = dropped {

@@ -45,7 +45,10 @@ impl Report {
         } else {
             out.push_str(&format!("\n{} difference(s):\n", self.differences.len()));
             for d in &self.differences {
-                out.push_str(&format!("  {:<18} {:<32} {}\n", d.service, d.subject, d.detail));
+                out.push_str(&format!(
+                    "  {:<18} {:<32} {}\n",
+                    d.service, d.subject, d.detail
+                ));
             }
             out.push_str(
                 "\nUpdate engine/src/catalog/catalog.json (with its sources) where AWS is right.\n",
@@ -109,10 +112,7 @@ pub async fn cross_check(settings: &Settings, today: NaiveDate) -> Result<Report
 }
 
 /// Every catalog add-on on every Kubernetes version EKS offers on `today`.
-async fn addons(
-    clients: &Clients,
-    today: NaiveDate,
-) -> Result<(String, Vec<Difference>), String> {
+async fn addons(clients: &Clients, today: NaiveDate) -> Result<(String, Vec<Difference>), String> {
     let kubernetes: Vec<&str> = catalog::eks()
         .creatable_on(today)
         .into_iter()
@@ -192,10 +192,7 @@ async fn kafka(clients: &Clients) -> Result<Vec<(String, String)>, String> {
 }
 
 /// `DescribeDBEngineVersions` of `engine`: version → its valid upgrade targets.
-async fn aurora(
-    clients: &Clients,
-    engine: &str,
-) -> Result<BTreeMap<String, Vec<String>>, String> {
+async fn aurora(clients: &Clients, engine: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
     let mut offered = BTreeMap::new();
     let mut marker = None;
     loop {
