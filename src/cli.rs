@@ -41,6 +41,9 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Destroy everything this configuration manages.
     Destroy(ApplyArgs),
+    /// Adopt an existing object into state at ADDR (its resource block must exist): read
+    /// through the provider by ID, nothing changed.
+    Import(ImportArgs),
     /// Print the dependency graph in DOT format.
     Graph,
     /// Print root module outputs from state.
@@ -251,6 +254,19 @@ pub struct ApplyArgs {
     pub plan_file: Option<PathBuf>,
 }
 
+/// `import` flags.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Shared flags (`-var`, `-var-file`, `-state`, `-lock-timeout`).
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// The resource instance to import into: `aws_instance.web`, `module.net.aws_vpc.main`,
+    /// `aws_subnet.private["a"]`.
+    pub addr: String,
+    /// The object's id, as the provider names it (`vpc-0abc...`, `cluster:nodegroup`).
+    pub id: String,
+}
+
 /// `output` flags.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -396,6 +412,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
         let flags = match &mut cli.command {
             Command::Plan(a) => Some(&mut a.flags),
             Command::Apply(a) | Command::Destroy(a) => Some(&mut a.flags),
+            Command::Import(a) => Some(&mut a.flags),
             _ => None,
         };
         if let Some(flags) = flags {

@@ -77,6 +77,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Plan(a) => commands::plan::run(&s, a),
         Command::Apply(a) => commands::apply::run(&s, a, false),
+        Command::Import(a) => commands::import::run(&s, a),
         Command::Destroy(a) => commands::apply::run(&s, a, true),
         Command::Graph => commands::graph::run(&s),
         Command::Output(a) => commands::output::run(&s, a),

@@ -469,3 +469,32 @@ fn the_catalog_is_cross_checked_against_what_aws_offers() {
         "{report:#}"
     );
 }
+
+/// An existing VPC, made outside galley, adopted with `galley import` through the real
+/// provider: state holds it and the next plan shows nothing to change.
+#[test]
+fn an_existing_vpc_is_adopted_with_galley_import() {
+    let moto = testkit::moto::shared();
+    let env = moto.env();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ec2 = aws_sdk_ec2::Client::new(&sdk_config(&moto.endpoint()));
+    let vpc = rt
+        .block_on(ec2.create_vpc().cidr_block("10.60.0.0/16").send())
+        .unwrap();
+    let id = vpc.vpc().and_then(|v| v.vpc_id()).unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "provider \"aws\" {\n  region = \"us-east-1\"\n}\n\nresource \"aws_vpc\" \"legacy\" {\n  cidr_block = \"10.60.0.0/16\"\n}\n",
+    )
+    .unwrap();
+    let out = run_aws(dir.path(), &env, &["import", "aws_vpc.legacy", &id]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_aws(dir.path(), &env, &["state", "list"]);
+    assert_eq!(text(&out).trim(), "aws_vpc.legacy");
+    let out = run_aws(dir.path(), &env, &["plan", "-detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run_aws(dir.path(), &env, &["import", "aws_vpc.legacy", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("already managed"), "{}", text(&out));
+}

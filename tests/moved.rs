@@ -430,3 +430,48 @@ fn replace_triggered_by_accepts_only_resource_references() {
     );
     assert!(out.contains("main.tf:6:29"), "points at var.v: {out}");
 }
+
+/// `galley import ADDR ID` writes only that instance to state, changes nothing, and
+/// refuses what Terraform refuses: an address already in state, one without a resource
+/// block, an id that names no object.
+#[test]
+fn the_import_command_adopts_one_object_and_changes_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = \"x\"\n}\n");
+    ok(dir, &["apply", "-auto-approve"], 0);
+    let (a, b) = (
+        id_of(dir, "terraform_data.a"),
+        id_of(dir, "terraform_data.b"),
+    );
+    ok(
+        dir,
+        &["state", "rm", "terraform_data.a", "terraform_data.b"],
+        0,
+    );
+    // b's configuration now differs from the object: import still changes nothing.
+    write(dir, "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = \"y\"\n}\nresource \"terraform_data\" \"c\" {}\n");
+    let out = ok(dir, &["import", "terraform_data.b", &b], 0);
+    assert!(out.contains("Import successful!"), "{out}");
+    assert_eq!(
+        state_ids(dir),
+        [("terraform_data.b".to_string(), b.clone())],
+        "only the imported instance is in state; c is not created"
+    );
+    let out = ok(dir, &["import", "terraform_data.b", &b], 1);
+    assert!(out.contains("Resource already managed by galley"), "{out}");
+    let out = ok(dir, &["import", "terraform_data.nope", &a], 1);
+    assert!(out.contains("does not exist"), "{out}");
+    let out = ok(dir, &["import", "terraform_data.a", "no-such-id"], 1);
+    assert!(
+        out.contains("Cannot import non-existent remote object"),
+        "{out}"
+    );
+    ok(dir, &["import", "terraform_data.a", &a], 0);
+    // The next plan shows how the adopted objects differ from their configuration.
+    let out = ok(dir, &["plan", "-detailed-exitcode"], 2);
+    assert!(
+        out.contains("Plan: 1 to add, 1 to change, 0 to destroy."),
+        "{out}"
+    );
+}

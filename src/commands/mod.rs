@@ -4,6 +4,7 @@ pub mod apply;
 pub mod fmt;
 pub mod gate;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod kitchen;
 pub mod output;

@@ -246,6 +246,22 @@ pub struct Import {
     pub to_span: Option<Span>,
 }
 
+impl Import {
+    /// The import `galley import ADDR ID` asks for: `id` as a string literal of `file`
+    /// (the command line, registered as a source so errors can show it).
+    pub fn literal(to: &str, id: &str, file: FileId) -> Import {
+        Import {
+            to: to.to_string(),
+            id: Expr {
+                file,
+                expr: hcl_edit::expr::Expression::from(id),
+            },
+            span: None,
+            to_span: None,
+        }
+    }
+}
+
 /// One module: the `.tf` files of one directory.
 #[derive(Debug, Clone, Default)]
 pub struct Module {
