@@ -85,6 +85,19 @@ pub fn tag_pairs(obj: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What a tag update does, from `prior`'s configured tags to `planned`'s: the keys to
+/// remove, and the `(key, value)` pairs to set (new or changed).
+pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, Vec<(String, String)>) {
+    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
+    let removed = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let set = new.into_iter().filter(|p| !old.contains(p)).collect();
+    (removed, set)
+}
+
 /// Sets `tags` (null when empty and the base had none) and `tags_all` on an observed object.
 pub fn with_tags(mut observed: Value, base: &Value, aws_tags: Value) -> Value {
     let empty = aws_tags.as_map().is_none_or(|m| m.is_empty());
@@ -184,6 +197,33 @@ mod tests {
             Some(&Value::string("10.9.0.0/16"))
         );
         assert_eq!(s.get_attr("apply_immediately"), Some(&Value::Bool(true)));
+    }
+
+    #[test]
+    fn tag_changes_remove_what_went_and_set_what_is_new_or_changed() {
+        let tagged = |pairs: &[(&str, &str)]| {
+            Value::object([(
+                "tags",
+                Value::Map(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), Value::string(*v)))
+                        .collect(),
+                ),
+            )])
+        };
+        let (removed, set) = tag_changes(
+            &tagged(&[("a", "1"), ("b", "2"), ("c", "3")]),
+            &tagged(&[("a", "1"), ("b", "9"), ("d", "4")]),
+        );
+        assert_eq!(removed, vec!["c".to_string()]);
+        assert_eq!(
+            set,
+            vec![
+                ("b".to_string(), "9".to_string()),
+                ("d".to_string(), "4".to_string())
+            ]
+        );
     }
 
     #[test]

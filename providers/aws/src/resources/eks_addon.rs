@@ -12,8 +12,8 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::eks_common::{
-    create_tags, split_id, tag_value, timestamp, update_tags, wait_active, wait_gone, wait_update,
-    Scope,
+    create_tags, issues, member_import_stub, member_names, tag_value, timestamp, update_tags,
+    wait_active, wait_gone, wait_update, Scope,
 };
 use super::rds_common::found;
 use super::{Ctx, Resource};
@@ -56,37 +56,20 @@ async fn status(
     name: &str,
 ) -> Result<Option<(String, String)>, ProviderError> {
     Ok(describe(cx, cluster, name).await?.map(|a| {
-        let issues: Vec<String> = a
-            .health()
-            .map(|h| h.issues())
-            .unwrap_or_default()
-            .iter()
-            .map(|i| {
-                format!(
-                    "{}: {}",
-                    i.code().map_or("issue", |c| c.as_str()),
-                    i.message().unwrap_or_default()
-                )
-            })
-            .collect();
-        (
-            a.status().map_or("", |s| s.as_str()).to_string(),
-            issues.join("; "),
-        )
+        let issues = issues(
+            a.health()
+                .map(|h| h.issues())
+                .unwrap_or_default()
+                .iter()
+                .map(|i| (i.code().map(|c| c.as_str()), i.message())),
+        );
+        (a.status().map_or("", |s| s.as_str()).to_string(), issues)
     }))
 }
 
-/// `(cluster, add-on)` of a state or plan.
+/// `(cluster, name)` of a state or plan.
 fn names(obj: &Value) -> Result<(&str, &str), ProviderError> {
-    match (text(obj, "cluster_name"), text(obj, "addon_name")) {
-        (Some(c), Some(n)) => Ok((c, n)),
-        _ => match text(obj, "id") {
-            Some(id) => split_id(TYPE, id),
-            None => Err(invalid(format!(
-                "{TYPE}: cluster_name and addon_name are required"
-            ))),
-        },
-    }
+    member_names(TYPE, obj, "addon_name")
 }
 
 #[async_trait]
@@ -255,13 +238,6 @@ impl Resource for EksAddon {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        match id.split_once(':') {
-            Some((c, n)) => Value::object([
-                ("id", Value::string(id)),
-                ("cluster_name", Value::string(c)),
-                ("addon_name", Value::string(n)),
-            ]),
-            None => Value::object([("id", Value::string(id))]),
-        }
+        member_import_stub(id, "addon_name")
     }
 }

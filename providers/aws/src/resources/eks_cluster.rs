@@ -13,7 +13,7 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::eks_common::{
-    check_kubernetes_version, create_tags, tag_value, timestamp, update_tags, wait_active,
+    check_kubernetes_version, create_tags, issues, tag_value, timestamp, update_tags, wait_active,
     wait_gone, wait_update, Scope,
 };
 use super::rds_common::found;
@@ -45,23 +45,14 @@ async fn describe(cx: &Ctx<'_>, name: &str) -> Result<Option<EksCluster>, Provid
 /// The cluster's status and health issues, `None` once it is gone.
 async fn status(cx: &Ctx<'_>, name: &str) -> Result<Option<(String, String)>, ProviderError> {
     Ok(describe(cx, name).await?.map(|c| {
-        let issues: Vec<String> = c
-            .health()
-            .map(|h| h.issues())
-            .unwrap_or_default()
-            .iter()
-            .map(|i| {
-                format!(
-                    "{}: {}",
-                    i.code().map_or("issue", |c| c.as_str()),
-                    i.message().unwrap_or_default()
-                )
-            })
-            .collect();
-        (
-            c.status().map_or("", |s| s.as_str()).to_string(),
-            issues.join("; "),
-        )
+        let issues = issues(
+            c.health()
+                .map(|h| h.issues())
+                .unwrap_or_default()
+                .iter()
+                .map(|i| (i.code().map(|c| c.as_str()), i.message())),
+        );
+        (c.status().map_or("", |s| s.as_str()).to_string(), issues)
     }))
 }
 

@@ -12,7 +12,7 @@ use engine::value::Value;
 
 use super::Ctx;
 use crate::errors::{invalid, sdk};
-use crate::values::{tag_pairs, tags};
+use crate::values::{tag_changes, tag_pairs, tags};
 use crate::wait::{until, Status};
 
 /// Which object of a cluster an update is about (`DescribeUpdate` needs to be told).
@@ -155,13 +155,8 @@ pub async fn update_tags(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
-    let removed: Vec<String> = old
-        .iter()
-        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let set: HashMap<String, String> = new.into_iter().filter(|p| !old.contains(p)).collect();
+    let (removed, set) = tag_changes(prior, planned);
+    let set: HashMap<String, String> = set.into_iter().collect();
     let eks = &cx.clients.eks;
     if !removed.is_empty() {
         eks.untag_resource()
@@ -197,6 +192,52 @@ pub fn split_id<'a>(type_name: &str, id: &'a str) -> Result<(&'a str, &'a str), 
                 "{type_name} id {id:?} is not of the form CLUSTER_NAME:NAME"
             ))
         })
+}
+
+/// `(cluster, name)` of a node group or add-on state or plan: its `cluster_name` and
+/// `name_attr`, else its `CLUSTER:NAME` id.
+pub fn member_names<'a>(
+    type_name: &str,
+    obj: &'a Value,
+    name_attr: &str,
+) -> Result<(&'a str, &'a str), ProviderError> {
+    use crate::values::text;
+    match (text(obj, "cluster_name"), text(obj, name_attr)) {
+        (Some(c), Some(n)) => Ok((c, n)),
+        _ => match text(obj, "id") {
+            Some(id) => split_id(type_name, id),
+            None => Err(invalid(format!(
+                "{type_name}: cluster_name and {name_attr} are required"
+            ))),
+        },
+    }
+}
+
+/// The state a node group or add-on is imported from: its `CLUSTER:NAME` id, split.
+pub fn member_import_stub(id: &str, name_attr: &str) -> Value {
+    match id.split_once(':') {
+        Some((c, n)) => Value::object([
+            ("id", Value::string(id)),
+            ("cluster_name", Value::string(c)),
+            (name_attr, Value::string(n)),
+        ]),
+        None => Value::object([("id", Value::string(id))]),
+    }
+}
+
+/// Health issues as EKS reports them, `(code, message)`, on one line.
+pub fn issues<'a>(items: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> String {
+    items
+        .into_iter()
+        .map(|(code, message)| {
+            format!(
+                "{}: {}",
+                code.unwrap_or("issue"),
+                message.unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A Kubernetes version the catalog knows (`engine::catalog::eks`), judged when it changes;

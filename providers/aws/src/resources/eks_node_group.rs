@@ -14,8 +14,8 @@ use engine::provider::ProviderError;
 use engine::value::Value;
 
 use super::eks_common::{
-    check_kubernetes_version, create_tags, split_id, tag_value, update_tags, wait_active,
-    wait_gone, wait_update, Scope,
+    check_kubernetes_version, create_tags, issues, member_import_stub, member_names, tag_value,
+    update_tags, wait_active, wait_gone, wait_update, Scope,
 };
 use super::rds_common::{found, num};
 use super::{Ctx, Resource};
@@ -56,23 +56,14 @@ async fn status(
     name: &str,
 ) -> Result<Option<(String, String)>, ProviderError> {
     Ok(describe(cx, cluster, name).await?.map(|ng| {
-        let issues: Vec<String> = ng
-            .health()
-            .map(|h| h.issues())
-            .unwrap_or_default()
-            .iter()
-            .map(|i| {
-                format!(
-                    "{}: {}",
-                    i.code().map_or("issue", |c| c.as_str()),
-                    i.message().unwrap_or_default()
-                )
-            })
-            .collect();
-        (
-            ng.status().map_or("", |s| s.as_str()).to_string(),
-            issues.join("; "),
-        )
+        let issues = issues(
+            ng.health()
+                .map(|h| h.issues())
+                .unwrap_or_default()
+                .iter()
+                .map(|i| (i.code().map(|c| c.as_str()), i.message())),
+        );
+        (ng.status().map_or("", |s| s.as_str()).to_string(), issues)
     }))
 }
 
@@ -97,17 +88,9 @@ fn update_config(planned: &Value) -> Option<NodegroupUpdateConfig> {
     )
 }
 
-/// `(cluster, node group)` of a state or plan.
+/// `(cluster, name)` of a state or plan.
 fn names(obj: &Value) -> Result<(&str, &str), ProviderError> {
-    match (text(obj, "cluster_name"), text(obj, "node_group_name")) {
-        (Some(c), Some(n)) => Ok((c, n)),
-        _ => match text(obj, "id") {
-            Some(id) => split_id(TYPE, id),
-            None => Err(invalid(format!(
-                "{TYPE}: cluster_name and node_group_name are required"
-            ))),
-        },
-    }
+    member_names(TYPE, obj, "node_group_name")
 }
 
 fn check_scaling(planned: &Value) -> Result<(), ProviderError> {
@@ -334,14 +317,7 @@ impl Resource for NodeGroup {
     }
 
     fn import_stub(&self, id: &str) -> Value {
-        match id.split_once(':') {
-            Some((c, n)) => Value::object([
-                ("id", Value::string(id)),
-                ("cluster_name", Value::string(c)),
-                ("node_group_name", Value::string(n)),
-            ]),
-            None => Value::object([("id", Value::string(id))]),
-        }
+        member_import_stub(id, "node_group_name")
     }
 }
 

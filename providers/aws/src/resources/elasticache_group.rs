@@ -21,7 +21,9 @@ use super::rds_common::{boolean, found, num};
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
 use crate::timeouts::{for_op, Op};
-use crate::values::{flag, int, opt_string, strings, tag_pairs, tags, text, with_tags};
+use crate::values::{
+    flag, int, opt_string, strings, tag_changes, tag_pairs, tags, text, with_tags,
+};
 
 /// The `aws_elasticache_replication_group` type.
 pub struct Group;
@@ -130,15 +132,9 @@ async fn update_tags(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
-    let removed: Vec<String> = old
-        .iter()
-        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|p| !old.contains(p))
+    let (removed, set) = tag_changes(prior, planned);
+    let set: Vec<Tag> = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     let ec = &cx.clients.elasticache;

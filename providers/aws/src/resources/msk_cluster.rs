@@ -27,7 +27,9 @@ use super::rds_common::{found, num};
 use super::{Ctx, Resource};
 use crate::errors::{invalid, sdk};
 use crate::timeouts::{for_op, Op};
-use crate::values::{flag, int, opt_string, strings, tag_pairs, tags, text, with_tags};
+use crate::values::{
+    flag, int, opt_string, strings, tag_changes, tag_pairs, tags, text, with_tags,
+};
 
 /// The `aws_msk_cluster` type; its id is the cluster's ARN.
 pub struct MskCluster;
@@ -537,13 +539,8 @@ async fn update_tags(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
-    let removed: Vec<String> = old
-        .iter()
-        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let set: HashMap<String, String> = new.into_iter().filter(|p| !old.contains(p)).collect();
+    let (removed, set) = tag_changes(prior, planned);
+    let set: HashMap<String, String> = set.into_iter().collect();
     let k = &cx.clients.kafka;
     if !removed.is_empty() {
         k.untag_resource()

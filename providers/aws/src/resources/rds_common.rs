@@ -8,7 +8,7 @@ use engine::value::Value;
 
 use super::Ctx;
 use crate::errors::{invalid, sdk};
-use crate::values::{tag_pairs, tags};
+use crate::values::{tag_changes, tag_pairs, tags};
 use crate::wait::{until, Status};
 
 /// How long RDS creates, modifies and deletes may take by default (Terraform's 120m for
@@ -41,15 +41,9 @@ pub async fn update_tags(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let (old, new) = (tag_pairs(prior), tag_pairs(planned));
-    let removed: Vec<String> = old
-        .iter()
-        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|p| !old.contains(p))
+    let (removed, set) = tag_changes(prior, planned);
+    let set: Vec<Tag> = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     let rds = &cx.clients.rds;
