@@ -3,6 +3,7 @@
 //! and applied on the simulator with zero latency. Prints wall times and peak RSS.
 //!
 //! Run: `cargo bench --bench scale` (N defaults to 10000; set GALLEY_BENCH_N to change).
+//! With `GALLEY_BENCH_GENERATE=DIR` it only writes the configuration into DIR.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,6 +78,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // `benches/compare.py` runs galley and Terraform on this same configuration.
+    if let Ok(out) = std::env::var("GALLEY_BENCH_GENERATE") {
+        let out = std::path::Path::new(&out);
+        std::fs::create_dir_all(out).expect("create the output directory");
+        generate(out, n);
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), n);
     let rt = tokio::runtime::Builder::new_multi_thread()
