@@ -146,6 +146,7 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(&req.type_name)?;
         let cx = Ctx {
             clients: self.clients().await?,
+            address: Some(&req.address),
         };
         match (&req.prior, &req.planned) {
             (None, Some(planned)) => {
@@ -168,6 +169,7 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
             clients: self.clients().await?,
+            address: None,
         };
         match resource.read(&cx, state).await {
             Ok(Some(observed)) => Ok(Some(values::refresh(schema, state, &observed))),
@@ -180,6 +182,7 @@ impl Provider for AwsProvider {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
             clients: self.clients().await?,
+            address: None,
         };
         let stub = conform_object(resource.import_stub(id), schema);
         match resource.read(&cx, &stub).await? {

@@ -5,76 +5,16 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{apply, destroy, plan, provider, text, v};
-use engine::provider::{Provider, ProviderError};
+use common::{
+    apply, assert_same, destroy, nothing_to_change, number, plan, provider, sdk, text, v,
+};
+use engine::provider::ProviderError;
 use engine::value::Value;
 use serde_json::json;
 
 const GROUP: &str = "aws_elasticache_replication_group";
 const BUCKET: &str = "aws_s3_bucket";
 const TABLE: &str = "aws_dynamodb_table";
-
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await
-}
-
-/// The attributes on which `a` and `b` differ, as `name: a != b` lines.
-fn differences(a: &Value, b: &Value) -> Vec<String> {
-    let (Some(a), Some(b)) = (a.as_map(), b.as_map()) else {
-        return vec![format!("{a:?} != {b:?}")];
-    };
-    let null = Value::Null;
-    a.keys()
-        .chain(b.keys())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .filter_map(|k| {
-            let (x, y) = (a.get(k).unwrap_or(&null), b.get(k).unwrap_or(&null));
-            (!x.semantic_eq(y)).then(|| format!("{k}: {x:?} != {y:?}"))
-        })
-        .collect()
-}
-
-fn assert_same(planned: &Value, state: &Value, what: &str) {
-    let d = differences(planned, state);
-    assert!(d.is_empty(), "{what} has changes:\n{}", d.join("\n"));
-}
-
-/// Plans `config` over `state` and over the state read back from AWS: neither has anything
-/// to change. Returns the state read back.
-async fn nothing_to_change(
-    p: &Arc<dyn Provider>,
-    type_name: &str,
-    state: &Value,
-    config: &Value,
-) -> Value {
-    let planned = plan(p, type_name, Some(state), config).await.unwrap();
-    assert_same(&planned, state, "the plan over the applied state");
-    let fresh = p
-        .read(type_name, state)
-        .await
-        .unwrap()
-        .expect("the object is still there");
-    let planned = plan(p, type_name, Some(&fresh), config).await.unwrap();
-    assert_same(&planned, &fresh, "the plan over the state read back");
-    fresh
-}
-
-fn number(state: &Value, name: &str) -> f64 {
-    state
-        .get_attr(name)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("{name} is not a known number in {state:?}"))
-}
 
 // ---------------------------------------------------------------- ElastiCache
 

@@ -16,6 +16,9 @@ mod eks_common;
 mod eks_node_group;
 mod elasticache_group;
 mod elasticache_rules;
+mod instance;
+mod instance_launch;
+mod instance_root;
 mod msk_cluster;
 mod msk_common;
 mod msk_configuration;
@@ -38,6 +41,9 @@ pub const EC2_DELETE_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 pub struct Ctx<'a> {
     /// The service clients of the provider instance (one region, one account).
     pub clients: &'a Clients,
+    /// The object's address (`aws_instance.web[0]`) when a change is applied; `None` for
+    /// reads and imports. Idempotency tokens are derived from it.
+    pub address: Option<&'a str>,
 }
 
 /// A resource type carried out on AWS. Every method returns the object as AWS reports
@@ -92,6 +98,7 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_vpc" => &vpc::Vpc,
         "aws_subnet" => &subnet::Subnet,
         "aws_security_group" => &security_group::SecurityGroup,
+        "aws_instance" => &instance::Ec2Instance,
         "aws_route53_zone" => &route53_zone::Zone,
         "aws_route53_record" => &route53_record::Record,
         "aws_eks_cluster" => &eks_cluster::Cluster,
