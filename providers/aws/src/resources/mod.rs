@@ -72,8 +72,8 @@ pub trait Resource: Send + Sync {
     /// Refuses, at plan time, what AWS would refuse or an emulator would wrongly accept:
     /// versions and families the catalog (`engine::catalog`) does not know, upgrade paths
     /// the service does not take. `prior` is the object's state before an in-place change
-    /// (None for a create or a replacement);
-    /// `planned` may hold unknown values, which are not judged. Nothing is called.
+    /// (None for a create or a replacement); `planned` may hold unknown values, which are
+    /// not judged. Nothing is called.
     fn check(&self, prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
         let _ = (prior, planned);
         Ok(())
