@@ -204,7 +204,10 @@ mod tests {
             .expect("a line with a known build");
         let k = &line.kubernetes;
         let latest = line.latest.clone().unwrap();
-        assert_eq!(addon("kube-proxy", k, std::slice::from_ref(&latest)), vec![]);
+        assert_eq!(
+            addon("kube-proxy", k, std::slice::from_ref(&latest)),
+            vec![]
+        );
         // AWS has a newer build than the catalog knows.
         let newer = format!("{latest}9");
         let d = addon("kube-proxy", k, &[latest.clone(), newer.clone()]);
