@@ -19,6 +19,7 @@ mod elasticache_rules;
 mod msk_cluster;
 mod msk_common;
 mod msk_configuration;
+mod rds_blue_green;
 mod rds_cluster;
 mod rds_common;
 mod rds_instance;
