@@ -8,7 +8,8 @@
 //!
 //! moto is installed on first use into `<target>/test-tools/moto-5.2.5` (about two minutes),
 //! started once per test process, and reset each time a test takes the guard. Tests holding
-//! the guard run one at a time: moto's state is global.
+//! the guard run one at a time: moto's state is global. Where moto departs from AWS in a way
+//! the tests rely on, the server is brought in line when it starts (`rds_switchover.py`).
 
 mod http;
 mod install;

@@ -18,7 +18,11 @@ const LOG_LINES: usize = 40;
 
 /// Runs moto's own `moto_server` entry point, and exits as soon as stdin reaches end of file:
 /// the test process holds the other end, so when it exits (even killed) moto goes too.
-const LAUNCHER: &str = r#"
+/// Where moto departs from AWS in a way the tests depend on, it is first brought in line
+/// (`rds_switchover.py`: a blue/green switchover renames the instances too, as RDS does).
+const LAUNCHER: &str = concat!(
+    include_str!("rds_switchover.py"),
+    r#"
 import os, sys, threading
 def watch_stdin():
     sys.stdin.buffer.read()
@@ -26,7 +30,8 @@ def watch_stdin():
 threading.Thread(target=watch_stdin, daemon=True).start()
 from moto.server import main
 main(["-H", "127.0.0.1", "-p", sys.argv[1]])
-"#;
+"#
+);
 
 /// A running moto server.
 pub struct Server {

@@ -22,6 +22,7 @@ mod instance_root;
 mod msk_cluster;
 mod msk_common;
 mod msk_configuration;
+mod rds_blue_green;
 mod rds_cluster;
 mod rds_common;
 mod rds_instance;

@@ -1,9 +1,12 @@
 //! `aws_rds_cluster`: an Aurora cluster. Created and modified with `CreateDBCluster` /
 //! `ModifyDBCluster` (engine upgrades with `EngineVersion` and `AllowMajorVersionUpgrade`),
-//! waited on until `available`, deleted with or without a final snapshot.
+//! waited on until `available`, deleted with or without a final snapshot. With
+//! `blue_green_update` enabled, a major version goes through an RDS Blue/Green Deployment
+//! instead (`rds_blue_green`).
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbCluster;
+use engine::provider::shape::set_attr;
 use engine::provider::ProviderError;
 use engine::value::Value;
 
@@ -11,7 +14,7 @@ use super::rds_common::{
     self, asked_version, boolean, create_tags, found, generated_name, num, tag_value, update_tags,
     DEFAULT_TIMEOUT,
 };
-use super::{Ctx, Resource};
+use super::{rds_blue_green, Ctx, Resource};
 use crate::errors::{invalid, sdk};
 use crate::timeouts::{for_op, Op};
 use crate::values::{flag, int, opt_string, strings, text, with_tags};
@@ -32,7 +35,8 @@ const CONFIG_ONLY: &[&str] = &[
     "timeouts",
 ];
 
-async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbCluster>, ProviderError> {
+/// The cluster `id`, `None` when there is none.
+pub(super) async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbCluster>, ProviderError> {
     let out = cx
         .clients
         .rds
@@ -45,7 +49,7 @@ async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbCluster>, ProviderE
 }
 
 /// The cluster's status (empty when AWS reports none), `None` once it is gone.
-async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
+pub(super) async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
     Ok(describe(cx, id)
         .await?
         .map(|c| c.status().unwrap_or_default().to_string()))
@@ -222,7 +226,13 @@ impl Resource for Cluster {
         };
         let groups = strings(planned, "vpc_security_group_ids");
         let groups_changed = strings(prior, "vpc_security_group_ids") != groups;
-        let version = changed_text("engine_version");
+        // A blue/green deployment carries the new version and the green cluster's
+        // parameter group; the rest is modified on the cluster first, so the green copy
+        // starts from it.
+        let blue_green = rds_blue_green::wanted(prior, planned);
+        let in_place = |v: Option<String>| v.filter(|_| blue_green.is_none());
+        let version = in_place(changed_text("engine_version"));
+        let cluster_group = in_place(changed_text("db_cluster_parameter_group_name"));
         let modify = cx
             .clients
             .rds
@@ -240,7 +250,7 @@ impl Resource for Cluster {
                     .and(text(planned, "db_instance_parameter_group_name"))
                     .map(str::to_string),
             )
-            .set_db_cluster_parameter_group_name(changed_text("db_cluster_parameter_group_name"))
+            .set_db_cluster_parameter_group_name(cluster_group.clone())
             .set_master_user_password(changed_text("master_password"))
             .set_port(changed_int("port"))
             .set_backup_retention_period(changed_int("backup_retention_period"))
@@ -254,9 +264,9 @@ impl Resource for Cluster {
             .set_vpc_security_group_ids(groups_changed.then_some(groups))
             .apply_immediately(flag(planned, "apply_immediately").unwrap_or(false));
         let anything = version.is_some()
+            || cluster_group.is_some()
             || groups_changed
             || [
-                "db_cluster_parameter_group_name",
                 "master_password",
                 "preferred_backup_window",
                 "preferred_maintenance_window",
@@ -267,14 +277,28 @@ impl Resource for Cluster {
                 .iter()
                 .any(|n| int(prior, n) != int(planned, n))
             || flag(prior, "deletion_protection") != flag(planned, "deletion_protection");
+        let timeout = for_op(planned, Op::Update, DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + timeout;
         if anything {
             modify.send().await.map_err(|e| sdk("ModifyDBCluster", e))?;
-            let timeout = for_op(planned, Op::Update, DEFAULT_TIMEOUT);
             let what = match &version {
                 Some(v) => format!("upgrade to {v}"),
                 None => "modify".to_string(),
             };
             wait_available(cx, id, &what, timeout).await?;
+        }
+        if let (Some(settings), Some(target)) = (blue_green, text(planned, "engine_version")) {
+            let up = rds_blue_green::Upgrade {
+                id,
+                engine: text(planned, "engine").unwrap_or_default(),
+                version: target,
+                cluster_parameter_group: text(planned, "db_cluster_parameter_group_name")
+                    .filter(|_| changed("db_cluster_parameter_group_name")),
+                instance_parameter_group: text(planned, "db_instance_parameter_group_name"),
+                settings,
+                deadline,
+            };
+            rds_blue_green::run(cx, &up).await?;
         }
         if let Some(arn) = text(prior, "arn") {
             update_tags(cx, arn, prior, planned).await?;
@@ -316,8 +340,22 @@ impl Resource for Cluster {
     }
 
     fn check(&self, prior: Option<&Value>, planned: &Value) -> Result<(), ProviderError> {
-        let id = text(planned, "cluster_identifier").unwrap_or("cluster");
-        rds_common::check_engine_version(&format!("aws_rds_cluster {id}"), prior, planned)
+        let what = format!(
+            "aws_rds_cluster {}",
+            text(planned, "cluster_identifier").unwrap_or("cluster")
+        );
+        rds_common::check_engine_version(&what, prior, planned)?;
+        rds_blue_green::check(&what, prior, planned)
+    }
+
+    fn adjust_plan(&self, prior: Option<&Value>, planned: &mut Value) {
+        // The cluster that serves after a switchover is the green copy: a new resource id,
+        // and the new version running at once.
+        if prior.is_some_and(|p| rds_blue_green::wanted(p, planned).is_some()) {
+            for name in ["cluster_resource_id", "engine_version_actual"] {
+                set_attr(planned, name, Value::Unknown);
+            }
+        }
     }
 
     fn import_stub(&self, id: &str) -> Value {

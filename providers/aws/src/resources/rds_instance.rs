@@ -31,7 +31,7 @@ async fn describe(cx: &Ctx<'_>, id: &str) -> Result<Option<DbInstance>, Provider
 }
 
 /// The instance's status (empty when AWS reports none), `None` once it is gone.
-async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
+pub(super) async fn status(cx: &Ctx<'_>, id: &str) -> Result<Option<String>, ProviderError> {
     Ok(describe(cx, id)
         .await?
         .map(|i| i.db_instance_status().unwrap_or_default().to_string()))
