@@ -498,3 +498,57 @@ fn an_existing_vpc_is_adopted_with_galley_import() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("already managed"), "{}", text(&out));
 }
+
+/// An Aurora major version through `galley apply` with `blue_green_update`: planned as a
+/// blue/green upgrade, carried out as one RDS Blue/Green Deployment (switched over, the old
+/// cluster and the deployment deleted), the cluster keeping its identifier; then nothing
+/// to change, and destroy leaves nothing.
+#[test]
+fn an_aurora_major_version_is_applied_as_a_blue_green_deployment() {
+    let moto = testkit::moto::shared();
+    let env = moto.env();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws_aurora_bg/main.tf");
+    std::fs::copy(fixture, dir.path().join("main.tf")).unwrap();
+    let out = run_aws(dir.path(), &env, &["apply", "-auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let major = ["-var", "engine_version=16.6"];
+    let out = run_aws(dir.path(), &env, &[&["plan"][..], &major].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("blue/green"), "{}", text(&out));
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["apply", "-auto-approve"][..], &major].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (clusters, instances) = aurora(&moto.endpoint());
+    assert_eq!(
+        clusters,
+        vec![("16.6".to_string(), "orders-pg16".to_string())],
+        "one cluster, upgraded; the old one deleted"
+    );
+    assert_eq!(instances, vec!["db.r6g.large".to_string()]);
+    let rds = aws_sdk_rds::Client::new(&sdk_config(&moto.endpoint()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let deployments = rt
+        .block_on(rds.describe_blue_green_deployments().send())
+        .unwrap();
+    assert_eq!(deployments.blue_green_deployments().len(), 0);
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["plan", "-detailed-exitcode"][..], &major].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = run_aws(
+        dir.path(),
+        &env,
+        &[&["destroy", "-auto-approve"][..], &major].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(aurora(&moto.endpoint()), (vec![], vec![]));
+}
