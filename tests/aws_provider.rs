@@ -111,55 +111,6 @@ fn a_network_with_weighted_dns_applies_shifts_and_destroys_on_the_emulator() {
     assert_eq!(cloud(&moto.endpoint()), (0, 0, vec![]));
 }
 
-/// A type the real provider cannot carry out yet fails the plan, not the apply half-way;
-/// no AWS call is needed to know (static credentials, nothing listening).
-#[test]
-fn a_type_not_carried_out_on_aws_fails_the_plan_and_points_at_the_simulator() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("main.tf"),
-        r#"provider "aws" {
-  region     = "eu-west-1"
-  access_key = "testing"
-  secret_key = "testing"
-}
-
-resource "aws_vpc" "main" {
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "aws_subnet" "a" {
-  vpc_id            = aws_vpc.main.id
-  cidr_block        = "10.0.1.0/24"
-  availability_zone = "eu-west-1a"
-}
-
-resource "aws_subnet" "b" {
-  vpc_id            = aws_vpc.main.id
-  cidr_block        = "10.0.2.0/24"
-  availability_zone = "eu-west-1b"
-}
-
-resource "aws_lb" "web" {
-  name    = "web"
-  subnets = [aws_subnet.a.id, aws_subnet.b.id]
-}
-"#,
-    )
-    .unwrap();
-    let o = run_aws(dir.path(), &[], &["plan"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
-    // Diagnostics wrap at the terminal's width.
-    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        out.contains("does not manage aws_lb on AWS yet") && out.contains("run with --sim"),
-        "{out}"
-    );
-    let o = run_aws(dir.path(), &[], &["--sim", "plan"]);
-    assert!(o.status.success(), "{}", text(&o));
-}
-
 /// `(engine version, parameter group)` of each cluster, and the class of each instance.
 fn aurora(endpoint: &str) -> (Vec<(String, String)>, Vec<String>) {
     let rds = aws_sdk_rds::Client::new(&sdk_config(endpoint));

@@ -12,6 +12,10 @@ pub struct Clients {
     pub sdk: SdkConfig,
     /// EC2: VPCs, subnets, security groups, instances, availability zones.
     pub ec2: aws_sdk_ec2::Client,
+    /// Elastic Load Balancing v2: load balancers, listeners, target groups and targets.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// Auto Scaling: target groups attached to Auto Scaling groups.
+    pub autoscaling: aws_sdk_autoscaling::Client,
     /// EKS clusters, node groups, add-ons.
     pub eks: aws_sdk_eks::Client,
     /// RDS (Aurora) clusters, instances, parameter groups, blue/green deployments.
@@ -55,6 +59,8 @@ impl Clients {
         };
         Clients {
             ec2: client!(aws_sdk_ec2, &sdk, settings, "ec2"),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, &sdk, settings, "elbv2"),
+            autoscaling: client!(aws_sdk_autoscaling, &sdk, settings, "autoscaling"),
             eks: client!(aws_sdk_eks, &sdk, settings, "eks"),
             rds: client!(aws_sdk_rds, &sdk, settings, "rds"),
             kafka: client!(aws_sdk_kafka, &sdk, settings, "kafka"),

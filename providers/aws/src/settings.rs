@@ -19,10 +19,12 @@ use engine::value::Value;
 /// Terraform AWS provider's names) and the SDK service id used in
 /// `AWS_ENDPOINT_URL_<ID>` variables.
 pub const SERVICES: &[(&str, &str)] = &[
+    ("autoscaling", "AUTO_SCALING"),
     ("dynamodb", "DYNAMODB"),
     ("ec2", "EC2"),
     ("eks", "EKS"),
     ("elasticache", "ELASTICACHE"),
+    ("elbv2", "ELASTIC_LOAD_BALANCING_V2"),
     ("kafka", "KAFKA"),
     ("rds", "RDS"),
     ("route53", "ROUTE_53"),
@@ -273,6 +275,22 @@ mod tests {
             s.assume_role.unwrap().role_arn,
             "arn:aws:iam::123456789012:role/deploy"
         );
+    }
+
+    #[test]
+    fn every_endpoints_key_of_the_provider_block_has_a_service_id() {
+        let keys: Vec<&str> = SERVICES.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, schemas::aws::ENDPOINT_SERVICES);
+        let s = Settings::from_block(&block(vec![(
+            "endpoints",
+            Value::List(vec![Value::object([
+                ("elbv2", Value::string("http://127.0.0.1:5000")),
+                ("autoscaling", Value::string("http://127.0.0.1:5001")),
+            ])]),
+        )]))
+        .unwrap();
+        assert_eq!(s.endpoint("elbv2"), Some("http://127.0.0.1:5000"));
+        assert_eq!(s.endpoint("autoscaling"), Some("http://127.0.0.1:5001"));
     }
 
     #[test]

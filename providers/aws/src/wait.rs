@@ -83,6 +83,22 @@ where
 pub async fn while_dependent<F, Fut>(
     what: &str,
     timeout: Duration,
+    call: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ProviderError>>,
+{
+    while_in_use(&["DependencyViolation"], what, timeout, call).await
+}
+
+/// [`while_dependent`] for services that say so with other codes: repeats `call` while AWS
+/// refuses it with one of `codes` (Elastic Load Balancing's `ResourceInUse`: a target group
+/// stays in use for a moment after the listener forwarding to it is deleted).
+pub async fn while_in_use<F, Fut>(
+    codes: &[&str],
+    what: &str,
+    timeout: Duration,
     mut call: F,
 ) -> Result<(), ProviderError>
 where
@@ -93,11 +109,11 @@ where
     loop {
         match call().await {
             Err(ProviderError::Api { code, message })
-                if code == "DependencyViolation" && Instant::now() < deadline =>
+                if codes.contains(&code.as_str()) && Instant::now() < deadline =>
             {
                 tracing::debug!("{what}: {message}; retrying");
             }
-            Err(ProviderError::Api { code, message }) if code == "DependencyViolation" => {
+            Err(ProviderError::Api { code, message }) if codes.contains(&code.as_str()) => {
                 return Err(ProviderError::Api {
                     code,
                     message: format!(

@@ -7,6 +7,7 @@ use engine::value::Value;
 
 use crate::clients::Clients;
 
+mod autoscaling_attachment;
 mod dynamodb_rules;
 mod dynamodb_table;
 mod ec2_tags;
@@ -19,6 +20,11 @@ mod elasticache_rules;
 mod instance;
 mod instance_launch;
 mod instance_root;
+mod lb;
+mod lb_common;
+mod lb_listener;
+mod lb_target_group;
+mod lb_target_group_attachment;
 mod msk_cluster;
 mod msk_common;
 mod msk_configuration;
@@ -113,6 +119,28 @@ pub fn for_type(type_name: &str) -> Option<&'static dyn Resource> {
         "aws_dynamodb_table" => &dynamodb_table::Table,
         "aws_msk_cluster" => &msk_cluster::MskCluster,
         "aws_msk_configuration" => &msk_configuration::Configuration,
+        "aws_lb" => &lb::LoadBalancer,
+        "aws_lb_listener" => &lb_listener::LbListener,
+        "aws_lb_target_group" => &lb_target_group::TargetGroup,
+        "aws_lb_target_group_attachment" => &lb_target_group_attachment::TargetGroupAttachment,
+        "aws_autoscaling_attachment" => &autoscaling_attachment::AutoscalingAttachment,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_type_of_the_schemas_is_carried_out_on_aws() {
+        let missing: Vec<&str> = schemas::aws::resources()
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| for_type(name).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no AWS implementation for {missing:?}");
+        assert!(for_type("aws_lb_listener_rule").is_none());
+        assert!(for_type("").is_none());
+    }
 }

@@ -76,6 +76,32 @@ pub fn lb_target_group() -> Schema {
             .attr("arn", computed_string())
             .attr("arn_suffix", computed_string()),
     )
+    .block(
+        "health_check",
+        NestedBlock {
+            nesting: Nesting::List,
+            min_items: 0,
+            max_items: 1,
+            force_new: false,
+            schema: health_check(),
+        },
+    )
+}
+
+/// A target group's `health_check { }`: each setting optional, AWS's default otherwise
+/// (it depends on the group's protocol), changed in place.
+fn health_check() -> Schema {
+    let opt = |t| Attribute::optional_computed(t);
+    Schema::default()
+        .attr("enabled", opt(boolean()))
+        .attr("path", opt(string()))
+        .attr("port", opt(string()))
+        .attr("protocol", opt(string()))
+        .attr("interval", opt(number()))
+        .attr("timeout", opt(number()))
+        .attr("healthy_threshold", opt(number()))
+        .attr("unhealthy_threshold", opt(number()))
+        .attr("matcher", opt(string()))
 }
 
 /// The schema of `aws_lb_target_group_attachment`.

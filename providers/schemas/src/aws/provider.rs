@@ -6,12 +6,14 @@ use engine::types::Type;
 use crate::types::{boolean, number, string, string_list, string_map};
 
 /// The services whose endpoint the `endpoints` block may override (the real provider's
-/// names: `kafka` is MSK).
+/// names: `kafka` is MSK, `elbv2` Elastic Load Balancing v2).
 pub const ENDPOINT_SERVICES: &[&str] = &[
+    "autoscaling",
     "dynamodb",
     "ec2",
     "eks",
     "elasticache",
+    "elbv2",
     "kafka",
     "rds",
     "route53",
