@@ -98,7 +98,7 @@ def run_steps(name, base_cmd, dir, steps, env):
             log(f"{name} {step} failed (exit {code}):\n{text[-3000:]}")
             sys.exit(1)
         rows[step] = (wall, user, rss)
-        log(f"  {name:<9} {step:<26} {wall:8.2f} s")
+        log(f"  {name:<9} {step:<34} {wall:8.2f} s wall {user:8.2f} s user {rss:7.0f} MB")
     return rows
 
 
@@ -108,12 +108,32 @@ def state_instances(path):
     return sum(len(r.get("instances", [])) for r in state.get("resources", []))
 
 
+def print_rows(n, g, t):
+    """The table rows of one size, printed as soon as it is measured."""
+    for step in g:
+        gw, gu, gr = g[step]
+        if t.get(step):
+            tw, tu, tr = t[step]
+            ratio = f"{gw / tw:.3f} ({tw / gw:.0f}x faster)" if gw > 0 else "-"
+            tcols = f"{tw:.2f} s | {tu:.2f} s | {tr:.0f} MB"
+        else:
+            ratio = "-"
+            tcols = "skipped | | "
+        print(
+            f"| {n} | {step} | {gw:.2f} s | {gu:.2f} s | {gr:.0f} MB | {tcols} | {ratio} |",
+            flush=True,
+        )
+
+
 def main():
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     tf_apply_max = int(os.environ.get("GALLEY_COMPARE_TF_APPLY_MAX", "2000"))
     galley = build_galley()
     tf_py = terraform_python()
-    table = []
+    print(
+        "| N | step | galley wall | galley user | galley RSS | Terraform wall | Terraform user | Terraform RSS | wall ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for n in sizes:
         log(f"N = {n}")
         base = tempfile.mkdtemp(prefix=f"galley-compare-{n}-")
@@ -193,26 +213,8 @@ def main():
             ],
             tenv,
         )
-        table.append((n, g, t))
+        print_rows(n, g, t)
         shutil.rmtree(base, ignore_errors=True)
-
-    print(
-        f"| N | step | galley wall | galley user | galley RSS | Terraform wall | Terraform user | Terraform RSS | wall ratio |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n, g, t in table:
-        for step in g:
-            gw, gu, gr = g[step]
-            if t.get(step):
-                tw, tu, tr = t[step]
-                ratio = f"{gw / tw:.3f} ({tw / gw:.0f}x faster)" if gw > 0 else "-"
-                tcols = f"{tw:.2f} s | {tu:.2f} s | {tr:.0f} MB"
-            else:
-                ratio = "-"
-                tcols = "skipped | | "
-            print(
-                f"| {n} | {step} | {gw:.2f} s | {gu:.2f} s | {gr:.0f} MB | {tcols} | {ratio} |"
-            )
 
 
 if __name__ == "__main__":
