@@ -77,6 +77,29 @@ where
     }
 }
 
+/// Polls `status` until the object is gone (`None`); an empty status reads `deleting`.
+pub async fn until_gone<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut status: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, ProviderError>>,
+{
+    until(what, timeout, || {
+        let now = status();
+        async move {
+            Ok(match now.await? {
+                None => Status::Done(()),
+                Some(s) if s.is_empty() => Status::Pending("deleting".to_string()),
+                Some(s) => Status::Pending(s),
+            })
+        }
+    })
+    .await
+}
+
 /// Repeats `call` while AWS refuses it because other objects still depend on the one
 /// being deleted (`DependencyViolation`: network interfaces of a terminated instance or a
 /// deleted cluster are released minutes later), until `timeout`.

@@ -13,7 +13,7 @@ use engine::value::Value;
 
 use super::eks_common::{
     create_tags, issues, member_import_stub, member_names, tag_value, timestamp, update_tags,
-    wait_active, wait_gone, wait_update, Scope,
+    wait_active, wait_update, Scope,
 };
 use super::rds_common::found;
 use super::{Ctx, Resource};
@@ -199,10 +199,10 @@ impl Resource for EksAddon {
         if found(deleted)?.is_none() {
             return Ok(());
         }
-        wait_gone(
+        crate::wait::until_gone(
             &format!("{TYPE} {cluster}:{name}: delete"),
             for_op(prior, Op::Delete, TIMEOUT),
-            || status(cx, cluster, name),
+            || async { Ok(status(cx, cluster, name).await?.map(|(s, _)| s)) },
         )
         .await
     }

@@ -14,7 +14,7 @@ use engine::value::Value;
 
 use super::eks_common::{
     check_kubernetes_version, create_tags, issues, tag_value, timestamp, update_tags, wait_active,
-    wait_gone, wait_update, Scope,
+    wait_update, Scope,
 };
 use super::rds_common::found;
 use super::{Ctx, Resource};
@@ -228,10 +228,10 @@ impl Resource for Cluster {
         if found(deleted)?.is_none() {
             return Ok(());
         }
-        wait_gone(
+        crate::wait::until_gone(
             &format!("aws_eks_cluster {name}: delete"),
             for_op(prior, Op::Delete, DELETE_TIMEOUT),
-            || status(cx, name),
+            || async { Ok(status(cx, name).await?.map(|(s, _)| s)) },
         )
         .await
     }

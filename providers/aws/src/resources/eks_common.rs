@@ -111,28 +111,6 @@ where
     .await
 }
 
-/// Polls `status` until the object is gone (`None`).
-pub async fn wait_gone<F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut status: F,
-) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<(String, String)>, ProviderError>>,
-{
-    until(what, timeout, || {
-        let now = status();
-        async move {
-            Ok(match now.await? {
-                None => Status::Done(()),
-                Some((s, _)) => Status::Pending(s),
-            })
-        }
-    })
-    .await
-}
-
 /// The tags to create an object with, if any.
 pub fn create_tags(planned: &Value) -> Option<HashMap<String, String>> {
     let pairs = tag_pairs(planned);

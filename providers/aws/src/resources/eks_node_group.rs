@@ -15,7 +15,7 @@ use engine::value::Value;
 
 use super::eks_common::{
     check_kubernetes_version, create_tags, issues, member_import_stub, member_names, tag_value,
-    update_tags, wait_active, wait_gone, wait_update, Scope,
+    update_tags, wait_active, wait_update, Scope,
 };
 use super::rds_common::{found, num};
 use super::{Ctx, Resource};
@@ -289,10 +289,10 @@ impl Resource for NodeGroup {
         if found(deleted)?.is_none() {
             return Ok(());
         }
-        wait_gone(
+        crate::wait::until_gone(
             &format!("{TYPE} {cluster}:{name}: delete"),
             for_op(prior, Op::Delete, TIMEOUT),
-            || status(cx, cluster, name),
+            || async { Ok(status(cx, cluster, name).await?.map(|(s, _)| s)) },
         )
         .await
     }

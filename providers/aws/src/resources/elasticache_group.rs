@@ -514,7 +514,7 @@ impl Resource for Group {
             return Ok(());
         }
         let timeout = for_op(prior, Op::Delete, DELETE_TIMEOUT);
-        super::rds_common::wait_gone(
+        crate::wait::until_gone(
             &format!("aws_elasticache_replication_group {id}: delete"),
             timeout,
             || status(cx, id),

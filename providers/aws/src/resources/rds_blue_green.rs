@@ -18,7 +18,7 @@ use engine::upgrade::engines::{LOGICAL_REPLICATION_PARAMETER, SWITCHOVER_TIMEOUT
 use engine::value::Value;
 use tokio::time::Instant;
 
-use super::rds_common::{self, found};
+use super::rds_common::found;
 use super::{rds_cluster, rds_instance, Ctx};
 use crate::errors::{invalid, sdk};
 use crate::values::{block, flag, text};
@@ -593,7 +593,7 @@ async fn delete_old_cluster(
         found(deleted)?;
     }
     for m in &members {
-        rds_common::wait_gone(
+        crate::wait::until_gone(
             &format!("{}: deleting the old instance {m}", up.what()),
             up.remaining(),
             || rds_instance::status(cx, m),
@@ -608,7 +608,7 @@ async fn delete_old_cluster(
         .await
         .map_err(|e| sdk("DeleteDBCluster", e));
     if found(deleted)?.is_some() {
-        rds_common::wait_gone(
+        crate::wait::until_gone(
             &format!("{}: deleting the old cluster {old}", up.what()),
             up.remaining(),
             || rds_cluster::status(cx, old),

@@ -333,7 +333,7 @@ impl Resource for Cluster {
             return Ok(());
         }
         let timeout = for_op(prior, Op::Delete, DEFAULT_TIMEOUT);
-        rds_common::wait_gone(&format!("aws_rds_cluster {id}: delete"), timeout, || {
+        crate::wait::until_gone(&format!("aws_rds_cluster {id}: delete"), timeout, || {
             status(cx, id)
         })
         .await

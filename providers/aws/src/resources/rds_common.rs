@@ -96,29 +96,6 @@ where
     .await
 }
 
-/// Polls `status` until the object is gone (`None`); an empty status reads `deleting`.
-pub async fn wait_gone<F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut status: F,
-) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<String>, ProviderError>>,
-{
-    until(what, timeout, || {
-        let now = status();
-        async move {
-            Ok(match now.await? {
-                None => Status::Done(()),
-                Some(s) if s.is_empty() => Status::Pending("deleting".to_string()),
-                Some(s) => Status::Pending(s),
-            })
-        }
-    })
-    .await
-}
-
 /// A number from an `i32` the SDK reports.
 pub fn num(n: Option<i32>) -> Value {
     n.map_or(Value::Null, |n| Value::Number(f64::from(n)))

@@ -231,7 +231,7 @@ impl Resource for Instance {
             return Ok(());
         }
         let timeout = for_op(prior, Op::Delete, DEFAULT_TIMEOUT);
-        rds_common::wait_gone(
+        crate::wait::until_gone(
             &format!("aws_rds_cluster_instance {id}: delete"),
             timeout,
             || status(cx, id),
