@@ -445,6 +445,14 @@ impl ProviderFactory for Only {
     ) -> Result<Arc<dyn engine::provider::Provider>, engine::provider::ProviderError> {
         self.inner.configure(cfg)
     }
+    fn expected_duration(
+        &self,
+        name: &str,
+        type_name: &str,
+        action: engine::plan::Action,
+    ) -> Option<Duration> {
+        self.inner.expected_duration(name, type_name, action)
+    }
 }
 
 /// Tells the user what a journal left by an interrupted apply held.

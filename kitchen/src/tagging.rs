@@ -52,6 +52,15 @@ impl ProviderFactory for Tagging {
             run_id: self.run_id.clone(),
         }))
     }
+
+    fn expected_duration(
+        &self,
+        name: &str,
+        type_name: &str,
+        action: engine::plan::Action,
+    ) -> Option<std::time::Duration> {
+        self.inner.expected_duration(name, type_name, action)
+    }
 }
 
 struct Tagged {

@@ -65,6 +65,7 @@ pub fn run(s: &Session, args: &ImportArgs) -> i32 {
         targets: vec![Target::Instance(addr.clone())],
         replace: Vec::new(),
         parallelism: args.flags.parallelism,
+        ..Options::default()
     };
     let walk = match Walk::new(
         Arc::new(config),

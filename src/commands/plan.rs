@@ -44,6 +44,7 @@ pub fn make_plan(
         targets,
         replace,
         parallelism: flags.parallelism,
+        ..Options::default()
     };
     let mode = if destroy {
         WalkMode::PlanDestroy

@@ -285,4 +285,17 @@ pub trait ProviderFactory: Send + Sync {
 
     /// A provider instance for one `provider` block.
     fn configure(&self, cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError>;
+
+    /// How long `action` on one `type_name` object of provider `name` typically takes
+    /// (an EKS cluster ten minutes, a security group two seconds), so that apply starts
+    /// the longest chains of work first. None when unknown.
+    fn expected_duration(
+        &self,
+        name: &str,
+        type_name: &str,
+        action: crate::plan::Action,
+    ) -> Option<std::time::Duration> {
+        let _ = (name, type_name, action);
+        None
+    }
 }

@@ -2,7 +2,8 @@
 //! durably, and an observer that shows progress.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::addr::ResourceInstance;
 use crate::state::{Backend, Journaled, State};
@@ -82,7 +83,7 @@ pub enum Event {
         addr: ResourceInstance,
         /// What was done.
         action: &'static str,
-        /// Wall time of the call.
+        /// Time the call took (on tokio's clock: virtual when the clock is paused).
         elapsed: Duration,
         /// How it ended.
         outcome: Outcome,

@@ -109,7 +109,7 @@ impl Walk {
                 }
             }
         };
-        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let _permit = self.gate.acquire(self.priority(addr)).await;
         let object = super::resource::with_retry(|| provider.import(&addr.resource.type_name, &id))
             .await
             .map_err(|e| import_error(addr, &id, e).with_span(span))?;

@@ -6,6 +6,7 @@ mod import;
 pub mod moved;
 pub(crate) mod nodes;
 mod resource;
+mod schedule;
 pub mod store;
 mod triggers;
 mod upgrade;
@@ -15,7 +16,6 @@ use std::sync::{Arc, Mutex};
 
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
-use tokio::sync::Semaphore;
 
 use crate::addr::{ResourceInstance, Target};
 use crate::config::{Config, Import};
@@ -27,6 +27,8 @@ use crate::state::State;
 use crate::value::Value;
 
 pub use events::{Event, JournalSink, Observer, Outcome, StateSink};
+use schedule::Gate;
+pub use schedule::Schedule;
 use store::Store;
 
 /// What the walk does with resources.
@@ -51,6 +53,8 @@ pub struct Options {
     pub replace: Vec<ResourceInstance>,
     /// Most provider operations at once.
     pub parallelism: usize,
+    /// Which waiting provider call starts when one ends.
+    pub schedule: Schedule,
 }
 
 impl Default for Options {
@@ -60,6 +64,7 @@ impl Default for Options {
             targets: Vec::new(),
             replace: Vec::new(),
             parallelism: 10,
+            schedule: Schedule::default(),
         }
     }
 }
@@ -78,7 +83,10 @@ pub struct Walk {
     pub(crate) providers: Mutex<HashMap<NodeIndex, Arc<dyn Provider>>>,
     pub(crate) changes: Mutex<Vec<ResourceChange>>,
     pub(crate) plan: Option<Plan>,
-    pub(crate) semaphore: Semaphore,
+    /// Admits `parallelism` provider calls at once, the most urgent first.
+    pub(crate) gate: Arc<Gate>,
+    /// Each node's longest remaining path: how urgent its provider calls are.
+    pub(crate) priorities: HashMap<NodeIndex, u64>,
     pub(crate) sink: Option<Arc<dyn StateSink>>,
     pub(crate) observer: Option<Arc<dyn Observer>>,
     /// Instances touched by this walk (so orphans can be found afterwards).
@@ -144,7 +152,8 @@ impl Walk {
             moves = moved::apply(&move_statements, &mut state);
             diags.extend(moved::blocked_warning(&moves.blocked));
         }
-        let parallelism = opts.parallelism.max(1);
+        let gate = Gate::new(opts.parallelism, opts.schedule);
+        let priorities = schedule::plan_priorities(&graph);
         Ok(Walk {
             config,
             graph,
@@ -157,7 +166,8 @@ impl Walk {
             providers: Mutex::new(HashMap::new()),
             changes: Mutex::new(Vec::new()),
             plan: None,
-            semaphore: Semaphore::new(parallelism),
+            gate,
+            priorities,
             sink: None,
             observer: None,
             seen: Mutex::new(HashSet::new()),
@@ -220,6 +230,7 @@ impl Walk {
     /// final state and every problem met; independent branches finish even when one fails.
     pub async fn apply(mut self, plan: Plan, sink: Arc<dyn StateSink>) -> (State, Diagnostics) {
         self.replay_moves(&plan);
+        self.priorities = self.apply_priorities(&plan);
         self.plan = Some(plan);
         self.sink = Some(sink);
         if self

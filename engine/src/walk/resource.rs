@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
@@ -74,6 +75,12 @@ fn provider_string(node: &NodeKind) -> String {
         },
         _ => String::new(),
     }
+}
+
+/// The local name in a provider string: `aws` in `provider["aws"].west`.
+fn provider_local_name(provider: &str) -> Option<&str> {
+    let inner = provider.strip_prefix("provider[\"")?;
+    inner.split_once("\"]").map(|(name, _)| name)
 }
 
 /// The static form of an instance address, as stored in `dependencies`.
@@ -358,7 +365,7 @@ impl Walk {
             WalkMode::Plan | WalkMode::PlanDestroy => {
                 let prior = match prior {
                     Some(p) if self.opts.refresh => {
-                        let _permit = self.semaphore.acquire().await.expect("semaphore");
+                        let _permit = self.gate.acquire(self.priority(addr)).await;
                         match with_retry(|| provider.read(&addr.resource.type_name, &p.attributes))
                             .await
                         {
@@ -430,7 +437,7 @@ impl Walk {
             }
             return Ok(Value::Unknown);
         }
-        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let _permit = self.gate.acquire(self.priority(addr)).await;
         match with_retry(|| provider.read_data(&addr.resource.type_name, &config)).await {
             Ok(v) => {
                 if self.mode == WalkMode::Apply {
@@ -600,7 +607,7 @@ impl Walk {
         }
         let action = action.expect("checked");
         let type_name = addr.resource.type_name.clone();
-        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let _permit = self.gate.acquire(self.priority(addr)).await;
         // A planned upgrade runs step by step first; the update below then finds the
         // object at its target version and applies what else changed.
         let prior_attrs =
@@ -932,7 +939,7 @@ impl Walk {
         let Some(provider) = self.provider_for_delete(addr, provider_name) else {
             return;
         };
-        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let _permit = self.gate.acquire(self.priority(addr)).await;
         let call = match self.begin(addr, "delete") {
             Ok(c) => c,
             Err(d) => return self.errors(d),
@@ -1013,6 +1020,14 @@ impl Walk {
                 }
             }
         }
+        let weights: Vec<u64> = set
+            .iter()
+            .map(|a| {
+                let name = provider_local_name(&providers[a]).unwrap_or_default();
+                self.expected_weight(name, &a.resource.type_name, Action::Delete)
+            })
+            .collect();
+        let priorities = super::schedule::longest_paths_of(&weights, &unblocks);
         let mut ready: Vec<usize> = (0..set.len()).filter(|i| waiting[*i] == 0).collect();
         let mut tasks = tokio::task::JoinSet::new();
         let mut failed = HashSet::new();
@@ -1021,7 +1036,10 @@ impl Walk {
                 let addr = set[i].clone();
                 let provider_name = providers[&addr].clone();
                 let this = self.clone();
-                tasks.spawn(async move { (i, this.delete_one(&addr, &provider_name).await) });
+                let priority = priorities[i];
+                tasks.spawn(
+                    async move { (i, this.delete_one(&addr, &provider_name, priority).await) },
+                );
             }
             let Some(res) = tasks.join_next().await else {
                 break;
@@ -1069,7 +1087,12 @@ impl Walk {
         }
     }
 
-    async fn delete_one(&self, addr: &ResourceInstance, provider_name: &str) -> bool {
+    async fn delete_one(
+        &self,
+        addr: &ResourceInstance,
+        provider_name: &str,
+        priority: u64,
+    ) -> bool {
         let Some(provider) = self.provider_for_delete(addr, provider_name) else {
             return false;
         };
@@ -1082,7 +1105,7 @@ impl Walk {
         else {
             return true;
         };
-        let _permit = self.semaphore.acquire().await.expect("semaphore");
+        let _permit = self.gate.acquire(priority).await;
         let call = match self.begin(addr, "delete") {
             Ok(c) => c,
             Err(d) => {
@@ -1109,9 +1132,11 @@ impl Walk {
 
     /// Configures a provider that no resource node configured (destroy without config).
     fn configure_for_delete(&self, provider_name: &str) -> Option<Arc<dyn Provider>> {
-        let inner = provider_name.strip_prefix("provider[\"")?;
-        let (name, rest) = inner.split_once("\"]")?;
-        let alias = rest.strip_prefix('.').map(str::to_string);
+        let name = provider_local_name(provider_name)?;
+        let alias = provider_name
+            .split_once("\"]")
+            .and_then(|(_, rest)| rest.strip_prefix('.'))
+            .map(str::to_string);
         let factory = self
             .factories
             .iter()

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use engine::plan::Action;
 use engine::provider::{Provider, ProviderConfig, ProviderError, ProviderFactory, ProviderSchema};
 
 use crate::clock::SimClock;
@@ -72,6 +73,7 @@ impl SimFactory {
                 },
                 faults,
                 latency: options.latency,
+                timed: options.timed,
                 worlds: Mutex::new(Vec::new()),
             }),
             flush_interval: options.flush_interval,
@@ -312,6 +314,17 @@ impl ProviderFactory for SimFactory {
 
     fn schema(&self, name: &str) -> Option<ProviderSchema> {
         self.registries.get(name).map(|r| r.provider_schema())
+    }
+
+    fn expected_duration(&self, name: &str, type_name: &str, action: Action) -> Option<Duration> {
+        let d = self.registries.get(name)?.get(type_name).ok()?.durations;
+        Some(match action {
+            Action::Create => d.create,
+            Action::Update => d.update,
+            Action::Replace => d.create + d.delete,
+            Action::Delete => d.delete,
+            Action::NoOp | Action::Read => Duration::ZERO,
+        })
     }
 
     fn configure(&self, cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {

@@ -31,7 +31,8 @@
 //! or `GALLEY_SIM_FAULTS` (see [`fault`]),
 //! `GALLEY_SIM_LATENCY_MS` and `GALLEY_TODAY` (the virtual clock's start day) ([`SimOptions::from_env`]), [`SimFactory::virtual_elapsed`],
 //! [`SimFactory::advance_clock`], [`SimFactory::object_count`] and
-//! [`SimFactory::traffic_shares`] and [`SimFactory::ready_capacity`].
+//! [`SimFactory::traffic_shares`] and [`SimFactory::ready_capacity`]; [`makespan`] times an
+//! apply under the latency model.
 
 pub mod apply;
 pub mod clock;
@@ -40,6 +41,7 @@ pub mod fault;
 pub mod fault_file;
 pub mod ids;
 pub mod kube;
+pub mod makespan;
 pub mod net;
 pub mod options;
 pub mod plan;

@@ -32,6 +32,10 @@ pub struct SimOptions {
     /// Real time slept (on tokio) by every apply, read, import and data-source call, to
     /// exercise the engine's concurrency; zero by default.
     pub latency: Duration,
+    /// Sleep each operation's simulated duration (an EKS cluster's ten minutes) on tokio's
+    /// clock too. With a paused clock (`tokio::time::pause`) the virtual time an apply
+    /// takes is then its makespan under the latency model; off by default.
+    pub timed: bool,
     /// The world file is rewritten whole at most this often while applies run (a final
     /// write happens on [`crate::SimFactory::flush`] and when the factory is dropped).
     /// Between rewrites every mutation is appended to the world's journal, so a killed
@@ -47,6 +51,7 @@ impl Default for SimOptions {
     fn default() -> SimOptions {
         SimOptions {
             latency: Duration::ZERO,
+            timed: false,
             flush_interval: Duration::from_millis(200),
             faults: Vec::new(),
             today: None,

@@ -27,16 +27,25 @@ pub struct SimEnv {
     pub faults: FaultInjector,
     /// Real time slept per API call.
     pub latency: Duration,
+    /// Also sleep each operation's simulated duration on tokio's clock.
+    pub timed: bool,
     /// Every world the factory opened, by provider name, for rules that span regions
     /// (an S3 bucket name is unique in all of them).
     pub worlds: Mutex<Vec<(String, Weak<WorldStore>)>>,
 }
 
 impl SimEnv {
-    /// Sleeps the configured latency and advances the clock by `simulated`.
+    /// Sleeps the configured latency (and `simulated` when timed) and advances the clock
+    /// by `simulated`.
     async fn call(&self, simulated: Duration) {
-        if !self.latency.is_zero() {
-            tokio::time::sleep(self.latency).await;
+        let sleep = self.latency
+            + if self.timed {
+                simulated
+            } else {
+                Duration::ZERO
+            };
+        if !sleep.is_zero() {
+            tokio::time::sleep(sleep).await;
         }
         self.clock.advance(simulated);
     }
