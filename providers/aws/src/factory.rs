@@ -59,4 +59,14 @@ impl ProviderFactory for AwsFactory {
         })?;
         Ok(Arc::new(AwsProvider::new(settings, self.schema.clone())))
     }
+
+    fn expected_duration(
+        &self,
+        name: &str,
+        type_name: &str,
+        action: engine::plan::Action,
+    ) -> Option<std::time::Duration> {
+        let d = schemas::aws::typical_durations(type_name).filter(|_| name == "aws")?;
+        Some(d.of(action))
+    }
 }

@@ -9,6 +9,7 @@ use engine::provider::{Attribute, NestedBlock, Nesting, Schema};
 use crate::types::{string, string_map};
 
 mod data;
+mod durations;
 mod ec2;
 mod eks;
 mod elasticache;
@@ -20,6 +21,7 @@ mod route53;
 mod storage;
 
 pub use data::{availability_zones, caller_identity, region};
+pub use durations::{typical_durations, Durations};
 pub use ec2::{instance, security_group, subnet, vpc};
 pub use eks::{eks_addon, eks_cluster, eks_node_group};
 pub use elasticache::elasticache_replication_group;

@@ -317,14 +317,8 @@ impl ProviderFactory for SimFactory {
     }
 
     fn expected_duration(&self, name: &str, type_name: &str, action: Action) -> Option<Duration> {
-        let d = self.registries.get(name)?.get(type_name).ok()?.durations;
-        Some(match action {
-            Action::Create => d.create,
-            Action::Update => d.update,
-            Action::Replace => d.create + d.delete,
-            Action::Delete => d.delete,
-            Action::NoOp | Action::Read => Duration::ZERO,
-        })
+        let rt = self.registries.get(name)?.get(type_name).ok()?;
+        Some(rt.durations.of(action))
     }
 
     fn configure(&self, cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {

@@ -140,16 +140,9 @@ pub struct Reference {
 /// its nodes in batches): prior and planned object.
 pub type UpdateTiming = fn(prior: &Value, planned: &Value) -> Duration;
 
-/// Simulated duration of each operation, added to the virtual clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Durations {
-    /// Create.
-    pub create: Duration,
-    /// Update in place.
-    pub update: Duration,
-    /// Delete.
-    pub delete: Duration,
-}
+/// Simulated duration of each operation, added to the virtual clock (AWS types start
+/// from their typical durations, [`schemas::aws::typical_durations`]).
+pub use schemas::aws::Durations;
 
 /// One managed resource type.
 #[derive(Clone)]
@@ -203,7 +196,7 @@ impl ResourceType {
             on_update: None,
             renewed_on_update: Vec::new(),
             live: None,
-            durations: Durations::default(),
+            durations: schemas::aws::typical_durations(name).unwrap_or_default(),
             update_timing: None,
             globally_unique: None,
         }

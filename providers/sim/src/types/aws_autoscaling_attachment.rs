@@ -20,7 +20,6 @@ pub fn resource() -> ResourceType {
             blocks_delete: Some("ResourceInUse"),
         })
         .rule(group_exists_and_fits)
-        .takes(5, 5, 5)
 }
 
 /// The Auto Scaling group must exist (the simulator's come from EKS node groups) and the

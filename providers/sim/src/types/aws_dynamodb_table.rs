@@ -33,7 +33,6 @@ pub fn resource() -> ResourceType {
         .on_update(renew_stream)
         // Known after apply whenever the table changes: a stream toggle renews them.
         .renewed_on_update(&["stream_arn", "stream_label"])
-        .takes(20, 10, 20)
 }
 
 fn invalid(m: impl Into<String>) -> ProviderError {

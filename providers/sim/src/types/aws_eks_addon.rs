@@ -30,7 +30,6 @@ pub fn resource() -> ResourceType {
         .rule(version_suits_the_cluster)
         .rule(version_moves_one_minor_up)
         .on_create(fill_computed)
-        .takes(60, 60, 30)
 }
 
 fn invalid(m: String) -> ProviderError {

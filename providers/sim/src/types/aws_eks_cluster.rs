@@ -31,7 +31,6 @@ pub fn resource() -> ResourceType {
         .rule(version_moves_one_minor_up)
         .rule(node_groups_match_before_update)
         .on_create(fill_computed)
-        .takes(600, 600, 300)
 }
 
 /// The cluster's Kubernetes version, when known.

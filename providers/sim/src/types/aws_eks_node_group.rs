@@ -57,7 +57,6 @@ pub fn resource() -> ResourceType {
         .rule(subnets_have_room)
         .on_create(fill_computed)
         .update_timing(rolling_update_time)
-        .takes(300, 300, 300)
 }
 
 /// The name of the Auto Scaling group running the node group's nodes.

@@ -46,7 +46,6 @@ pub fn resource() -> ResourceType {
         .rule(upgrade_is_in_place_and_up)
         .on_create(fill_computed)
         .update_timing(patch_time)
-        .takes(600, 60, 300)
 }
 
 fn invalid(m: String) -> ProviderError {

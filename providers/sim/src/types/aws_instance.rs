@@ -37,7 +37,6 @@ pub fn resource() -> ResourceType {
         .rule(subnet_has_room)
         .rule(groups_exist)
         .on_create(place_in_subnet)
-        .takes(30, 10, 30)
 }
 
 fn ami_and_type_are_well_formed(ctx: &RuleCtx) -> Result<(), ProviderError> {

@@ -43,7 +43,6 @@ pub fn resource() -> ResourceType {
         .rule(subnets_fit_the_type)
         .rule(name_is_free)
         .on_create(fill_computed)
-        .takes(180, 10, 60)
 }
 
 fn validation(m: String) -> ProviderError {

@@ -29,7 +29,6 @@ pub fn resource() -> ResourceType {
         .rule(actions_are_valid)
         .rule(protocol_fits_the_load_balancer)
         .on_create(fill_computed)
-        .takes(5, 5, 5)
 }
 
 fn validation(m: String) -> ProviderError {

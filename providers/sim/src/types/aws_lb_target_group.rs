@@ -40,7 +40,6 @@ pub fn resource() -> ResourceType {
         .rule(settings_fit_the_target_type)
         .rule(name_is_free)
         .on_create(fill_computed)
-        .takes(5, 5, 5)
 }
 
 fn validation(m: String) -> ProviderError {

@@ -20,7 +20,6 @@ pub fn resource() -> ResourceType {
             blocks_delete: Some("ResourceInUse"),
         })
         .rule(target_fits_the_group)
-        .takes(1, 1, 1)
 }
 
 /// An instance group takes instances of its VPC; an IP group takes IP addresses.

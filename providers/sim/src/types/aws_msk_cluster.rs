@@ -70,7 +70,6 @@ pub fn resource() -> ResourceType {
         .on_create(fill_computed)
         .on_update(new_cluster_version)
         .update_timing(rolling_time)
-        .takes(1500, 60, 600)
 }
 
 fn bad_request(m: String) -> ProviderError {

@@ -22,7 +22,6 @@ pub fn resource() -> ResourceType {
         .renewed_on_update(&["latest_revision"])
         .on_create(fill_computed)
         .on_update(next_revision)
-        .takes(5, 5, 5)
 }
 
 /// The Kafka versions a configuration is for (empty: any).

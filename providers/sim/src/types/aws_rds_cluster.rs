@@ -81,7 +81,6 @@ pub fn resource() -> ResourceType {
         .on_update(upgrade_now_or_at_the_window)
         .update_timing(upgrade_time)
         .live(list_members)
-        .takes(120, 60, 300)
 }
 
 fn combination(m: String) -> ProviderError {

@@ -35,7 +35,6 @@ pub fn resource() -> ResourceType {
         .rule(engine_follows_the_cluster)
         .on_create(fill_computed)
         .live(follow_the_cluster)
-        .takes(480, 600, 300)
 }
 
 fn combination(m: String) -> ProviderError {

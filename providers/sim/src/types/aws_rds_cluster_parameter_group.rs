@@ -23,7 +23,6 @@ pub fn resource() -> ResourceType {
         .rule(family_is_known)
         .rule(name_is_free)
         .on_create(fill_computed)
-        .takes(2, 2, 2)
 }
 
 fn family_is_known(ctx: &RuleCtx) -> Result<(), ProviderError> {

@@ -35,11 +35,15 @@ pub fn resource() -> ResourceType {
         .rule(record_set_is_unique)
         .on_create(fill_computed)
         .on_update(keep_serving_the_cached_answer)
-        .takes(PROPAGATION, PROPAGATION, PROPAGATION)
 }
 
-/// Seconds for a change to reach every Route 53 name server (a change is `INSYNC`).
-const PROPAGATION: u64 = 60;
+/// Seconds for a change to reach every Route 53 name server (a change is `INSYNC`): the
+/// record's typical create duration.
+fn propagation() -> u64 {
+    schemas::aws::typical_durations(TYPE)
+        .map(|d| d.create.as_secs())
+        .unwrap_or(60)
+}
 
 /// The TTL resolvers cache an answer for: `ttl`, or 60 s for alias records (Route 53
 /// gives an alias to a load balancer the load balancer's 60 s).
@@ -65,7 +69,7 @@ fn keep_serving_the_cached_answer(ctx: &mut UpdateCtx) -> Result<(), ProviderErr
         .served(TYPE, ctx.id, ctx.now)
         .cloned()
         .unwrap_or_else(|| ctx.prior.clone());
-    let until = ctx.now + chrono::Duration::seconds((PROPAGATION + ttl(&seen)) as i64);
+    let until = ctx.now + chrono::Duration::seconds((propagation() + ttl(&seen)) as i64);
     ctx.world.serve_until(TYPE, ctx.id, seen, until);
     Ok(())
 }

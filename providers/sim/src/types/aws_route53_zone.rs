@@ -18,7 +18,6 @@ pub fn resource() -> ResourceType {
         .derive("tags_all", "tags", true, tags_all)
         .rule(name_is_a_domain)
         .on_create(fill_computed)
-        .takes(45, 5, 30)
 }
 
 /// Normalizes a DNS name: lower case, no trailing dot.

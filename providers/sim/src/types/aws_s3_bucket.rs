@@ -25,7 +25,6 @@ pub fn resource() -> ResourceType {
         .rule(name_is_free)
         .globally_unique("bucket", "BucketAlreadyOwnedByYou")
         .on_create(fill_computed)
-        .takes(2, 1, 1)
 }
 
 /// Why `name` is not a valid bucket name, if it is not.

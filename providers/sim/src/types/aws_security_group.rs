@@ -26,7 +26,6 @@ pub fn resource() -> ResourceType {
         .rule(rules_are_valid)
         .rule(name_is_unique_in_vpc)
         .on_create(fill_computed)
-        .takes(2, 1, 1)
 }
 
 const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "icmpv6", "-1", "all"];

@@ -31,7 +31,6 @@ pub fn resource() -> ResourceType {
         .rule(zone_is_in_region)
         .on_create(fill_computed)
         .live(count_free_addresses)
-        .takes(1, 1, 1)
 }
 
 /// The block must be /16../28, inside its VPC and clear of the VPC's other subnets.

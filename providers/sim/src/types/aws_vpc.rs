@@ -21,7 +21,6 @@ pub fn resource() -> ResourceType {
         .derive("tags_all", "tags", true, tags_all)
         .rule(cidr_block_is_valid)
         .on_create(fill_computed)
-        .takes(2, 1, 1)
 }
 
 /// EC2 accepts IPv4 blocks from /16 to /28 without host bits.
