@@ -15,7 +15,8 @@ destroy. Printed per tool and step: wall time, user time, peak RSS, and galley/T
 It also checks galley: after apply its state holds exactly N instances, and the
 no-change plans report no changes. Terraform's apply of 10,000 resources takes minutes
 (its local backend rewrites the whole state after each resource) and is skipped above
-GALLEY_COMPARE_TF_APPLY_MAX (default 2000), with the reason printed.
+GALLEY_COMPARE_TF_APPLY_MAX (default 2000), with the reason printed. GALLEY_COMPARE_TF=0
+measures galley alone (to re-measure galley after a change without Terraform's minutes).
 """
 
 import json
@@ -129,7 +130,10 @@ def main():
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     tf_apply_max = int(os.environ.get("GALLEY_COMPARE_TF_APPLY_MAX", "2000"))
     galley = build_galley()
-    tf_py = terraform_python()
+    with_tf = os.environ.get("GALLEY_COMPARE_TF", "1") != "0"
+    tf_py = terraform_python() if with_tf else None
+    if not with_tf:
+        log("GALLEY_COMPARE_TF=0: Terraform is not run")
     print(
         "| N | step | galley wall | galley user | galley RSS | Terraform wall | Terraform user | Terraform RSS | wall ratio |"
     )
@@ -173,6 +177,10 @@ def main():
                 genv,
             )
         )
+        if tf_py is None:
+            print_rows(n, g, {})
+            shutil.rmtree(base, ignore_errors=True)
+            continue
         tf = [tf_py, SHIM]
         tenv = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
         run_steps("terraform", tf, tdir, [("init", ["init", "-no-color"], {0})], tenv)
