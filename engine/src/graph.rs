@@ -1,7 +1,7 @@
 //! The dependency graph of a configuration (petgraph), built in one pass from references,
 //! `depends_on`, module calls and providers; cycle detection; DOT output.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -79,6 +79,7 @@ impl Graph {
         let mut b = Builder {
             g: Graph::default(),
             diags: Diagnostics::new(),
+            edges: HashSet::new(),
         };
         b.add_nodes(config);
         b.add_edges(config);
@@ -120,6 +121,9 @@ impl Graph {
 struct Builder {
     g: Graph,
     diags: Diagnostics,
+    /// The edges added so far: petgraph's `contains_edge` walks the source's edge list,
+    /// quadratic for a provider every resource depends on.
+    edges: HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl Builder {
@@ -172,7 +176,7 @@ impl Builder {
     }
 
     fn edge(&mut self, from: NodeIndex, to: NodeIndex) {
-        if !self.g.graph.contains_edge(from, to) {
+        if self.edges.insert((from, to)) {
             self.g.graph.add_edge(from, to, ());
         }
     }
