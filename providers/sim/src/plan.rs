@@ -23,10 +23,9 @@ pub fn plan(
             requires_replace: Vec::new(),
         });
     }
-    let proposed = conform_object(req.proposed.clone(), &rt.schema);
     let config = match conform_object(req.config.clone(), &rt.schema) {
         // An engine that passes no separate configuration gets `proposed` read as one.
-        Value::Null => proposed.clone(),
+        Value::Null => conform_object(req.proposed.clone(), &rt.schema),
         c => c,
     };
     let prior = req
