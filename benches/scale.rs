@@ -73,6 +73,10 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The allocator the `galley` binary uses, so the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let n: usize = std::env::var("GALLEY_BENCH_N")
         .ok()

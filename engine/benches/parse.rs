@@ -549,6 +549,10 @@ fn row(what: &str, bytes: usize, wall: &[Duration], cpu: &[Duration]) {
     );
 }
 
+/// The allocator the `galley` binary uses, so the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mb = env_usize("GALLEY_PARSE_MB", 8);
     let iters = env_usize("GALLEY_PARSE_ITERS", 9).max(1);
