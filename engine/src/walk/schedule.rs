@@ -341,13 +341,17 @@ impl Gate {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_freed_slot_goes_to_the_highest_priority_then_the_first_come() {
-        let gate = Gate::new(1, Schedule::LongestPathFirst);
+    /// The order in which waiters arriving one after the other with these priorities get
+    /// a one-slot gate once its holder lets go.
+    async fn served_order(
+        schedule: Schedule,
+        waiters: &[(&'static str, u64)],
+    ) -> Vec<&'static str> {
+        let gate = Gate::new(1, schedule);
         let order = Arc::new(Mutex::new(Vec::new()));
         let first = gate.acquire(0).await;
         let mut tasks = Vec::new();
-        for (name, priority) in [("low", 1), ("high-a", 9), ("mid", 5), ("high-b", 9)] {
+        for &(name, priority) in waiters {
             let gate = gate.clone();
             let order = order.clone();
             tasks.push(tokio::spawn(async move {
@@ -361,7 +365,17 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(*order.lock().unwrap(), ["high-a", "high-b", "mid", "low"]);
+        let served = order.lock().unwrap().clone();
+        served
+    }
+
+    #[tokio::test]
+    async fn a_freed_slot_goes_to_the_highest_priority_then_the_first_come() {
+        let waiters = [("low", 1), ("high-a", 9), ("mid", 5), ("high-b", 9)];
+        assert_eq!(
+            served_order(Schedule::LongestPathFirst, &waiters).await,
+            ["high-a", "high-b", "mid", "low"]
+        );
     }
 
     #[tokio::test]
@@ -394,24 +408,11 @@ mod tests {
 
     #[tokio::test]
     async fn fifo_ignores_priorities() {
-        let gate = Gate::new(1, Schedule::Fifo);
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let first = gate.acquire(0).await;
-        let mut tasks = Vec::new();
-        for (name, priority) in [("a", 1), ("b", 9), ("c", 5)] {
-            let gate = gate.clone();
-            let order = order.clone();
-            tasks.push(tokio::spawn(async move {
-                let _p = gate.acquire(priority).await;
-                order.lock().unwrap().push(name);
-            }));
-            tokio::task::yield_now().await;
-        }
-        drop(first);
-        for t in tasks {
-            t.await.unwrap();
-        }
-        assert_eq!(*order.lock().unwrap(), ["a", "b", "c"]);
+        let waiters = [("a", 1), ("b", 9), ("c", 5)];
+        assert_eq!(
+            served_order(Schedule::Fifo, &waiters).await,
+            ["a", "b", "c"]
+        );
     }
 
     #[tokio::test]
