@@ -28,6 +28,11 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 /// Exit status of `plan -detailed-exitcode` when there are changes.
 pub const EXIT_CHANGES: i32 = 2;
+/// Exit status of an apply stopped by Ctrl-C or SIGTERM after its running operations
+/// finished and the state was saved.
+pub const EXIT_INTERRUPTED: i32 = 4;
+/// Exit status of an apply aborted by a second interrupt (the journal keeps what completed).
+pub const EXIT_ABORTED: i32 = 130;
 
 /// A command's view of the working directory.
 pub struct Session {

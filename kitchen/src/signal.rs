@@ -51,8 +51,9 @@ impl Interrupt {
     }
 }
 
+/// Resolves on the next Ctrl-C (SIGINT) or SIGTERM.
 #[cfg(unix)]
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
@@ -67,8 +68,9 @@ async fn wait_for_signal() {
     }
 }
 
+/// Resolves on the next Ctrl-C.
 #[cfg(not(unix))]
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 

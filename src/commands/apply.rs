@@ -1,6 +1,7 @@
 //! `galley apply` and `galley destroy`: plan (or load a saved plan), confirm, execute.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use engine::plan::{Plan, Summary};
@@ -11,7 +12,7 @@ use engine::upgrade::blue_green;
 use super::plan::{make_plan, runtime};
 use crate::cli::ApplyArgs;
 use crate::progress::Progress;
-use crate::session::{interactive, Session, EXIT_ERROR, EXIT_OK};
+use crate::session::{interactive, Session, EXIT_ABORTED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK};
 
 /// Runs `apply` (or `destroy` when `destroy` is set).
 pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
@@ -177,6 +178,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         parallelism: args.flags.parallelism,
         ..Options::default()
     };
+    let stop = opts.stop.clone();
     let mut plan = plan;
     // Apply starts from the state the plan saw (refreshed, moves applied), as Terraform
     // does; saved plan files carry it too.
@@ -221,11 +223,24 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 return EXIT_ERROR;
             }
         };
+        listen_for_interrupts(stop.clone());
         runtime().block_on(walk.apply(plan, sink.clone()))
     } else {
         (state, engine::diag::Diagnostics::new())
     };
     progress.finish();
+    if stop.load(Ordering::SeqCst) {
+        let (not_started, rest): (Vec<_>, Vec<_>) = diags
+            .into_iter()
+            .partition(|d| d.summary == engine::walk::INTERRUPTED);
+        s.report(&engine::diag::Diagnostics(rest));
+        let _ = s.flush_simulator();
+        eprintln!(
+            "\nApply interrupted: {} operation(s) were not started. Every change that completed is in the state; run galley apply again to carry on.",
+            not_started.len()
+        );
+        return EXIT_INTERRUPTED;
+    }
     s.report(&diags);
     let flushed = s.flush_simulator();
     if diags.has_errors() {
@@ -256,6 +271,30 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     applied(s, &summary, started, &final_state);
     EXIT_OK
+}
+
+/// From now until the process ends, on Ctrl-C or SIGTERM: sets `stop` (the walk starts
+/// nothing new; running operations finish and are saved); on a second one, exits at
+/// once — the journal keeps every change that completed. A thread of its own, so the
+/// handler outlives the walk's runtime (a caught signal must never go unanswered).
+fn listen_for_interrupts(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(stop_on_interrupt(stop));
+        }
+    });
+}
+
+async fn stop_on_interrupt(stop: Arc<AtomicBool>) {
+    kitchen::signal::wait_for_signal().await;
+    stop.store(true, Ordering::SeqCst);
+    eprintln!("\nInterrupt received: galley starts no new operations, waits for the running ones and saves the state. Interrupt again to abort at once (the journal keeps every change that completed).");
+    kitchen::signal::wait_for_signal().await;
+    eprintln!("\nAborted. Run galley apply again: the state and its journal hold every change that completed; operations that were running may need galley plan to show where they stand.");
+    std::process::exit(EXIT_ABORTED);
 }
 
 /// Carries migrating blue/green upgrades on to the end (shifts, bakes, gates,

@@ -12,6 +12,7 @@ mod triggers;
 mod upgrade;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use petgraph::graph::NodeIndex;
@@ -55,7 +56,14 @@ pub struct Options {
     pub parallelism: usize,
     /// Which waiting provider call starts when one ends.
     pub schedule: Schedule,
+    /// Set (by an interrupt) to start no more provider calls that change anything: the
+    /// running ones finish and are recorded; each call not started is an error whose
+    /// summary is [`INTERRUPTED`].
+    pub stop: Arc<AtomicBool>,
 }
+
+/// The summary of the error for a change not started because the walk was stopped.
+pub const INTERRUPTED: &str = "Not started: galley was interrupted";
 
 impl Default for Options {
     fn default() -> Self {
@@ -65,6 +73,7 @@ impl Default for Options {
             replace: Vec::new(),
             parallelism: 10,
             schedule: Schedule::default(),
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 }

@@ -754,6 +754,13 @@ impl Walk {
         addr: &ResourceInstance,
         action: &'static str,
     ) -> Result<Call, Diagnostics> {
+        if self.opts.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Diagnostic::error(super::INTERRUPTED)
+                .with_detail(format!(
+                    "galley was asked to stop before it could {action} {addr}."
+                ))
+                .into());
+        }
         if let Some(sink) = &self.sink {
             let st = self.state.lock().expect("lock");
             if let Err(e) = sink.intent(&st, addr, action) {
