@@ -243,12 +243,14 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let file =
-                    sources.add_path(&path, String::from_utf8_lossy(e.as_bytes()).to_string());
+                let lossy = String::from_utf8_lossy(e.as_bytes()).to_string();
                 let at = e.utf8_error().valid_up_to();
+                // The span covers the replacement character shown for the bad bytes.
+                let end = at + lossy[at..].chars().next().map_or(0, char::len_utf8);
+                let file = sources.add_path(&path, lossy);
                 diags.push(
                     Diagnostic::error("Invalid UTF-8")
-                        .with_span(Some(Span::new(file, at..at + 1)))
+                        .with_span(Some(Span::new(file, at..end)))
                         .with_detail("Configuration files must be UTF-8 encoded."),
                 );
                 continue;

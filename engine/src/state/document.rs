@@ -411,6 +411,9 @@ pub fn decode(bytes: &[u8]) -> Result<State, StateError> {
             })?;
             from_doc(doc)
         }
+        // Not JSON at all (or nested deeper than serde_json reads): say where, as the
+        // version probe below could skip the bad part and blame a missing "version".
+        Err(e) if e.is_syntax() || e.is_eof() => Err(malformed(e)),
         // Only on failure is the document read a second time, for its version alone.
         Err(shape_error) => {
             let probe: VersionProbe = serde_json::from_slice(bytes).map_err(malformed)?;
