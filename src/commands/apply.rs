@@ -236,8 +236,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         s.report(&engine::diag::Diagnostics(rest));
         let _ = s.flush_simulator();
         eprintln!(
-            "\nApply interrupted: {} operation(s) were not started. Every change that completed is in the state; run galley apply again to carry on.",
-            not_started.len()
+            "\n{} interrupted: {} operation(s) were not started. Every change that completed is in the state; run galley {} again to carry on.",
+            if destroy { "Destroy" } else { "Apply" },
+            not_started.len(),
+            if destroy { "destroy" } else { "apply" },
         );
         return EXIT_INTERRUPTED;
     }
