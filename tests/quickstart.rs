@@ -110,6 +110,15 @@ fn saved_plan_applies_once_and_stale_plan_is_refused() {
     let (_tmp, dir) = quickstart();
     let plan = galley(&dir, &["--sim", "plan", "-out", "tfplan"]);
     assert!(plan.status.success(), "{}", text(&plan));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("tfplan"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "a plan file holds secrets: owner only");
+    }
     let apply = galley(&dir, &["--sim", "apply", "tfplan"]);
     assert!(apply.status.success(), "{}", text(&apply));
     let stale = galley(&dir, &["--sim", "apply", "tfplan"]);
