@@ -4,7 +4,7 @@
 //! a reverted version abandons the upgrade; a killed apply resumes where it stopped.
 
 mod common;
-use common::{galley, run_dated, text, TODAY};
+use common::{force_unlock_id, galley, run_dated, text, TODAY};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -336,12 +336,8 @@ fn kill_when(dir: &Path, version: &str, at: &str) {
     assert!(seen, "the apply printed {at:?} before ending");
     let o = run_dated(dir, &["--sim", "plan", "-var", &v]);
     let err = text(&o);
-    let id = err
-        .split("galley force-unlock ")
-        .nth(1)
-        .and_then(|s| s.split('`').next())
-        .unwrap_or_else(|| panic!("the killed run's lock is named: {err}"));
-    let o = run_dated(dir, &["force-unlock", id]);
+    let id = force_unlock_id(&err);
+    let o = run_dated(dir, &["force-unlock", &id]);
     assert!(o.status.success(), "{}", text(&o));
 }
 

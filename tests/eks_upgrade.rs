@@ -2,7 +2,7 @@
 //! control plane, then node group, each step reporting simulated time next to wall time.
 
 mod common;
-use common::{run_dated as galley, text};
+use common::{force_unlock_id, run_dated as galley, text};
 
 use std::path::Path;
 
@@ -246,12 +246,7 @@ fn a_three_minor_upgrade_applies_step_by_step_and_resumes_after_a_kill() {
         &["--sim", "apply", "-auto-approve", "-var", "k8s=1.34"],
     );
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let id = err
-        .split("galley force-unlock ")
-        .nth(1)
-        .and_then(|s| s.split('`').next())
-        .unwrap_or_else(|| panic!("a stale lock is reported: {err}"))
-        .to_string();
+    let id = force_unlock_id(&err);
     let o = galley(dir, &["force-unlock", &id]);
     assert!(o.status.success(), "{}", text(&o));
 

@@ -3,29 +3,17 @@
 //! creating anything twice.
 
 mod common;
-use common::galley;
+use common::{force_unlock_id, galley, run};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 const COUNT: usize = 40;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    galley(dir).args(args).output().expect("galley runs")
-}
-
 /// Objects in the simulator's worlds, as last written to disk.
 fn world_objects(dir: &Path) -> usize {
-    let mut n = 0;
-    for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
-        let j: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
-        for objs in j["objects"].as_object().unwrap().values() {
-            n += objs.as_object().unwrap().len();
-        }
-    }
-    n
+    common::world_objects(&dir.join(".galley/sim"))
 }
 
 fn state_addresses(dir: &Path) -> (Vec<String>, String) {
@@ -99,12 +87,8 @@ resource "aws_vpc" "v" {{
     let o = run(dir, &["--sim", "apply", "-auto-approve"]);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(!o.status.success() && err.contains("looks stale"), "{err}");
-    let id = err
-        .split("galley force-unlock ")
-        .nth(1)
-        .and_then(|s| s.split('`').next())
-        .expect("the message names the command");
-    let o = run(dir, &["force-unlock", id]);
+    let id = force_unlock_id(&err);
+    let o = run(dir, &["force-unlock", &id]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let o = run(dir, &["--sim", "apply", "-auto-approve"]);

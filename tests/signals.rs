@@ -3,17 +3,13 @@
 //! with 130. Either way the next apply finishes the job without creating anything twice.
 
 mod common;
-use common::galley;
+use common::{force_unlock_id, galley, run};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Stdio};
 
 const COUNT: usize = 30;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    galley(dir).args(args).output().expect("galley runs")
-}
 
 fn write_config(dir: &Path) {
     std::fs::write(
@@ -55,18 +51,7 @@ fn state_count(dir: &Path) -> usize {
 
 /// Objects in the simulator's worlds, as last written to disk.
 fn world_objects(dir: &Path) -> usize {
-    let mut n = 0;
-    for e in std::fs::read_dir(dir.join(".galley/sim")).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_some_and(|x| x == "json") {
-            let j: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-            for objs in j["objects"].as_object().unwrap().values() {
-                n += objs.as_object().unwrap().len();
-            }
-        }
-    }
-    n
+    common::world_objects(&dir.join(".galley/sim"))
 }
 
 /// The next apply creates only what is missing, and then nothing is left to do.
@@ -82,8 +67,13 @@ fn finish_and_check(dir: &Path, done_before: usize) {
         out.contains(&format!("{} added", COUNT - done_before)),
         "only the rest is created: {out}"
     );
-    assert_eq!(state_count(dir), COUNT);
+    all_applied(dir);
     assert_eq!(world_objects(dir), COUNT, "nothing was created twice");
+}
+
+/// The state holds every instance and a plan has nothing left to do.
+fn all_applied(dir: &Path) {
+    assert_eq!(state_count(dir), COUNT);
     let o = run(dir, &["--sim", "plan", "-detailed-exitcode"]);
     assert_eq!(
         o.status.code(),
@@ -158,21 +148,10 @@ fn a_second_interrupt_aborts_with_130_and_the_next_apply_carries_on() {
     let o = run(dir, &["--sim", "apply", "-auto-approve"]);
     if !o.status.success() {
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        let id = err
-            .split("galley force-unlock ")
-            .nth(1)
-            .and_then(|s| s.split('`').next())
-            .unwrap_or_else(|| panic!("the message names the command: {err}"));
-        assert!(run(dir, &["force-unlock", id]).status.success());
+        let id = force_unlock_id(&err);
+        assert!(run(dir, &["force-unlock", &id]).status.success());
         let o = run(dir, &["--sim", "apply", "-auto-approve"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    assert_eq!(state_count(dir), COUNT);
-    let o = run(dir, &["--sim", "plan", "-detailed-exitcode"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    all_applied(dir);
 }

@@ -69,6 +69,16 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// The lock id of the `galley force-unlock ID` command an error message names (a stale
+/// lock); panics showing `err` when it names none.
+pub fn force_unlock_id(err: &str) -> String {
+    err.split("galley force-unlock ")
+        .nth(1)
+        .and_then(|s| s.split('`').next())
+        .unwrap_or_else(|| panic!("the message names the force-unlock command: {err}"))
+        .to_string()
+}
+
 /// Objects in the simulated worlds under `sim_dir` (`.galley/sim`, `.galley/kitchen/sim`),
 /// as written to disk; 0 when there is none.
 pub fn world_objects(sim_dir: &Path) -> usize {
