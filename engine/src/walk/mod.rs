@@ -162,7 +162,13 @@ impl Walk {
             diags.extend(moved::blocked_warning(&moves.blocked));
         }
         let gate = Gate::new(opts.parallelism, opts.schedule);
-        let priorities = schedule::plan_priorities(&graph);
+        // An apply weighs each node by its plan's changes (`apply_priorities`, once it
+        // has the plan); the plan modes weigh every resource the same.
+        let priorities = if mode == WalkMode::Apply {
+            HashMap::new()
+        } else {
+            schedule::plan_priorities(&graph)
+        };
         Ok(Walk {
             config,
             graph,
