@@ -468,10 +468,18 @@ fn report_recovery(r: &engine::state::Recovery) {
             r.replayed
         );
     }
-    for (addr, action) in &r.interrupted {
+    for intent in &r.interrupted {
+        let addr = &intent.address;
+        let after = match intent.action.as_str() {
+            "create" if intent.token.is_some() => "Before planning, galley asks the provider for the object that create made, by the token it gave it, and adopts what it finds.".to_string(),
+            "create" => format!(
+                "If {addr} now exists but is not in the state, import it (galley import {addr} ID) or delete it by hand."
+            ),
+            _ => "The refresh before planning reads the object's real state.".to_string(),
+        };
         eprintln!(
-            "Warning: the last apply was stopped while a provider was {} {addr}\n\n  It may or may not have happened. Run galley plan: a refresh shows the object's real state. If {addr} was being created and now exists but is not in the state, import it or delete it by hand.",
-            match action.as_str() {
+            "Warning: the last apply was stopped while a provider was {} {addr}\n\n  It may or may not have happened. {after}",
+            match intent.action.as_str() {
                 "create" => "creating",
                 "update" => "updating",
                 "delete" => "deleting",

@@ -7,6 +7,7 @@ pub mod addr;
 pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod crash;
 pub mod diag;
 pub mod fmt;
 pub mod graph;

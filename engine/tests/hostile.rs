@@ -19,10 +19,13 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use engine::addr::ResourceInstance;
 use engine::config::load_config;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::plan::{Action, Plan, ResourceChange};
-use engine::state::{self, InstanceState, Journaled, LocalBackend, LockInfo, State, StateError};
+use engine::state::{
+    self, InstanceState, Intent, Journaled, LocalBackend, LockInfo, State, StateError,
+};
 use engine::value::Value;
 use engine::vars::{self, CliVar};
 use proptest::prelude::*;
@@ -180,10 +183,15 @@ fn journal_bytes() -> Vec<u8> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("galley.tfstate");
     let mut state = State::new();
-    let a = "terraform_data.x[0]".parse().expect("address");
-    let b = "terraform_data.y".parse().expect("address");
+    let a: ResourceInstance = "terraform_data.x[0]".parse().expect("address");
+    let b: ResourceInstance = "terraform_data.y".parse().expect("address");
+    let provider = "provider[\"terraform\"]";
     let mut j = Journaled::new(LocalBackend::new(&path));
-    j.intent(&state, &a, "create").expect("intent");
+    let create = Intent {
+        token: Some("3f1e0c52-1f4e-4c47-9a8e-0d5c8b7a6e21".to_string()),
+        ..Intent::new("create", &a, provider)
+    };
+    j.intent(&state, &create).expect("intent");
     state.set_instance(
         &a,
         "provider[\"terraform\"]",
@@ -191,7 +199,8 @@ fn journal_bytes() -> Vec<u8> {
     );
     j.record(&state, &a).expect("record");
     j.done(&state, &a).expect("done");
-    j.intent(&state, &b, "delete").expect("intent");
+    j.intent(&state, &Intent::new("delete", &b, provider))
+        .expect("intent");
     std::fs::read(state::journal::journal_path(&path)).expect("the journal was written")
 }
 

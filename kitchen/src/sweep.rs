@@ -273,6 +273,7 @@ async fn sweep_world(
                         address: String::new(),
                         prior: Some(t.value.clone()),
                         planned: None,
+                        token: None,
                     })
                     .await
                     .map(|_| ()),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use engine::provider::{
-    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderConfig, ProviderError,
+    ApplyRequest, Created, PlanRequest, PlanResponse, Provider, ProviderConfig, ProviderError,
     ProviderFactory, ProviderSchema, Schema, ValidationError,
 };
 use engine::types::Type;
@@ -92,6 +92,10 @@ impl Provider for Tagged {
 
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         self.inner.read(type_name, state).await
+    }
+
+    async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
+        self.inner.find_created(type_name, token).await
     }
 
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {

@@ -156,7 +156,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let migrating =
                 !destroy && layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
             if !plan.has_changes() && !migrating {
-                return EXIT_OK;
+                return save_recovered(backend, &state, &plan);
             }
             if !args.auto_approve && !confirm(destroy) {
                 eprintln!("\nApply cancelled.");
@@ -273,6 +273,29 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     applied(s, &summary, started, &final_state);
     EXIT_OK
+}
+
+/// Saves the state a no-change plan saw when planning recovered something into it: the
+/// objects an interrupted apply created without recording them (they would otherwise be
+/// found again on every run, and missing from `state list`).
+fn save_recovered(
+    backend: Box<dyn engine::state::Backend>,
+    loaded: &engine::state::State,
+    plan: &Plan,
+) -> i32 {
+    let Some(prior) = &plan.prior_state else {
+        return EXIT_OK;
+    };
+    if prior.unconfirmed_creates() == loaded.unconfirmed_creates() {
+        return EXIT_OK;
+    }
+    match JournalSink::new(backend).changed(prior) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("Error: cannot write the recovered objects to the state: {e}");
+            EXIT_ERROR
+        }
+    }
 }
 
 /// From now until the process ends, on Ctrl-C or SIGTERM: sets `stop` (the walk starts

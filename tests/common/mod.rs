@@ -19,6 +19,7 @@ pub fn galley(dir: &Path) -> Command {
         "GALLEY_SIM_FAULTS",
         "GALLEY_SIM_FAULT_FILE",
         "GALLEY_SIM_LATENCY_MS",
+        "GALLEY_CRASH_AT",
         "GALLEY_LOG",
         "GALLEY_TODAY",
         "GITHUB_ACTIONS",
@@ -82,20 +83,27 @@ pub fn force_unlock_id(err: &str) -> String {
 /// Objects in the simulated worlds under `sim_dir` (`.galley/sim`, `.galley/kitchen/sim`),
 /// as written to disk; 0 when there is none.
 pub fn world_objects(sim_dir: &Path) -> usize {
+    world_ids(sim_dir).len()
+}
+
+/// `(type, id)` of every object in the simulated worlds under `sim_dir`, as written to disk.
+pub fn world_ids(sim_dir: &Path) -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
     let Ok(entries) = std::fs::read_dir(sim_dir) else {
-        return 0;
+        return out;
     };
-    let mut n = 0;
     for e in entries {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "json") {
             let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-            for objs in j["objects"].as_object().unwrap().values() {
-                n += objs.as_object().unwrap().len();
+            for (type_name, objs) in j["objects"].as_object().unwrap() {
+                for id in objs.as_object().unwrap().keys() {
+                    out.insert((type_name.clone(), id.clone()));
+                }
             }
         }
     }
-    n
+    out
 }
 
 /// The value of top-level attribute `key` in `galley state show` output (quotes removed);

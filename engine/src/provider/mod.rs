@@ -209,6 +209,22 @@ pub struct ApplyRequest {
     pub prior: Option<Value>,
     /// The planned state; `None` to delete.
     pub planned: Option<Value>,
+    /// For a create: a token unique to this create, recorded in the journal before the
+    /// call. A provider keeps it with what it makes (or passes it to an API that takes a
+    /// client token) so that [`Provider::find_created`] can find the object after the
+    /// process was killed before it could record it.
+    pub token: Option<String>,
+}
+
+/// What [`Provider::find_created`] learned about a create whose outcome was never recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// The create made this object (its state, as `read` returns it).
+    Found(Value),
+    /// No object carries the token: the create never happened (or its object is gone).
+    NotFound,
+    /// The provider cannot tell for this type.
+    Unknown,
 }
 
 /// Why a provider call failed.
@@ -256,6 +272,13 @@ pub trait Provider: Send + Sync {
 
     /// Refreshes a resource from the real world; `None` if it is gone.
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError>;
+
+    /// Finds the object a create given `token` made (see [`ApplyRequest::token`]), for an
+    /// apply killed before it could record the result. The default cannot tell.
+    async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
+        let _ = (type_name, token);
+        Ok(Created::Unknown)
+    }
 
     /// Reads an existing object by its id, to adopt it.
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError>;

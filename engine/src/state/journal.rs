@@ -7,19 +7,21 @@
 //! after it, and an end marker:
 //!
 //! ```text
-//! {"intent": "create", "address": "aws_vpc.main"}
+//! {"intent": "create", "address": "aws_vpc.main", "provider": "provider[\"aws\"]", "token": "<uuid>"}
 //! {"set": "aws_vpc.main", "resource": {"mode": "managed", "type": "aws_vpc", ..., "instances": [...]}}
 //! {"done": "aws_vpc.main"}
 //! ```
 //!
 //! Loading the state replays a matching journal ([`replay`]); an intent without its `done`
 //! means galley was stopped while a provider was changing that object, which the user is
-//! told about. Every full write of the state removes the journal (the state then holds
+//! told about. A create's intent carries the idempotency token the provider was given; an
+//! open one is kept in the state ([`State::unconfirmed_creates`]) until a plan has asked the
+//! provider whether that create made an object (`Provider::find_created`) and adopted it. Every full write of the state removes the journal (the state then holds
 //! everything in it). Records are written with one `write` call each and not fsynced: a
 //! killed process loses nothing; a power cut can lose records since the last full write.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
@@ -50,9 +52,39 @@ pub fn journal_path(state_path: &Path) -> PathBuf {
 pub struct Recovery {
     /// Objects recorded in the journal and not yet in the state file.
     pub replayed: usize,
-    /// Provider calls that started and never ended: `(address, "create" | "update" | "delete")`.
-    /// The object may or may not have changed in the real world.
-    pub interrupted: Vec<(String, String)>,
+    /// Provider calls that started and never ended. The object may or may not have
+    /// changed in the real world; creates among them are also in
+    /// [`State::unconfirmed_creates`].
+    pub interrupted: Vec<Intent>,
+}
+
+/// A provider call about to change one object, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Intent {
+    /// `create`, `update` or `delete`.
+    #[serde(rename = "intent")]
+    pub action: String,
+    /// The instance's address.
+    pub address: String,
+    /// The provider configuration that manages it, as state records it (`provider["aws"]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub provider: String,
+    /// For a create: the idempotency token the provider was given, by which it can find
+    /// what the call made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl Intent {
+    /// An intent to `action` the object at `address`, managed by `provider`.
+    pub fn new(action: &str, address: &ResourceInstance, provider: &str) -> Intent {
+        Intent {
+            action: action.to_string(),
+            address: address.to_string(),
+            provider: provider.to_string(),
+            token: None,
+        }
+    }
 }
 
 /// Applies the journal next to `state_path` to `state` (read from that file, or a new state
@@ -108,7 +140,7 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
         return Ok(None);
     }
     let mut recovery = Recovery::default();
-    let mut open: Vec<(String, String)> = Vec::new();
+    let mut open: Vec<Intent> = Vec::new();
     while let Some((n, line)) = lines.next() {
         let last = lines.peek().is_none();
         if last && !line.ends_with('\n') {
@@ -116,11 +148,12 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
             break;
         }
         let record: J = serde_json::from_str(line).map_err(|e| corrupt(n + 1, e.to_string()))?;
-        if let Some(addr) = record.get("intent").and(record.get("address")) {
-            let action = record["intent"].as_str().unwrap_or("change").to_string();
-            open.push((addr.as_str().unwrap_or("").to_string(), action));
+        if record.get("intent").is_some() {
+            let intent: Intent =
+                serde_json::from_value(record).map_err(|e| corrupt(n + 1, e.to_string()))?;
+            open.push(intent);
         } else if let Some(addr) = record.get("done").and_then(J::as_str) {
-            if let Some(i) = open.iter().position(|(a, _)| a == addr) {
+            if let Some(i) = open.iter().position(|o| o.address == addr) {
                 open.remove(i);
             }
         } else if record.get("set").is_some() {
@@ -128,6 +161,11 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
             recovery.replayed += 1;
         } else {
             return Err(corrupt(n + 1, "unknown record".to_string()));
+        }
+    }
+    for intent in &open {
+        if intent.action == "create" && intent.token.is_some() {
+            state.add_unconfirmed_create(intent.clone());
         }
     }
     recovery.interrupted = open;
@@ -166,19 +204,11 @@ impl Journaled {
         }
     }
 
-    /// Notes that a provider is about to `action` ("create", "update", "delete") `addr`.
-    pub fn intent(
-        &mut self,
-        state: &State,
-        addr: &ResourceInstance,
-        action: &str,
-    ) -> Result<(), StateError> {
+    /// Notes that a provider is about to carry out `intent`.
+    pub fn intent(&mut self, state: &State, intent: &Intent) -> Result<(), StateError> {
         self.buf.clear();
-        serde_json::to_writer(
-            &mut self.buf,
-            &serde_json::json!({"intent": action, "address": addr.to_string()}),
-        )
-        .map_err(|e| StateError::Invalid(e.to_string()))?;
+        serde_json::to_writer(&mut self.buf, intent)
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
         self.append(state)
     }
 
@@ -232,10 +262,12 @@ impl Journaled {
         }
         self.buf.push(b'\n');
         let file = self.file.as_mut().expect("started");
-        file.write_all(&self.buf).map_err(|source| StateError::Io {
-            action: "append to the journal",
-            path: self.path.clone(),
-            source,
+        crate::crash::write_all("state journal record", file, &self.buf).map_err(|source| {
+            StateError::Io {
+                action: "append to the journal",
+                path: self.path.clone(),
+                source,
+            }
         })?;
         self.records += 1;
         Ok(())
@@ -271,7 +303,7 @@ impl Journaled {
         });
         let mut line = header.to_string().into_bytes();
         line.push(b'\n');
-        file.write_all(&line).map_err(io_err)?;
+        crate::crash::write_all("state journal header", &mut file, &line).map_err(io_err)?;
         self.file = Some(file);
         Ok(())
     }
@@ -318,12 +350,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut j, mut state) = started(dir.path());
         let a = addr("module.net[\"a\"].aws_subnet.s[2]");
-        j.intent(&state, &a, "create").unwrap();
+        j.intent(&state, &Intent::new("create", &a, "provider[\"aws\"]"))
+            .unwrap();
         set(&mut state, "module.net[\"a\"].aws_subnet.s[2]", "subnet-1");
         j.record(&state, &a).unwrap();
         j.done(&state, &a).unwrap();
         let old = addr("aws_vpc.old");
-        j.intent(&state, &old, "delete").unwrap();
+        j.intent(&state, &Intent::new("delete", &old, "provider[\"aws\"]"))
+            .unwrap();
         state.remove_instance(&old);
         j.record(&state, &old).unwrap();
         j.done(&state, &old).unwrap();
@@ -344,12 +378,23 @@ mod tests {
     fn an_intent_without_its_end_is_reported_as_interrupted() {
         let dir = tempfile::tempdir().unwrap();
         let (mut j, state) = started(dir.path());
-        j.intent(&state, &addr("aws_vpc.new"), "create").unwrap();
+        let intent = Intent {
+            token: Some("t-1".to_string()),
+            ..Intent::new("create", &addr("aws_vpc.new"), "provider[\"aws\"]")
+        };
+        j.intent(&state, &intent).unwrap();
+        j.intent(
+            &state,
+            &Intent::new("update", &addr("aws_vpc.old"), "provider[\"aws\"]"),
+        )
+        .unwrap();
         drop(j);
-        let (_, recovery) = load(dir.path());
+        let (loaded, recovery) = load(dir.path());
+        assert_eq!(recovery.unwrap().interrupted.len(), 2);
         assert_eq!(
-            recovery.unwrap().interrupted,
-            vec![("aws_vpc.new".to_string(), "create".to_string())]
+            loaded.unconfirmed_creates(),
+            vec![intent],
+            "a create whose outcome is unknown is kept in state until a plan looks for it"
         );
     }
 
@@ -358,7 +403,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut j, mut state) = started(dir.path());
         let a = addr("aws_vpc.new");
-        j.intent(&state, &a, "create").unwrap();
+        j.intent(&state, &Intent::new("create", &a, "provider[\"aws\"]"))
+            .unwrap();
         set(&mut state, "aws_vpc.new", "vpc-9");
         j.record(&state, &a).unwrap();
         drop(j);

@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, Permissions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -298,14 +298,17 @@ fn write_then_rename(
         opts.mode(0o600);
     }
     let mut f = opts.open(tmp)?;
-    f.write_all(bytes)?;
+    crate::crash::write_all("state file (temporary copy)", &mut f, bytes)?;
     if let Some(p) = permissions {
         f.set_permissions(p)?;
     }
     f.sync_all()?;
     drop(f);
+    crate::crash::point("state file (before rename)");
     fs::rename(tmp, path)?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    crate::crash::point("state file (renamed)");
+    Ok(())
 }
 
 /// Makes the rename itself durable.

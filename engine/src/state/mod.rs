@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 pub use backend::{check_overwrite, Backend, NoLock, StateLock, Version};
 pub use document::{decode, encode, encode_into, STATE_VERSION, SUPPORTED_VERSIONS};
-pub use journal::{Journaled, Recovery};
+pub use journal::{Intent, Journaled, Recovery};
 pub use local::{LocalBackend, DEFAULT_STATE_FILE};
 pub use lock::{acquire, force_unlock, lock_path, read_lock, LockError, LockGuard, LockInfo};
 pub use model::{InstanceState, OutputState, ResourceState, State};

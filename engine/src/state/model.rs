@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::journal::Intent;
 use crate::addr::{AbsResource, InstanceKey, ResourceInstance};
 use crate::value::Value;
 
@@ -89,7 +90,45 @@ impl Default for State {
     }
 }
 
+/// The key of [`State::extra`] under which unconfirmed creates are kept.
+const UNCONFIRMED_CREATES: &str = "unconfirmed_creates";
+
 impl State {
+    /// Creates that an interrupted apply started and never recorded: the provider may or
+    /// may not have made these objects. They stay in state (under `extra`) until a plan
+    /// has asked the provider and adopted what it found.
+    pub fn unconfirmed_creates(&self) -> Vec<Intent> {
+        self.extra
+            .get(UNCONFIRMED_CREATES)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `intent` (a create with a token) until a plan has looked for its object.
+    pub fn add_unconfirmed_create(&mut self, intent: Intent) {
+        let mut all = self.unconfirmed_creates();
+        if all.iter().any(|i| i.token == intent.token) {
+            return;
+        }
+        all.push(intent);
+        self.set_unconfirmed_creates(all);
+    }
+
+    /// Forgets the unconfirmed create with `token`: its object was adopted or never made.
+    pub fn confirm_create(&mut self, token: &str) {
+        let mut all = self.unconfirmed_creates();
+        all.retain(|i| i.token.as_deref() != Some(token));
+        self.set_unconfirmed_creates(all);
+    }
+
+    fn set_unconfirmed_creates(&mut self, all: Vec<Intent>) {
+        if all.is_empty() {
+            self.extra.remove(UNCONFIRMED_CREATES);
+        } else if let Ok(v) = serde_json::to_value(all) {
+            self.extra.insert(UNCONFIRMED_CREATES.to_string(), v);
+        }
+    }
+
     /// An empty state with serial 0 and a fresh lineage.
     pub fn new() -> State {
         State {

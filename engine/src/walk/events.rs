@@ -6,13 +6,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::addr::ResourceInstance;
-use crate::state::{Backend, Journaled, State};
+use crate::state::{Backend, Intent, Journaled, State};
 
 /// Where apply records what it does, so state survives whatever happens next. Each
 /// method gets the walk's whole current state; implementations decide what to write.
 pub trait StateSink: Send + Sync {
-    /// A provider is about to `action` ("create", "update", "delete") the object at `addr`.
-    fn intent(&self, state: &State, addr: &ResourceInstance, action: &str) -> Result<(), String>;
+    /// A provider is about to carry out `intent` (create, update or delete one object).
+    fn intent(&self, state: &State, intent: &Intent) -> Result<(), String>;
     /// The provider call announced by [`StateSink::intent`] ended, with or without a change.
     fn done(&self, state: &State, addr: &ResourceInstance) -> Result<(), String>;
     /// What `state` holds for `addr` (its current and deposed objects) changed.
@@ -41,8 +41,8 @@ impl JournalSink {
 }
 
 impl StateSink for JournalSink {
-    fn intent(&self, state: &State, addr: &ResourceInstance, action: &str) -> Result<(), String> {
-        self.with(|j| j.intent(state, addr, action))
+    fn intent(&self, state: &State, intent: &Intent) -> Result<(), String> {
+        self.with(|j| j.intent(state, intent))
     }
 
     fn done(&self, state: &State, addr: &ResourceInstance) -> Result<(), String> {
@@ -100,4 +100,6 @@ pub trait Observer: Send + Sync {
 pub(crate) struct Call {
     pub(crate) action: &'static str,
     pub(crate) started: Instant,
+    /// As journaled; a create's carries the token its provider is given.
+    pub(crate) intent: Intent,
 }

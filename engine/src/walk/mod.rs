@@ -5,6 +5,7 @@ mod events;
 mod import;
 pub mod moved;
 pub(crate) mod nodes;
+mod recover;
 mod resource;
 mod schedule;
 pub mod store;
@@ -401,7 +402,13 @@ impl Walk {
             K::Local(name) => self.visit_local(&node.module, name),
             K::Output(name) => self.visit_output(&node.module, name),
             K::ModuleCall(name) => self.visit_module_call(&node.module, name),
-            K::Provider(p) => self.visit_provider(n, &node.module, p),
+            K::Provider(p) => match self.visit_provider(n, &node.module, p) {
+                Ok(()) => {
+                    self.recover_creates(n).await;
+                    Ok(())
+                }
+                Err(d) => Err(d),
+            },
             K::Resource(r) => self.clone().visit_resource(n, &node.module, r).await,
         };
         match r {

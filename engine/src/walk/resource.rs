@@ -22,7 +22,7 @@ use crate::plan::{Action, ResourceChange};
 use crate::provider::{
     unsupported_type, ApplyRequest, PlanRequest, Provider, ProviderError, Schema,
 };
-use crate::state::InstanceState;
+use crate::state::{InstanceState, Intent};
 use crate::value::{Value, ValueMap};
 
 /// Most attempts of a throttled provider call.
@@ -61,13 +61,14 @@ async fn destroy_object(
             address: addr.to_string(),
             prior: Some(prior.clone()),
             planned: None,
+            token: None,
         })
     })
     .await
 }
 
 /// The provider string recorded in state and plans, e.g. `provider["aws"].west`.
-fn provider_string(node: &NodeKind) -> String {
+pub(super) fn provider_string(node: &NodeKind) -> String {
     match node {
         NodeKind::Provider(p) => match &p.alias {
             Some(a) => format!("provider[\"{}\"].{a}", p.name),
@@ -376,6 +377,14 @@ impl Walk {
                     }
                     p => p,
                 };
+                let prior = prior.map(|mut p| {
+                    // An object adopted without them (recovered after a kill, imported)
+                    // gets the configuration's dependencies, so a destroy is ordered.
+                    if p.dependencies.is_empty() {
+                        p.dependencies = deps.clone();
+                    }
+                    p
+                });
                 if let Some(p) = &prior {
                     // Refreshed objects are what dependents see when nothing changes.
                     self.state
@@ -624,7 +633,7 @@ impl Walk {
         let replace = action == Action::Replace || (action != Action::Create && prior.is_none());
         if replace && !rb.lifecycle.create_before_destroy {
             if let Some(p) = &prior_attrs {
-                let call = self.begin(addr, "delete")?;
+                let call = self.begin(addr, "delete", provider_name)?;
                 match destroy_object(provider, addr, p).await {
                     Ok(_) | Err(ProviderError::NotFound(_)) => {
                         self.record(addr, provider_name, None);
@@ -656,13 +665,14 @@ impl Walk {
         .await
         .map_err(|e| provider_diag(rb, addr, "plan", e))?;
         let verb = if base.is_some() { "update" } else { "create" };
-        let call = self.begin(addr, verb)?;
+        let call = self.begin(addr, verb, provider_name)?;
         let applied = with_retry(|| {
             provider.apply(ApplyRequest {
                 type_name: type_name.clone(),
                 address: addr.to_string(),
                 prior: base.clone(),
                 planned: Some(resp.planned.clone()),
+                token: call.intent.token.clone(),
             })
         })
         .await;
@@ -688,7 +698,7 @@ impl Walk {
         });
         self.end(addr, call, Ok(Some(&new)));
         if let (Some(key), Some(p)) = (deposed, &prior_attrs) {
-            let call = self.begin(addr, "delete")?;
+            let call = self.begin(addr, "delete", provider_name)?;
             match destroy_object(provider, addr, p).await {
                 Ok(_) | Err(ProviderError::NotFound(_)) => {
                     self.update_state(addr, |st| {
@@ -748,11 +758,13 @@ impl Walk {
     }
 
     /// Before a provider call that changes `addr`: journals the intent (refusing the call
-    /// when that fails, since its outcome could then be lost) and tells the observer.
+    /// when that fails, since its outcome could then be lost) and tells the observer. A
+    /// create gets a fresh idempotency token, journaled and then handed to the provider.
     pub(super) fn begin(
         &self,
         addr: &ResourceInstance,
         action: &'static str,
+        provider: &str,
     ) -> Result<Call, Diagnostics> {
         if self.opts.stop.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(Diagnostic::error(super::INTERRUPTED)
@@ -761,9 +773,13 @@ impl Walk {
                 ))
                 .into());
         }
+        let mut intent = Intent::new(action, addr, provider);
+        if action == "create" {
+            intent.token = Some(uuid::Uuid::new_v4().to_string());
+        }
         if let Some(sink) = &self.sink {
             let st = self.state.lock().expect("lock");
-            if let Err(e) = sink.intent(&st, addr, action) {
+            if let Err(e) = sink.intent(&st, &intent) {
                 return Err(Diagnostic::error("Failed to save state")
                     .with_detail(format!("{e}. galley did not {action} {addr}."))
                     .into());
@@ -778,6 +794,7 @@ impl Walk {
         Ok(Call {
             action,
             started: Instant::now(),
+            intent,
         })
     }
 
@@ -789,7 +806,15 @@ impl Walk {
         call: Call,
         result: Result<Option<&Value>, &ProviderError>,
     ) {
-        if !matches!(result, Err(ProviderError::Timeout(_))) {
+        if matches!(result, Err(ProviderError::Timeout(_))) {
+            if call.intent.token.is_some() {
+                // The create may yet finish: the next plan asks the provider for its object.
+                self.state
+                    .lock()
+                    .expect("lock")
+                    .add_unconfirmed_create(call.intent.clone());
+            }
+        } else {
             if let Some(sink) = &self.sink {
                 let st = self.state.lock().expect("lock");
                 if let Err(e) = sink.done(&st, addr) {
@@ -947,7 +972,7 @@ impl Walk {
             return;
         };
         let _permit = self.gate.acquire(self.priority(addr)).await;
-        let call = match self.begin(addr, "delete") {
+        let call = match self.begin(addr, "delete", provider_name) {
             Ok(c) => c,
             Err(d) => return self.errors(d),
         };
@@ -1113,7 +1138,7 @@ impl Walk {
             return true;
         };
         let _permit = self.gate.acquire(priority).await;
-        let call = match self.begin(addr, "delete") {
+        let call = match self.begin(addr, "delete", provider_name) {
             Ok(c) => c,
             Err(d) => {
                 self.errors(d);

@@ -137,13 +137,21 @@ impl Walk {
             })
             .await
             .map_err(|e| failed(e.to_string()))?;
-            let call = self.begin(&at, "update")?;
+            let provider_name = self
+                .state
+                .lock()
+                .expect("lock")
+                .resource(&at.abs_resource())
+                .map(|r| r.provider.clone())
+                .unwrap_or_default();
+            let call = self.begin(&at, "update", &provider_name)?;
             let applied = with_retry(|| {
                 provider.apply(ApplyRequest {
                     type_name: type_name.clone(),
                     address: at.to_string(),
                     prior: Some(prior.clone()),
                     planned: Some(planned.planned.clone()),
+                    token: None,
                 })
             })
             .await;

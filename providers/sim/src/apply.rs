@@ -10,11 +10,13 @@ use crate::shape::{attr, conform_object, set_attr, str_attr, values_at};
 use crate::world::World;
 use engine::provider::planning::check_required;
 
-/// Creates the planned object; returns it as stored, every attribute known.
+/// Creates the planned object; returns it as stored, every attribute known. The world
+/// keeps `token` (the engine's idempotency token) with it, in the same journal line.
 pub fn create(
     rt: &ResourceType,
     world: &mut World,
     planned: Value,
+    token: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Value, ProviderError> {
     let mut obj = conform_object(planned, &rt.schema);
@@ -53,7 +55,7 @@ pub fn create(
     let id = str_attr(&obj, "id")
         .ok_or_else(|| ProviderError::Internal(format!("{}: create assigned no id", rt.name)))?
         .to_string();
-    world.insert(rt.name, &id, obj.clone());
+    world.insert_created(rt.name, &id, obj.clone(), token);
     Ok(with_live(rt, obj, &id, world))
 }
 

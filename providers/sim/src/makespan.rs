@@ -69,7 +69,7 @@ impl Observer for Timeline {
 struct Discard;
 
 impl StateSink for Discard {
-    fn intent(&self, _: &State, _: &ResourceInstance, _: &str) -> Result<(), String> {
+    fn intent(&self, _: &State, _: &engine::state::Intent) -> Result<(), String> {
         Ok(())
     }
     fn done(&self, _: &State, _: &ResourceInstance) -> Result<(), String> {

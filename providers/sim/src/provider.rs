@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use engine::provider::{
-    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
+    ApplyRequest, Created, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
     ValidationError,
 };
 use engine::value::Value;
@@ -109,8 +109,9 @@ impl Provider for SimProvider {
                 // Judged at the start of the call, as the API does.
                 let now = self.env.clock.now();
                 self.env.call(rt.durations.create).await;
+                let token = req.token.as_deref();
                 self.store
-                    .mutate(|w| apply::create(rt, w, planned, now))
+                    .mutate(|w| apply::create(rt, w, planned, token, now))
                     .map(Some)
             }
             (Some(prior), Some(planned)) => {
@@ -149,6 +150,21 @@ impl Provider for SimProvider {
                 .map(|o| apply::with_live(rt, o.clone(), &id, w))
         });
         Ok(found.map(|o| keep_representation(o, state)))
+    }
+
+    async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
+        let rt = self.registry.get(type_name)?;
+        self.env.call(Duration::ZERO).await;
+        self.carry_out_pending()?;
+        Ok(self.store.read(
+            |w| match w.created_by(token).filter(|(t, _)| *t == type_name) {
+                Some((_, id)) => w
+                    .get(type_name, id)
+                    .map(|o| Created::Found(apply::with_live(rt, o.clone(), id, w)))
+                    .unwrap_or(Created::NotFound),
+                None => Created::NotFound,
+            },
+        ))
     }
 
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {

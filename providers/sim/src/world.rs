@@ -32,6 +32,9 @@ pub struct World {
     region: String,
     counter: u64,
     objects: BTreeMap<String, BTreeMap<String, Stored>>,
+    /// The engine's idempotency token of each object a create made, by (type, id): how
+    /// an apply killed before recording a create finds its object.
+    tokens: BTreeMap<(String, String), String>,
     /// Journal lines of the mutations not yet appended to the journal file.
     log: Vec<String>,
     /// Off while loading: what is read back is not logged again.
@@ -123,15 +126,27 @@ impl World {
 
     /// Stores an object.
     pub fn insert(&mut self, type_name: &str, id: &str, v: Value) {
+        self.insert_created(type_name, id, v, None);
+    }
+
+    /// Stores an object a create made with the engine's idempotency `token`; the token is
+    /// journaled in the same line as the object, so one is never kept without the other.
+    pub fn insert_created(&mut self, type_name: &str, id: &str, v: Value, token: Option<&str>) {
         let mut json = String::new();
         write_json(&v, &mut json);
+        if let Some(t) = token {
+            self.tokens
+                .insert((type_name.to_string(), id.to_string()), t.to_string());
+        }
         if self.logging {
             let mut line = String::from("{\"put\":");
             write_key(type_name, id, &mut line);
-            line.push_str(&format!(
-                ",\"counter\":{},\"object\":{json}}}\n",
-                self.counter
-            ));
+            line.push_str(&format!(",\"counter\":{}", self.counter));
+            if let Some(t) = token {
+                line.push_str(",\"token\":");
+                write_json(&Value::string(t), &mut line);
+            }
+            line.push_str(&format!(",\"object\":{json}}}\n"));
             self.log.push(line);
         }
         self.objects
@@ -144,6 +159,7 @@ impl World {
     pub fn remove(&mut self, type_name: &str, id: &str) -> Option<Value> {
         let m = self.objects.get_mut(type_name)?;
         let v = m.remove(id);
+        self.tokens.remove(&(type_name.to_string(), id.to_string()));
         if self.logging && v.is_some() {
             let mut line = String::from("{\"del\":");
             write_key(type_name, id, &mut line);
@@ -154,6 +170,14 @@ impl World {
             self.objects.remove(type_name);
         }
         v.map(|s| s.value)
+    }
+
+    /// The (type, id) of the object a create with `token` made, while it exists.
+    pub fn created_by(&self, token: &str) -> Option<(&str, &str)> {
+        self.tokens
+            .iter()
+            .find(|(_, t)| t.as_str() == token)
+            .map(|((ty, id), _)| (ty.as_str(), id.as_str()))
     }
 
     /// Records that an operation on the object runs until `until`.
@@ -261,7 +285,20 @@ impl World {
             }
             out.push('}');
         }
-        out.push_str("}}\n");
+        out.push_str("},\"tokens\":[");
+        for (i, ((type_name, id), token)) in self.tokens.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            write_json(&Value::string(type_name), &mut out);
+            out.push(',');
+            write_json(&Value::string(id), &mut out);
+            out.push(',');
+            write_json(&Value::string(token), &mut out);
+            out.push(']');
+        }
+        out.push_str("]}\n");
         out
     }
 
@@ -287,6 +324,22 @@ impl World {
                 .ok_or_else(|| format!("`{type_name}` is not an object"))?;
             for (id, obj) in by_id {
                 w.insert(type_name, id, decode(obj, &rt.schema));
+            }
+        }
+        // Worlds written before tokens were kept have none.
+        if let Some(tokens) = j.get("tokens").and_then(serde_json::Value::as_array) {
+            for t in tokens {
+                let parts: Vec<&str> = t
+                    .as_array()
+                    .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                    .unwrap_or_default();
+                let [type_name, id, token] = parts[..] else {
+                    return Err(format!("`tokens` has a malformed entry: {t}"));
+                };
+                if w.get(type_name, id).is_some() {
+                    w.tokens
+                        .insert((type_name.to_string(), id.to_string()), token.to_string());
+                }
             }
         }
         Ok(w)
@@ -319,7 +372,8 @@ impl World {
                     .get(t.as_str())
                     .ok_or_else(|| bad(&format!("unknown resource type `{t}`")))?;
                 let obj = j.get("object").ok_or_else(|| bad("no object"))?;
-                self.insert(&t, &id, decode(obj, &rt.schema));
+                let token = j.get("token").and_then(serde_json::Value::as_str);
+                self.insert_created(&t, &id, decode(obj, &rt.schema), token);
             } else if let Some((t, id)) = key("del") {
                 self.remove(&t, &id);
             } else {
@@ -438,8 +492,11 @@ impl WorldStore {
             *journal = Some(f);
         }
         let f = journal.as_mut().expect("opened");
-        f.write_all(text.as_bytes())
-            .map_err(|e| io_error(&self.journal_path, &e))
+        engine::crash::write_all("simulated world journal", f, text.as_bytes())
+            .map_err(|e| io_error(&self.journal_path, &e))?;
+        // The simulated cloud has made the change; galley has not recorded it yet.
+        engine::crash::point("simulated world changed");
+        Ok(())
     }
 
     /// Writes the world now, durably (fsync), if it changed since the last write.
@@ -530,7 +587,8 @@ fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Prov
     }
     let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| io_error(&tmp, &e))?;
-    f.write_all(bytes).map_err(|e| io_error(&tmp, &e))?;
+    engine::crash::write_all("simulated world file (temporary copy)", &mut f, bytes)
+        .map_err(|e| io_error(&tmp, &e))?;
     if durable {
         f.sync_all().map_err(|e| io_error(&tmp, &e))?;
     }

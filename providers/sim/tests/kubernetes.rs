@@ -649,6 +649,7 @@ async fn an_unknown_host_plans_without_the_world_and_an_unknown_cluster_is_unrea
             address: "kubernetes_manifest.api".into(),
             prior: None,
             planned: Some(planned.planned),
+            token: None,
         })
         .await;
     assert_eq!(code(r), "InvalidConfiguration");

@@ -129,6 +129,7 @@ async fn a_killed_process_loses_no_mutation_thanks_to_the_journal() {
         address: "aws_vpc.test".into(),
         prior: Some(gone),
         planned: None,
+        token: None,
     })
     .await
     .unwrap();
@@ -229,6 +230,7 @@ async fn faults_armed_in_options_apply_from_the_start() {
             address: "terraform_data.test".into(),
             prior: None,
             planned: Some(obj(&[])),
+            token: None,
         })
         .await;
     assert!(matches!(r, Err(ProviderError::Timeout(_))), "{r:?}");
@@ -285,6 +287,7 @@ async fn ten_thousand_parallel_creates_stay_fast_and_are_all_persisted() {
                     address: "terraform_data.test".into(),
                     prior: None,
                     planned: Some(obj(&[("input", Value::Number(i as f64))])),
+                    token: None,
                 })
                 .await
             })

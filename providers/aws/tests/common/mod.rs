@@ -80,6 +80,7 @@ pub async fn apply(
             address: format!("{type_name}.test"),
             prior: prior.cloned(),
             planned: Some(planned),
+            token: None,
         })
         .await?;
     Ok(state.expect("a create or update returns the new state"))
@@ -96,6 +97,7 @@ pub async fn destroy(
         address: format!("{type_name}.test"),
         prior: Some(prior.clone()),
         planned: None,
+        token: None,
     })
     .await
     .map(|_| ())

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use engine::provider::{
-    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
+    ApplyRequest, Created, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
     ValidationError,
 };
 use engine::value::Value;
@@ -218,6 +218,7 @@ impl Provider for KubeProvider {
                     address: req.address,
                     prior: Some(prior),
                     planned: None,
+                    token: None,
                 })
                 .await;
         };
@@ -243,8 +244,17 @@ impl Provider for KubeProvider {
                 address: req.address,
                 prior: req.prior,
                 planned: Some(with_id(planned, &id)),
+                token: req.token,
             })
             .await
+    }
+
+    async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
+        self.registry.get(type_name)?;
+        match self.cluster()? {
+            Some((b, _)) => b.inner.find_created(type_name, token).await,
+            None => Ok(Created::Unknown),
+        }
     }
 
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {

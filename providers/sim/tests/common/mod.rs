@@ -122,6 +122,7 @@ pub async fn create(
             address: format!("{ty}.test"),
             prior: None,
             planned: Some(planned),
+            token: None,
         })
         .await?;
     Ok(out.expect("create returns the new state"))
@@ -140,6 +141,7 @@ pub async fn update(
             address: format!("{ty}.test"),
             prior: Some(prior.clone()),
             planned: Some(planned.planned.clone()),
+            token: None,
         })
         .await?;
     Ok((planned, out.expect("update returns the new state")))
@@ -152,6 +154,7 @@ pub async fn delete(p: &Arc<dyn Provider>, ty: &str, prior: &Value) -> Result<()
             address: format!("{ty}.test"),
             prior: Some(prior.clone()),
             planned: None,
+            token: None,
         })
         .await?;
     assert!(out.is_none(), "delete returns no state");
