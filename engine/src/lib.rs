@@ -12,6 +12,7 @@ pub mod diag;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod limits;
 pub mod plan;
 pub mod provider;
 pub mod state;

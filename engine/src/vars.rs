@@ -204,13 +204,17 @@ fn add_file(
     diags: &mut Diagnostics,
 ) {
     let shown = crate::diag::display_path(path);
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::limits::read_to_string(path, crate::limits::VARIABLES) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             diags.push(
                 Diagnostic::error("Failed to read variables file")
                     .with_detail(format!("Given variables file {shown} does not exist.")),
             );
+            return;
+        }
+        Err(crate::limits::ReadError::TooLarge(t)) => {
+            diags.push(Diagnostic::error("Variables file too large").with_detail(t.to_string()));
             return;
         }
         Err(e) => {

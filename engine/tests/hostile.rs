@@ -7,7 +7,11 @@
 //! properties: the reader never panics, returns within [`DEADLINE`] (on a thread with a
 //! 2 MiB stack, so unbounded recursion shows up as a crash), reports problems as values,
 //! and, for configuration and variables files, gives every error a location that lies
-//! inside the file, on character boundaries, and renders.
+//! inside the file, on character boundaries, and renders. A plan file whose content was
+//! changed is refused (its checksum); each mutated plan is also read with its checksum
+//! made again ([`resealed`]), so the mutations reach the plan's decoder too. Files over
+//! their size limit ([`engine::limits`]), and endless ones, are refused with an error
+//! naming the limit.
 //!
 //! CI runs a bounded number of cases per property (see [`config`]). The long run:
 //!
@@ -22,7 +26,7 @@ use std::time::Duration;
 use engine::addr::ResourceInstance;
 use engine::config::load_config;
 use engine::diag::{Diagnostics, SourceMap};
-use engine::plan::{Action, Plan, ResourceChange};
+use engine::plan::{Action, ConfigDigest, Plan, PlanFileError, ResourceChange};
 use engine::state::{
     self, InstanceState, Intent, Journaled, LocalBackend, LockInfo, State, StateError,
 };
@@ -169,6 +173,14 @@ fn plan_bytes() -> Vec<u8> {
         state_lineage: "4f0c2b1e-lineage".to_string(),
         variables: [("names".to_string(), Value::List(vec![Value::string("a")]))].into(),
         prior_state: Some(sample_state()),
+        configuration: ConfigDigest(
+            [(
+                "main.tf".to_string(),
+                "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb".to_string(),
+            )]
+            .into(),
+        ),
+        state_digest: engine::plan::state_digest(&sample_state()),
         ..Plan::default()
     };
     plan.to_file()
@@ -319,12 +331,33 @@ fn check_lock(bytes: Vec<u8>) {
     });
 }
 
+/// Reads a plan file as it is, and with its checksum made again when it is a JSON object.
 fn check_plan(bytes: Vec<u8>) {
     bounded("Plan::from_file", move || {
-        if let Err(e) = Plan::from_file(&bytes) {
-            let _ = e.to_string();
+        let sealed = resealed(&bytes);
+        for bytes in std::iter::once(bytes).chain(sealed) {
+            if let Err(e) = Plan::from_file(&bytes) {
+                let _ = e.to_string();
+            }
         }
     });
+}
+
+/// `bytes` with the checksum galley writes for their content, when they are a JSON
+/// object: the SHA-256 of the document without its `checksum` member, as serde_json
+/// writes it, added as its last member (see `engine/src/plan/file.rs`).
+fn resealed(bytes: &[u8]) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    let mut doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    doc.as_object_mut()?.shift_remove("checksum");
+    let mut out = serde_json::to_vec(&doc).ok()?;
+    let sum: String = sha2::Sha256::digest(&out)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    out.pop();
+    out.extend_from_slice(format!(",\"checksum\":\"{sum}\"}}").as_bytes());
+    Some(out)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -428,6 +461,23 @@ proptest! {
     #[test]
     fn plan_files_never_panic(bytes in hostile(plan_bytes())) {
         check_plan(bytes);
+    }
+
+    #[test]
+    fn edited_plan_files_are_refused_unless_their_content_is_unchanged(
+        edits in prop::collection::vec(edit(), 1..8),
+    ) {
+        let valid = plan_bytes();
+        let edited = apply_edits(valid.clone(), &edits);
+        let read = bounded("Plan::from_file", {
+            let edited = edited.clone();
+            move || Plan::from_file(&edited).map(|_| ()).map_err(|e| e.to_string())
+        });
+        if read.is_ok() {
+            // Only layout changed (white space, a key repeated with its value...).
+            let doc = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
+            prop_assert_eq!(doc(&edited), doc(&valid));
+        }
     }
 
     #[test]
@@ -638,6 +688,26 @@ fn the_fixtures_are_valid() {
     let plan = Plan::from_file(&plan_bytes()).expect("plan");
     assert_eq!(plan.changes.len(), 1);
     assert_eq!(plan.prior_state, Some(sample_state()));
+    assert_eq!(plan.configuration.0.len(), 1);
+    assert_eq!(
+        resealed(&plan_bytes()),
+        Some(plan_bytes()),
+        "resealed() makes the checksum galley makes"
+    );
+    let edited = String::from_utf8(plan_bytes()).expect("utf-8").replacen(
+        "\"state_serial\":7",
+        "\"state_serial\":8",
+        1,
+    );
+    assert!(
+        matches!(
+            Plan::from_file(edited.as_bytes()),
+            Err(PlanFileError::Modified)
+        ),
+        "an edited plan is refused"
+    );
+    let sealed = resealed(edited.as_bytes()).expect("a JSON object");
+    assert_eq!(Plan::from_file(&sealed).expect("resealed").state_serial, 8);
     let lock: LockInfo = serde_json::from_slice(&lock_bytes()).expect("lock");
     assert_eq!(lock.operation, "apply");
     let state_path = dir.path().join("galley.tfstate");
@@ -648,6 +718,98 @@ fn the_fixtures_are_valid() {
     let recovery = backend.take_recovery().expect("a recovery");
     assert_eq!(recovery.replayed, 1);
     assert_eq!(recovery.interrupted.len(), 1, "the delete never finished");
+}
+
+// ---------------------------------------------------------------------------------------
+// Files over their size limit, and endless ones.
+
+/// A file of `size` bytes that takes no disk space (sparse).
+fn sparse(path: &std::path::Path, size: u64) {
+    std::fs::File::create(path)
+        .and_then(|f| f.set_len(size))
+        .expect("create a sparse file");
+}
+
+/// The details of every diagnostic, unwrapped.
+fn details(diags: &Diagnostics) -> String {
+    diags
+        .iter()
+        .filter_map(|d| d.detail.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn files_over_their_size_limit_are_refused_naming_the_limit() {
+    use engine::limits;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let sources = SourceMap::new();
+
+    sparse(&d.join("main.tf"), limits::CONFIG.max + 1);
+    let (_, diags) = load_config(d, &sources);
+    let shown = details(&diags);
+    assert!(
+        shown.contains("main.tf is 64.0 MiB (67108865 bytes), more than the 64 MiB limit for a configuration file"),
+        "{shown}"
+    );
+    std::fs::remove_file(d.join("main.tf")).expect("remove");
+
+    sparse(&d.join("x.tfvars"), limits::VARIABLES.max + 1);
+    let cli = [CliVar::File(PathBuf::from("x.tfvars"))];
+    let (_, diags) = vars::collect(d, &cli, &[], &sources);
+    let shown = details(&diags);
+    assert!(shown.contains("limit for a variables file"), "{shown}");
+
+    let state_path = d.join("galley.tfstate");
+    sparse(&state_path, limits::STATE.max + 1);
+    let e = LocalBackend::new(&state_path).load().expect_err("refused");
+    assert!(e.to_string().contains("limit for a state file"), "{e}");
+    std::fs::remove_file(&state_path).expect("remove");
+
+    sparse(
+        &state::journal::journal_path(&state_path),
+        limits::JOURNAL.max + 1,
+    );
+    let e = LocalBackend::new(&state_path).load().expect_err("refused");
+    assert!(e.to_string().contains("limit for a state journal"), "{e}");
+
+    sparse(&state::lock_path(&state_path), limits::LOCK.max + 1);
+    let e = state::read_lock(&state_path).expect_err("refused");
+    assert!(e.to_string().contains("limit for a lock file"), "{e}");
+
+    sparse(&d.join("tfplan"), limits::PLAN.max + 1);
+    let e = Plan::read_file(&d.join("tfplan")).expect_err("refused");
+    assert!(e.to_string().contains("limit for a plan file"), "{e}");
+}
+
+/// A file whose length says nothing of how much it holds (a device, a FIFO) is read up to
+/// its limit, not forever.
+#[cfg(unix)]
+#[test]
+fn endless_files_are_refused_after_their_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state_path = dir.path().join("galley.tfstate");
+    std::os::unix::fs::symlink("/dev/zero", state::lock_path(&state_path)).expect("symlink");
+    let e = bounded("read_lock", move || {
+        state::read_lock(&state_path)
+            .expect_err("refused")
+            .to_string()
+    });
+    assert!(
+        e.contains("holds more than the 1 MiB limit for a lock file"),
+        "{e}"
+    );
+    let shown = bounded("vars::collect", || {
+        let sources = SourceMap::new();
+        let cli = [CliVar::File(PathBuf::from("/dev/zero"))];
+        let (_, diags) = vars::collect(std::path::Path::new("."), &cli, &[], &sources);
+        details(&diags)
+    });
+    assert!(
+        shown.contains("/dev/zero holds more than the 64 MiB limit for a variables file"),
+        "{shown}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

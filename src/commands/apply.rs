@@ -65,20 +65,17 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     let plan = match &args.plan_file {
         Some(path) => {
-            let bytes = match std::fs::read(s.dir.join(path)) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("Error: cannot read plan file {}: {e}", path.display());
-                    return EXIT_ERROR;
-                }
-            };
-            let mut plan = match Plan::from_file(&bytes) {
+            let mut plan = match Plan::read_file(&s.dir.join(path)) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("Error: {}: {e}", path.display());
+                    eprintln!("Error: {e}");
                     return EXIT_ERROR;
                 }
             };
+            if let Err(e) = plan.check_configuration(&written, &s.sources) {
+                eprintln!("Error: {e}");
+                return EXIT_ERROR;
+            }
             if state.serial == 0 && state.is_empty() {
                 // No state yet: the plan was made against an empty state too; keep its lineage.
                 state.lineage = plan.state_lineage.clone();
@@ -90,6 +87,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                     "Error: Saved plan is stale\n\nThe plan {} was created against state serial {}, but the state is now at serial {}. Run galley plan again to make a new plan.",
                     path.display(), plan.state_serial, state.serial
                 );
+                return EXIT_ERROR;
+            }
+            if let Err(e) = plan.check_state(&state) {
+                eprintln!("Error: {e}");
                 return EXIT_ERROR;
             }
             start_blue_green(&plan, &mut layouts);

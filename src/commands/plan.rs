@@ -74,6 +74,7 @@ pub fn make_plan(
         match runtime().block_on(walk.plan()) {
             Ok(mut plan) => {
                 plan.upgrades = engine::upgrade::upgrades(&plan, &derived, layouts, today);
+                plan.configuration = engine::plan::ConfigDigest::of(&config, &s.sources);
                 Ok(plan)
             }
             Err(d) => {

@@ -230,13 +230,10 @@ pub fn load_module(dir: &Path, sources: &SourceMap) -> (Module, Diagnostics) {
     };
     paths.sort();
     for path in paths {
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::limits::read(&path, crate::limits::CONFIG) {
             Ok(b) => b,
             Err(e) => {
-                diags.push(Diagnostic::error(format!(
-                    "Cannot read {}: {e}",
-                    crate::diag::display_path(&path)
-                )));
+                diags.push(unreadable(&path, e));
                 continue;
             }
         };
@@ -291,8 +288,14 @@ pub fn load_backend(dir: &Path, sources: &SourceMap) -> (Option<BackendBlock>, D
         .collect();
     paths.sort();
     for path in paths {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
+        let text = match crate::limits::read_to_string(&path, crate::limits::CONFIG) {
+            Ok(text) => text,
+            Err(e @ crate::limits::ReadError::TooLarge(_)) => {
+                // Whether it holds the backend block cannot be known.
+                diags.push(unreadable(&path, e));
+                continue;
+            }
+            Err(_) => continue,
         };
         // Only files that say `backend` can hold one; the others are not parsed twice.
         if !text.contains("backend") {
@@ -318,6 +321,19 @@ pub fn load_backend(dir: &Path, sources: &SourceMap) -> (Option<BackendBlock>, D
         }
     }
     (module.backend, diags)
+}
+
+/// The error for a configuration file that cannot be read, or is too large to.
+fn unreadable(path: &Path, e: crate::limits::ReadError) -> Diagnostic {
+    match e {
+        crate::limits::ReadError::TooLarge(t) => {
+            Diagnostic::error("Configuration file too large").with_detail(t.to_string())
+        }
+        crate::limits::ReadError::Io(e) => Diagnostic::error(format!(
+            "Cannot read {}: {e}",
+            crate::diag::display_path(path)
+        )),
+    }
 }
 
 /// Turns an hcl-edit parse error into a diagnostic at its location.
@@ -1268,6 +1284,28 @@ mod tests {
         let sources = SourceMap::new();
         let (c, d) = load_config(dir.path(), &sources);
         (c, d, sources)
+    }
+
+    #[test]
+    fn a_configuration_file_over_its_limit_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.tf"), "locals {\n  a = 1\n}\n").unwrap();
+        crate::limits::sparse_file(&dir.path().join("big.tf"), crate::limits::CONFIG.max + 1);
+        let sources = SourceMap::new();
+        let (c, d) = load_config(dir.path(), &sources);
+        let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{}", d.render(&sources));
+        assert_eq!(errors[0].summary, "Configuration file too large");
+        let detail = errors[0].detail.clone().unwrap_or_default();
+        assert!(
+            detail.contains("big.tf is 64.0 MiB (67108865 bytes), more than the 64 MiB limit for a configuration file; split it into several files"),
+            "{detail}"
+        );
+        assert_eq!(c.module.files.len(), 1, "the other file is read");
+        // Reading only the backend block refuses it too: it could hold the block.
+        let (_, d) = load_backend(dir.path(), &sources);
+        assert!(d.has_errors());
+        assert!(d.render(&sources).contains("big.tf is 64.0 MiB"));
     }
 
     #[test]

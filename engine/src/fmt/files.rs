@@ -249,9 +249,16 @@ impl Formatter<'_> {
     }
 
     fn file(&mut self, full: &Path, display: PathBuf) {
-        let src = match std::fs::read(full) {
+        let src = match crate::limits::read(full, crate::limits::CONFIG) {
             Ok(bytes) => bytes,
-            Err(source) => {
+            Err(e) => {
+                let source = match e {
+                    crate::limits::ReadError::Io(e) => e,
+                    crate::limits::ReadError::TooLarge(t) => std::io::Error::new(
+                        std::io::ErrorKind::FileTooLarge,
+                        format!("it {}; {}", t.why(), t.limit.advice),
+                    ),
+                };
                 self.outcome.errors.push(FmtError::Io {
                     action: "Failed to read file",
                     path: display,

@@ -1,20 +1,66 @@
-//! Saved plan files (`plan -out FILE`): JSON that keeps unknowns and sensitive marks.
+//! Saved plan files (`plan -out FILE`): JSON that keeps unknowns and sensitive marks,
+//! with what binds the plan to its configuration and state, and a checksum of the whole.
+//!
+//! The checksum is the SHA-256 of the document without its `checksum` member, as
+//! serde_json writes it; it is the document's last member. It catches a plan edited or
+//! damaged after galley wrote it; it is no signature (anyone can compute it again).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::{json, Value as J};
 
+use super::binding::{sha256_hex, ConfigDigest};
 use super::{Action, OutputChange, Plan, ResourceChange};
 use crate::diag::Diagnostics;
+use crate::limits::{self, ReadError};
 use crate::value::Value;
 
 /// The format version written into plan files.
-const FORMAT: &str = "galley-plan-1";
+const FORMAT: &str = "galley-plan-2";
+
+/// Formats of plan files written by earlier galleys, which this one refuses.
+const OLD_FORMATS: &[&str] = &["galley-plan-1"];
 
 /// Why a plan file cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid plan file: {0}")]
-pub struct PlanFileError(pub String);
+pub enum PlanFileError {
+    /// Not a plan file this galley can read.
+    #[error("invalid plan file: {0}")]
+    Invalid(String),
+    /// Written by an earlier galley, in a format this one no longer reads.
+    #[error("the plan file has format {found}, written by an earlier galley; this galley reads only {FORMAT} plan files. Run galley plan -out again")]
+    OldFormat {
+        /// The format found.
+        found: String,
+    },
+    /// The content does not match its checksum.
+    #[error("the plan file was modified after galley wrote it (checksum mismatch); run galley plan -out again")]
+    Modified,
+    /// The file cannot be read.
+    #[error("cannot read plan file {path}: {source}")]
+    Read {
+        /// The file, as shown.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is larger than a plan file can be.
+    #[error("{0}")]
+    TooLarge(limits::TooLarge),
+    /// One of the other errors, in the named file.
+    #[error("{path}: {source}")]
+    In {
+        /// The file, as shown.
+        path: String,
+        /// What is wrong with it.
+        source: Box<PlanFileError>,
+    },
+}
+
+fn invalid(message: impl Into<String>) -> PlanFileError {
+    PlanFileError::Invalid(message.into())
+}
 
 fn enc(v: &Value) -> J {
     match v {
@@ -37,7 +83,7 @@ fn enc(v: &Value) -> J {
 }
 
 fn dec(j: &J) -> Result<Value, PlanFileError> {
-    let bad = || PlanFileError(format!("unexpected value {j}"));
+    let bad = || invalid(format!("unexpected value {j}"));
     Ok(match j {
         J::Null => Value::Null,
         J::Bool(b) => Value::Bool(*b),
@@ -88,6 +134,8 @@ impl Plan {
             "format": FORMAT,
             "state_serial": self.state_serial,
             "state_lineage": self.state_lineage,
+            "state_sha256": self.state_digest,
+            "configuration": self.configuration.0,
             "destroy": self.destroy,
             "variables": self.variables.iter().map(|(k, v)| (k.clone(), enc(v))).collect::<serde_json::Map<_, _>>(),
             "changes": self.changes.iter().map(|c| json!({
@@ -111,34 +159,67 @@ impl Plan {
                 .and_then(|s| crate::state::encode(s).ok())
                 .and_then(|b| serde_json::from_slice::<J>(&b).ok()),
         });
-        serde_json::to_vec(&doc).unwrap_or_default()
+        let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        // The checksum goes in as the last member: `…}` becomes `…,"checksum":"…"}`.
+        let sum = sha256_hex(&bytes);
+        if bytes.pop() == Some(b'}') {
+            bytes.extend_from_slice(format!(",\"checksum\":\"{sum}\"}}").as_bytes());
+        }
+        bytes
     }
 
-    /// Reads a plan written by [`Plan::to_file`].
+    /// Reads the plan file at `path` (at most [`limits::PLAN`] bytes) with
+    /// [`Plan::from_file`]; every error names the file.
+    pub fn read_file(path: &Path) -> Result<Plan, PlanFileError> {
+        let shown = crate::diag::display_path(path);
+        let bytes = limits::read(path, limits::PLAN).map_err(|e| match e {
+            ReadError::TooLarge(t) => PlanFileError::TooLarge(t),
+            ReadError::Io(source) => PlanFileError::Read {
+                path: shown.clone(),
+                source,
+            },
+        })?;
+        Plan::from_file(&bytes).map_err(|e| PlanFileError::In {
+            path: shown,
+            source: Box::new(e),
+        })
+    }
+
+    /// Reads a plan written by [`Plan::to_file`], refusing one whose checksum does not
+    /// match its content.
     pub fn from_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
-        let doc: J = serde_json::from_slice(bytes)
-            .map_err(|e| PlanFileError(format!("not a galley plan ({e})")))?;
-        if doc["format"] != FORMAT {
-            return Err(PlanFileError(format!(
-                "unsupported format {}; expected {FORMAT}",
-                doc["format"]
-            )));
+        let mut doc: J = serde_json::from_slice(bytes)
+            .map_err(|e| invalid(format!("not a galley plan ({e})")))?;
+        match doc.get("format").and_then(J::as_str) {
+            Some(FORMAT) => {}
+            Some(old) if OLD_FORMATS.contains(&old) => {
+                return Err(PlanFileError::OldFormat {
+                    found: old.to_string(),
+                })
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "unsupported format {}; expected {FORMAT}",
+                    doc["format"]
+                )))
+            }
         }
+        verify_checksum(&mut doc)?;
         let s = |k: &str| doc[k].as_str().unwrap_or_default().to_string();
         let mut changes = Vec::new();
         for c in doc["changes"]
             .as_array()
-            .ok_or_else(|| PlanFileError("missing changes".into()))?
+            .ok_or_else(|| invalid("missing changes"))?
         {
             let addr = c["address"]
                 .as_str()
                 .unwrap_or_default()
                 .parse()
-                .map_err(|e| PlanFileError(format!("{e}")))?;
+                .map_err(|e| invalid(format!("{e}")))?;
             changes.push(ResourceChange {
                 addr,
                 action: Action::parse(c["action"].as_str().unwrap_or_default())
-                    .ok_or_else(|| PlanFileError("bad action".into()))?,
+                    .ok_or_else(|| invalid("bad action"))?,
                 provider: c["provider"].as_str().unwrap_or_default().to_string(),
                 before: dec_opt(c.get("before"))?,
                 after: dec_opt(c.get("after"))?,
@@ -172,6 +253,16 @@ impl Plan {
                 variables.insert(k.clone(), dec(v)?);
             }
         }
+        let mut configuration = BTreeMap::new();
+        for (path, sum) in doc["configuration"]
+            .as_object()
+            .ok_or_else(|| invalid("missing configuration"))?
+        {
+            let sum = sum
+                .as_str()
+                .ok_or_else(|| invalid(format!("bad digest of {path}")))?;
+            configuration.insert(path.clone(), sum.to_string());
+        }
         Ok(Plan {
             changes,
             outputs,
@@ -187,10 +278,31 @@ impl Plan {
                     serde_json::to_vec(v)
                         .ok()
                         .and_then(|b| crate::state::decode(&b).ok())
-                        .ok_or_else(|| PlanFileError("its prior state is damaged".into()))?,
+                        .ok_or_else(|| invalid("its prior state is damaged"))?,
                 ),
             },
+            configuration: ConfigDigest(configuration),
+            state_digest: doc["state_sha256"]
+                .as_str()
+                .ok_or_else(|| invalid("missing state_sha256"))?
+                .to_string(),
         })
+    }
+}
+
+/// Takes the `checksum` member out of `doc` and checks it against the rest.
+fn verify_checksum(doc: &mut J) -> Result<(), PlanFileError> {
+    let Some(members) = doc.as_object_mut() else {
+        return Err(invalid("not a JSON object"));
+    };
+    let Some(J::String(sum)) = members.shift_remove("checksum") else {
+        return Err(PlanFileError::Modified);
+    };
+    let rest = serde_json::to_vec(doc).map_err(|e| invalid(e.to_string()))?;
+    if sha256_hex(&rest) == sum {
+        Ok(())
+    } else {
+        Err(PlanFileError::Modified)
     }
 }
 
@@ -241,5 +353,171 @@ mod tests {
         let back = Plan::from_file(&plan.to_file()).expect("reads back");
         assert_eq!(back.changes, vec![c]);
         assert_eq!(back.prior_state, Some(state), "apply starts from it");
+    }
+
+    /// A plan with a bit of everything a plan file keeps.
+    fn sample() -> Plan {
+        let mut state = crate::state::State::new();
+        state.serial = 4;
+        state.set_instance(
+            &"terraform_data.x".parse().unwrap(),
+            "provider[\"terraform\"]",
+            crate::state::InstanceState::new(Value::object([("id", Value::string("x-1"))])),
+        );
+        Plan {
+            changes: vec![ResourceChange {
+                addr: "terraform_data.x".parse().unwrap(),
+                action: Action::Update,
+                provider: "provider[\"terraform\"]".into(),
+                before: Some(Value::object([("id", Value::string("x-1"))])),
+                after: Some(Value::object([("id", Value::Unknown)])),
+                replace_paths: Vec::new(),
+                create_before_destroy: false,
+                reason: None,
+                moved_from: None,
+                importing: None,
+                deposed: None,
+            }],
+            outputs: [(
+                "o".to_string(),
+                OutputChange {
+                    action: Action::Create,
+                    before: None,
+                    after: Some(Value::string("v").mark()),
+                    sensitive: true,
+                },
+            )]
+            .into(),
+            state_serial: 4,
+            state_lineage: state.lineage.clone(),
+            variables: [("n".to_string(), Value::Number(1.5))].into(),
+            state_digest: super::super::state_digest(&state),
+            configuration: ConfigDigest(
+                [
+                    ("main.tf".to_string(), sha256_hex(b"a")),
+                    ("modules/net/main.tf".to_string(), sha256_hex(b"b")),
+                ]
+                .into(),
+            ),
+            prior_state: Some(state),
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn a_plan_file_round_trips_with_its_configuration_and_state_digests() {
+        let plan = sample();
+        let bytes = plan.to_file();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("{\"format\":\"galley-plan-2\""), "{text}");
+        assert!(text.contains(",\"checksum\":\""), "last member: {text}");
+        let back = Plan::from_file(&bytes).expect("reads back");
+        assert_eq!(back.changes, plan.changes);
+        assert_eq!(back.outputs, plan.outputs);
+        assert_eq!(back.variables, plan.variables);
+        assert_eq!(back.state_serial, 4);
+        assert_eq!(back.state_lineage, plan.state_lineage);
+        assert_eq!(back.state_digest, plan.state_digest);
+        assert_eq!(back.configuration, plan.configuration);
+        assert_eq!(back.prior_state, plan.prior_state);
+        assert_eq!(back.to_file(), bytes, "written again the same");
+        // The checksum is of the content, not of its layout.
+        let doc: J = serde_json::from_slice(&bytes).unwrap();
+        let pretty = serde_json::to_vec_pretty(&doc).unwrap();
+        assert!(Plan::from_file(&pretty).is_ok());
+    }
+
+    #[test]
+    fn a_plan_file_edited_after_it_was_written_is_refused() {
+        let bytes = sample().to_file();
+        let text = String::from_utf8(bytes).unwrap();
+        let at = text.find("\"prior_state\"").unwrap();
+        let id = at + text[at..].find("x-1").unwrap();
+        // One byte inside the prior state; still valid JSON and a valid state.
+        let mut edited = text.clone().into_bytes();
+        edited[id + 2] = b'2';
+        assert!(serde_json::from_slice::<J>(&edited).is_ok());
+        let e = Plan::from_file(&edited).unwrap_err();
+        assert!(matches!(e, PlanFileError::Modified), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the plan file was modified after galley wrote it (checksum mismatch); run galley plan -out again"
+        );
+        // A change, the serial, a configuration digest, the checksum itself.
+        for (from, to) in [
+            ("\"update\"", "\"delete\""),
+            ("\"state_serial\":4", "\"state_serial\":5"),
+            ("\"main.tf\":\"c", "\"main.tf\":\"d"),
+            ("\"checksum\":\"", "\"checksum\":\"0"),
+        ] {
+            assert!(text.contains(from), "{from} in {text}");
+            let edited = text.replacen(from, to, 1);
+            assert!(
+                matches!(
+                    Plan::from_file(edited.as_bytes()),
+                    Err(PlanFileError::Modified)
+                ),
+                "{from} -> {to}"
+            );
+        }
+        let mut doc: J = serde_json::from_str(&text).unwrap();
+        doc.as_object_mut().unwrap().shift_remove("checksum");
+        assert!(matches!(
+            Plan::from_file(&serde_json::to_vec(&doc).unwrap()),
+            Err(PlanFileError::Modified)
+        ));
+    }
+
+    #[test]
+    fn a_plan_file_of_an_earlier_galley_is_refused_with_what_to_do() {
+        let old = r#"{"format":"galley-plan-1","state_serial":1,"state_lineage":"l","destroy":false,"variables":{},"changes":[],"outputs":{},"prior_state":null}"#;
+        let e = Plan::from_file(old.as_bytes()).unwrap_err();
+        assert!(matches!(e, PlanFileError::OldFormat { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the plan file has format galley-plan-1, written by an earlier galley; this galley reads only galley-plan-2 plan files. Run galley plan -out again"
+        );
+        let e = Plan::from_file(br#"{"format":"galley-plan-9"}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unsupported format \"galley-plan-9\"; expected galley-plan-2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn reading_a_plan_file_names_it_in_every_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tfplan");
+        let e = Plan::read_file(&path).unwrap_err();
+        assert!(matches!(e, PlanFileError::Read { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("cannot read plan file "), "{e}");
+        assert!(e.to_string().contains("tfplan"), "{e}");
+
+        std::fs::write(&path, b"{}").unwrap();
+        let e = Plan::read_file(&path).unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "tfplan: invalid plan file: unsupported format null; expected galley-plan-2"
+            ),
+            "{e}"
+        );
+
+        std::fs::write(&path, sample().to_file()).unwrap();
+        assert_eq!(Plan::read_file(&path).unwrap().changes, sample().changes);
+    }
+
+    #[test]
+    fn a_plan_file_over_its_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.plan");
+        crate::limits::sparse_file(&path, limits::PLAN.max + 1);
+        let e = Plan::read_file(&path).unwrap_err();
+        assert!(matches!(e, PlanFileError::TooLarge(_)), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("huge.plan is 512.0 MiB (536870913 bytes), more than the 512 MiB limit for a plan file; check that it is a plan file written by galley plan -out"),
+            "{msg}"
+        );
     }
 }

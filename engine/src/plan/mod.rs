@@ -1,6 +1,7 @@
 //! Plans: the actions that bring the world to the configuration, with attribute diffs;
 //! the `--json` contract and the saved plan file.
 
+mod binding;
 mod file;
 mod render;
 
@@ -12,6 +13,7 @@ use crate::addr::ResourceInstance;
 use crate::diag::{Diagnostics, SourceMap};
 use crate::value::Value;
 
+pub use binding::{state_digest, ConfigDigest, Difference, PlanMismatch};
 pub use file::PlanFileError;
 pub use render::render_plan;
 
@@ -124,8 +126,14 @@ pub struct Plan {
     /// ([`crate::upgrade::upgrades`]); recomputed, not kept in plan files.
     pub upgrades: Vec<crate::upgrade::Upgrade>,
     /// The state the plan was made from, as refresh found it (moves applied): what an
-    /// apply of this plan must start from. Not kept in plan files.
+    /// apply of this plan must start from.
     pub prior_state: Option<crate::state::State>,
+    /// The configuration the plan was made from ([`ConfigDigest::of`]), set by the caller
+    /// that loaded it; `apply PLANFILE` checks it with [`Plan::check_configuration`].
+    pub configuration: ConfigDigest,
+    /// [`state_digest`] of the state the plan was made against, as it was loaded (before
+    /// moves and refresh); `apply PLANFILE` checks it with [`Plan::check_state`].
+    pub state_digest: String,
 }
 
 /// Counts of a plan's actions.

@@ -16,12 +16,12 @@
 //! means galley was stopped while a provider was changing that object, which the user is
 //! told about. A create's intent carries the idempotency token the provider was given; an
 //! open one is kept in the state ([`State::unconfirmed_creates`]) until a plan has asked the
-//! provider whether that create made an object (`Provider::find_created`) and adopted it. Every full write of the state removes the journal (the state then holds
-//! everything in it). Records are written with one `write` call each and not fsynced: a
+//! provider whether that create made an object (`Provider::find_created`) and adopted it.
+//! Every full write of the state removes the journal (the state then holds everything in
+//! it). Records are written with one `write` call each and not fsynced: a
 //! killed process loses nothing; a power cut can lose records since the last full write.
 
 use std::fs::{self, File, OpenOptions};
-use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
@@ -34,6 +34,7 @@ use super::local::LocalBackend;
 use super::model::State;
 use super::StateError;
 use crate::addr::ResourceInstance;
+use crate::limits::{self, ReadError};
 
 /// The journal format version this galley writes and reads.
 pub const JOURNAL_VERSION: u64 = 1;
@@ -98,10 +99,11 @@ pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, 
 /// journal is not next to a state file (remote state).
 pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
     let path = path.to_path_buf();
-    let text = match fs::read(&path) {
+    let text = match limits::read(&path, limits::JOURNAL) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(ReadError::TooLarge(t)) => return Err(StateError::TooLarge(t)),
+        Err(ReadError::Io(source)) => {
             return Err(StateError::Io {
                 action: "read the journal",
                 path,
@@ -464,6 +466,22 @@ mod tests {
         let mut s = state.clone();
         assert!(b.persist(&mut s).is_err(), "never written over");
         assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn a_journal_over_its_limit_is_an_error_and_blocks_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir.path().join("galley.tfstate"));
+        crate::limits::sparse_file(&path, crate::limits::JOURNAL.max + 1);
+        let mut b = LocalBackend::in_dir(dir.path());
+        let err = b.load().unwrap_err();
+        assert!(matches!(err, StateError::TooLarge(_)), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("galley.tfstate.journal is 512.0 MiB (536870913 bytes), more than the 512 MiB limit for a state journal; galley has not changed it"),
+            "{msg}"
+        );
+        assert!(b.persist(&mut State::new()).is_err(), "never written over");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::journal::{self, Recovery};
 use super::lock::{self, LockError, LockGuard, LockInfo};
 use super::model::State;
 use super::StateError;
+use crate::limits::{self, ReadError};
 
 /// The state file's name in the working directory when none is configured.
 pub const DEFAULT_STATE_FILE: &str = "galley.tfstate";
@@ -88,10 +89,15 @@ impl LocalBackend {
     }
 
     fn load_file(&self) -> Result<Option<State>, StateError> {
-        let bytes = match fs::read(&self.path) {
+        let bytes = match limits::read(&self.path, limits::STATE) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(ReadError::TooLarge(t)) => {
+                // Never written over: it may be a state after all.
+                self.load_failed.set(true);
+                return Err(StateError::TooLarge(t));
+            }
+            Err(ReadError::Io(source)) => {
                 return Err(StateError::Io {
                     action: "read the state file",
                     path: self.path.clone(),
@@ -410,6 +416,28 @@ mod tests {
             assert_eq!(fs::read(b.path()).unwrap(), bytes, "file untouched");
             assert!(!b.backup_path().exists());
         }
+    }
+
+    #[test]
+    fn a_state_file_over_its_limit_is_refused_and_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = LocalBackend::in_dir(dir.path());
+        let size = crate::limits::STATE.max + 1;
+        crate::limits::sparse_file(b.path(), size);
+        let e = b.load().unwrap_err();
+        assert!(matches!(e, StateError::TooLarge(_)), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("galley.tfstate is 256.0 MiB (268435457 bytes), more than the 256 MiB limit for a state file; check that the path names a galley state file; galley has not changed it"),
+            "{msg}"
+        );
+        let e = b.persist(&mut State::new()).unwrap_err();
+        assert!(matches!(e, StateError::WouldOverwrite { .. }), "{e:?}");
+        assert_eq!(
+            fs::metadata(b.path()).unwrap().len(),
+            size,
+            "file untouched"
+        );
     }
 
     #[test]

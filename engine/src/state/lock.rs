@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::local::with_suffix;
+use crate::limits::{self, ReadError};
 
 /// Who holds a lock, as written in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,10 +281,16 @@ fn read_lock_file(path: &Path) -> Result<Option<LockInfo>, LockError> {
     // A holder writes its file right after creating it; give a half-written one a moment.
     let mut attempts = 0;
     loop {
-        let bytes = match fs::read(path) {
+        let bytes = match limits::read(path, limits::LOCK) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(ReadError::TooLarge(t)) => {
+                return Err(LockError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!("it {}", t.why()),
+                })
+            }
+            Err(ReadError::Io(source)) => {
                 return Err(LockError::Io {
                     action: "read",
                     path: path.to_path_buf(),
@@ -514,5 +521,28 @@ mod tests {
             LockError::Corrupt { .. }
         ));
         assert_eq!(fs::read_to_string(lock_path(&state)).unwrap(), "not json");
+    }
+
+    #[test]
+    fn a_lock_file_over_its_limit_is_reported_at_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_in(&dir);
+        let lock = lock_path(&state);
+        crate::limits::sparse_file(&lock, crate::limits::LOCK.max + 1);
+        let err = acquire(&state, "apply", Duration::ZERO).unwrap_err();
+        assert!(matches!(err, LockError::Corrupt { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("is corrupt (it is 1.0 MiB (1048577 bytes), more than the 1 MiB limit for a lock file); galley left it in place. If no galley run is using this state, delete the file by hand"),
+            "{msg}"
+        );
+        assert!(matches!(
+            force_unlock(&state, "x").unwrap_err(),
+            LockError::Corrupt { .. }
+        ));
+        assert_eq!(
+            fs::metadata(&lock).unwrap().len(),
+            crate::limits::LOCK.max + 1
+        );
     }
 }

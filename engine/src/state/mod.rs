@@ -72,6 +72,9 @@ pub enum StateError {
         /// The state file.
         path: PathBuf,
     },
+    /// A state file or journal is larger than galley reads ([`crate::limits`]).
+    #[error("{0}")]
+    TooLarge(crate::limits::TooLarge),
     /// A file system operation failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::limits;
+
 /// Directory levels followed below a named directory, to stop symbolic-link loops.
 const MAX_DEPTH: usize = 32;
 
@@ -82,11 +84,15 @@ pub fn read(base: &Path, paths: &[String]) -> ManifestFiles {
         }
         for f in files {
             let shown = crate::diag::display_path(&f);
-            match std::fs::read_to_string(&f) {
+            match limits::read_to_string(&f, limits::MANIFEST) {
                 Ok(text) => match objects_of(&shown, &text) {
                     Ok(o) => objects.extend(o),
                     Err(e) => errors.push(e),
                 },
+                Err(limits::ReadError::TooLarge(t)) => errors.push(ReadError::Io {
+                    path: shown,
+                    message: format!("it {}; {}", t.why(), t.limit.advice),
+                }),
                 Err(e) => errors.push(ReadError::Io {
                     path: shown,
                     message: e.to_string(),
@@ -304,6 +310,22 @@ spec:
         assert_eq!(path, "k8s/web.yaml");
         assert!((5..=6).contains(line), "{e}");
         assert!(e.to_string().starts_with("k8s/web.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn a_manifest_over_its_limit_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::limits::sparse_file(
+            &dir.path().join("big.yaml"),
+            crate::limits::MANIFEST.max + 1,
+        );
+        let read = read(dir.path(), &["big.yaml".to_string()]);
+        assert!(read.objects.is_empty());
+        let msg = read.errors[0].to_string();
+        assert!(
+            msg.contains("big.yaml: it is 64.0 MiB (67108865 bytes), more than the 64 MiB limit for a manifest file; split the manifests"),
+            "{msg}"
+        );
     }
 
     #[test]

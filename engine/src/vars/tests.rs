@@ -89,6 +89,24 @@ fn auto_files_load_in_lexical_order() {
 }
 
 #[test]
+fn a_variables_file_over_its_limit_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::limits::sparse_file(
+        &dir.path().join("big.tfvars"),
+        crate::limits::VARIABLES.max + 1,
+    );
+    let cli = [CliVar::File("big.tfvars".into())];
+    let (_, diags) = collect(dir.path(), &cli, &[], &SourceMap::new());
+    let d = diags.iter().next().expect("an error");
+    assert_eq!(d.summary, "Variables file too large");
+    let detail = d.detail.clone().unwrap_or_default();
+    assert!(
+        detail.contains("big.tfvars is 64.0 MiB (67108865 bytes), more than the 64 MiB limit for a variables file; split the values"),
+        "{detail}"
+    );
+}
+
+#[test]
 fn tfvars_json_values_become_values_with_key_spans() {
     let dir = tempfile::tempdir().unwrap();
     let text =

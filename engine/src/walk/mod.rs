@@ -110,6 +110,8 @@ pub struct Walk {
     pub(crate) imports: BTreeMap<ResourceInstance, Import>,
     /// Plan mode: instances adopted through `import` blocks, with their ids.
     pub(crate) imported: Mutex<HashMap<ResourceInstance, String>>,
+    /// Plan modes: [`crate::plan::state_digest`] of the state given to [`Walk::new`].
+    pub(crate) loaded_digest: String,
 }
 
 /// Builds the graph and reports configuration errors (references, cycles, `moved`,
@@ -148,6 +150,12 @@ impl Walk {
         if diags.has_errors() {
             return Err(diags);
         }
+        // What a saved plan is bound to: the state as given, before moves and refresh.
+        let loaded_digest = if mode == WalkMode::Apply {
+            String::new()
+        } else {
+            crate::plan::state_digest(&state)
+        };
         let mut state = state;
         let mut move_statements = explicit;
         let mut moves = moved::MoveResults::default();
@@ -192,6 +200,7 @@ impl Walk {
             moves,
             imports,
             imported: Mutex::new(HashMap::new()),
+            loaded_digest,
         })
     }
 
@@ -238,6 +247,8 @@ impl Walk {
             destroy: this.mode == WalkMode::PlanDestroy,
             upgrades: Vec::new(),
             prior_state: Some(prior_state),
+            configuration: crate::plan::ConfigDigest::default(),
+            state_digest: this.loaded_digest.clone(),
         })
     }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
+use crate::limits::ReadError;
 use crate::value::Value;
 
 use super::args::{f, fail, Call, Spec, NESTED, PLAIN};
@@ -111,9 +112,13 @@ fn read(c: &Call) -> Result<Vec<u8>, FuncError> {
 fn read_path(c: &Call, i: usize) -> Result<(PathBuf, Vec<u8>), FuncError> {
     let p = c.str(i)?;
     let path = resolve(c, &p);
-    match std::fs::read(&path) {
+    match crate::limits::read(&path, crate::limits::FUNCTION_FILE) {
         Ok(bytes) => Ok((path, bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(c.err(
+        Err(ReadError::TooLarge(t)) => Err(c.err(
+            i,
+            format!("cannot read {p:?}: it {}; {}.", t.why(), t.limit.advice),
+        )),
+        Err(e) if e.is_not_found() => Err(c.err(
             i,
             format!("no file exists at {p:?}; this function works only with files that are distributed as part of the configuration source code, so if this file will be created by a resource in this configuration you must instead obtain this result from an attribute of that resource."),
         )),

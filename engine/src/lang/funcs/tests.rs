@@ -1391,6 +1391,23 @@ mod filesystem {
     }
 
     #[test]
+    fn file_functions_refuse_a_file_over_their_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::limits::sparse_file(
+            &dir.path().join("big.bin"),
+            crate::limits::FUNCTION_FILE.max + 1,
+        );
+        for name in ["file", "filebase64", "filesha256"] {
+            let e = at(dir.path(), name, vec![s("big.bin")]).unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                msg.contains("cannot read \"big.bin\": it is 64.0 MiB (67108865 bytes), more than the 64 MiB limit for a file read by a function;"),
+                "{name}: {msg}"
+            );
+        }
+    }
+
+    #[test]
     fn file_functions_read_relative_to_the_module() {
         let dir = fixture();
         let d = dir.path();
