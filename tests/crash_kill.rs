@@ -33,7 +33,7 @@ resource "aws_vpc" "main" {{
 }}
 
 resource "aws_subnet" "s" {{
-  count      = 3
+  count      = 5
   vpc_id     = aws_vpc.main.id
   cidr_block = "10.0.${{count.index + {octet}}}.0/24"
   tags       = {{ Step = "{tag}" }}
@@ -46,7 +46,7 @@ resource "aws_security_group" "web" {{
 }}
 
 resource "terraform_data" "release" {{
-  count            = 2
+  count            = 3
   input            = "{tag}-${{count.index}}"
   triggers_replace = ["{trigger}"]
   lifecycle {{
@@ -163,9 +163,16 @@ fn count_points(start: &Path, step: &Step) -> u64 {
         .count() as u64
 }
 
+/// What one kill showed.
+struct Killed {
+    /// The point it was killed at (None when the run passed fewer points).
+    point: Option<String>,
+    /// Objects the recovering run found by token and adopted.
+    adopted: usize,
+}
+
 /// Kills `step` at point `at`, recovers, and checks the world against the state.
-/// Returns the name of the point it was killed at (None when the run passed fewer points).
-fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Option<String> {
+fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Killed {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     copy_tree(start, dir);
@@ -196,6 +203,9 @@ fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Option<String> {
         "{context}: the next run finishes the job\n{}",
         text(&o)
     );
+    let adopted = String::from_utf8_lossy(&o.stderr)
+        .matches("Recovered ")
+        .count();
 
     let in_state = state_objects(dir);
     let twice: Vec<_> = in_state.iter().filter(|(_, n)| **n > 1).collect();
@@ -219,7 +229,10 @@ fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Option<String> {
             text(&o)
         );
     }
-    killed_at
+    Killed {
+        point: killed_at,
+        adopted,
+    }
 }
 
 /// Runs every step up to `upto` without kills, in `dir`.
@@ -231,24 +244,41 @@ fn prepare(dir: &Path, upto: usize) {
     }
 }
 
-/// Kills step `index` at each of its points; returns the names of the points killed at.
-fn kill_everywhere(index: usize) -> (u64, BTreeSet<String>) {
+/// What killing a step at each of its points showed.
+struct Report {
+    /// Names of the points killed at.
+    names: BTreeSet<String>,
+    adopted: usize,
+}
+
+/// Kills step `index` at each of its points.
+fn kill_everywhere(index: usize) -> Report {
     let start = tempfile::tempdir().unwrap();
     prepare(start.path(), index);
     let step = &steps()[index];
     let points = count_points(start.path(), step);
-    assert!(points > 10, "{}: only {points} crash points", step.name);
-    let mut names = BTreeSet::new();
+    // Four steps of at least 50: more than 200 kill points in all.
+    assert!(points >= 50, "{}: only {points} crash points", step.name);
+    let mut report = Report {
+        names: BTreeSet::new(),
+        adopted: 0,
+    };
     for at in 1..=points {
-        if let Some(name) = kill_and_recover(start.path(), step, at) {
+        let killed = kill_and_recover(start.path(), step, at);
+        report.adopted += killed.adopted;
+        if let Some(name) = killed.point {
             // "N: name" -> "name"
-            names.insert(
-                name.split_once(": ")
-                    .map_or(name.clone(), |(_, n)| n.to_string()),
-            );
+            let name = name
+                .split_once(": ")
+                .map_or(name.clone(), |(_, n)| n.to_string());
+            report.names.insert(name);
         }
     }
-    (points, names)
+    eprintln!(
+        "{}: {points} kill points, {} objects adopted",
+        step.name, report.adopted
+    );
+    report
 }
 
 fn assert_covers(names: &BTreeSet<String>, expected: &[&str]) {
@@ -268,28 +298,27 @@ const WRITES: &[&str] = &[
 
 #[test]
 fn killed_while_creating() {
-    let (points, names) = kill_everywhere(0);
-    assert_covers(&names, WRITES);
-    eprintln!("create: {points} kill points");
+    let r = kill_everywhere(0);
+    assert_covers(&r.names, WRITES);
+    assert!(
+        r.adopted > 0,
+        "a kill between the cloud's create and galley's record is recovered by adoption"
+    );
 }
 
 #[test]
 fn killed_while_updating() {
-    let (points, names) = kill_everywhere(1);
-    assert_covers(&names, WRITES);
-    eprintln!("update: {points} kill points");
+    assert_covers(&kill_everywhere(1).names, WRITES);
 }
 
 #[test]
 fn killed_while_replacing() {
-    let (points, names) = kill_everywhere(2);
-    assert_covers(&names, WRITES);
-    eprintln!("replace: {points} kill points");
+    let r = kill_everywhere(2);
+    assert_covers(&r.names, WRITES);
+    assert!(r.adopted > 0, "replacements create too");
 }
 
 #[test]
 fn killed_while_destroying() {
-    let (points, names) = kill_everywhere(3);
-    assert_covers(&names, WRITES);
-    eprintln!("destroy: {points} kill points");
+    assert_covers(&kill_everywhere(3).names, WRITES);
 }

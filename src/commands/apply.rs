@@ -157,7 +157,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
             let migrating =
                 !destroy && layouts.iter().any(|l| l.phase != blue_green::Phase::Steady);
             if !plan.has_changes() && !migrating {
-                return save_recovered(backend, &state, &plan);
+                return save_refreshed(backend, &state, &plan);
             }
             if !args.auto_approve && !confirm(destroy) {
                 eprintln!("\nApply cancelled.");
@@ -276,10 +276,11 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     EXIT_OK
 }
 
-/// Saves the state a no-change plan saw when planning recovered something into it: the
-/// objects an interrupted apply created without recording them (they would otherwise be
-/// found again on every run, and missing from `state list`).
-fn save_recovered(
+/// Saves the state a no-change plan saw when it differs from the state loaded: objects
+/// an interrupted apply created without recording them, found and adopted, and objects
+/// the refresh found gone (deleted by an apply killed before recording it) — as
+/// Terraform saves a refresh on apply.
+fn save_refreshed(
     backend: Box<dyn engine::state::Backend>,
     loaded: &engine::state::State,
     plan: &Plan,
@@ -287,13 +288,15 @@ fn save_recovered(
     let Some(prior) = &plan.prior_state else {
         return EXIT_OK;
     };
-    if prior.unconfirmed_creates() == loaded.unconfirmed_creates() {
+    if prior.resources == loaded.resources
+        && prior.unconfirmed_creates() == loaded.unconfirmed_creates()
+    {
         return EXIT_OK;
     }
     match JournalSink::new(backend).changed(prior) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("Error: cannot write the recovered objects to the state: {e}");
+            eprintln!("Error: cannot write the refreshed state: {e}");
             EXIT_ERROR
         }
     }

@@ -371,7 +371,12 @@ impl Walk {
                             .await
                         {
                             Ok(Some(v)) => Some(InstanceState { attributes: v, ..p }),
-                            Ok(None) => None,
+                            Ok(None) => {
+                                // Gone: the refreshed state (what apply starts from and
+                                // saves) no longer has it.
+                                self.state.lock().expect("lock").remove_instance(addr);
+                                None
+                            }
                             Err(e) => return Err(provider_diag(rb, addr, "refresh", e)),
                         }
                     }
