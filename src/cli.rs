@@ -309,6 +309,10 @@ pub enum StateCommand {
         #[arg(required = true)]
         addrs: Vec<String>,
     },
+    /// Write the state again with GALLEY_ENCRYPTION_KEY: rotate its key (the previous one
+    /// in GALLEY_ENCRYPTION_KEY_OLD), encrypt it (GALLEY_ENCRYPTION_FALLBACK=plaintext), or
+    /// decrypt it (only GALLEY_ENCRYPTION_KEY_OLD set).
+    Rekey,
 }
 
 /// `workspace` subcommands, as Terraform's.

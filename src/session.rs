@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws::backend::DEFAULT_WORKSPACE;
 use engine::config::Config;
+use engine::crypt::Encryption;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::provider::{ProviderFactory, ProviderSchema};
 use engine::state::{Backend, LocalBackend, State, StateLock};
@@ -46,6 +47,9 @@ pub struct Session {
     simulator: OnceLock<Arc<sim::SimFactory>>,
     /// The `TF_VAR_` environment variables, read once so tests can inject their own.
     pub env: Vec<(String, String)>,
+    /// The encryption of state and plan files (`GALLEY_ENCRYPTION_*`), read once; invalid
+    /// settings are reported when state or a plan file is first used.
+    encryption: Result<Option<Arc<Encryption>>, String>,
 }
 
 impl Session {
@@ -60,7 +64,19 @@ impl Session {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .filter(|(k, _)| k.starts_with("TF_VAR_"))
                 .collect(),
+            encryption: Encryption::from_env(|k| std::env::var(k).ok())
+                .map(|e| e.map(Arc::new))
+                .map_err(|e| e.to_string()),
         }
+    }
+
+    /// How state and plan files are encrypted (`None`: plain text); prints and fails when
+    /// the `GALLEY_ENCRYPTION_*` settings are invalid.
+    pub fn encryption(&self) -> Result<Option<Arc<Encryption>>, Reported> {
+        self.encryption.clone().map_err(|e| {
+            eprintln!("Error: {e}");
+            Reported
+        })
     }
 
     /// Prints diagnostics to stderr.
@@ -224,7 +240,8 @@ impl Session {
     /// selected workspace. Prints and fails when the block is invalid or unusable.
     pub fn backend(&self, path: Option<&Path>) -> Result<Box<dyn Backend>, Reported> {
         if let Some(p) = path {
-            return Ok(Box::new(LocalBackend::new(self.dir.join(p))));
+            let backend = LocalBackend::new(self.dir.join(p)).with_encryption(self.encryption()?);
+            return Ok(Box::new(backend));
         }
         self.backend_of(&self.workspace())
     }
@@ -243,10 +260,17 @@ impl Session {
     pub fn backend_of(&self, workspace: &str) -> Result<Box<dyn Backend>, Reported> {
         let block = self.backend_block()?;
         match block {
-            Some(block) if block.kind == "s3" => Ok(Box::new(self.s3_backend(&block, workspace)?)),
-            block => Ok(Box::new(LocalBackend::new(
-                self.local_state_path(block.as_ref(), workspace),
-            ))),
+            Some(block) if block.kind == "s3" => {
+                if self.encryption()?.is_some() {
+                    eprintln!("Error: GALLEY_ENCRYPTION_KEY is set, but galley encrypts only local state and plan files, not state in S3. Unset the GALLEY_ENCRYPTION_* variables and use the bucket's server-side encryption (the backend's `encrypt` and `kms_key_id` settings).");
+                    return Err(Reported);
+                }
+                Ok(Box::new(self.s3_backend(&block, workspace)?))
+            }
+            block => Ok(Box::new(
+                LocalBackend::new(self.local_state_path(block.as_ref(), workspace))
+                    .with_encryption(self.encryption()?),
+            )),
         }
     }
 

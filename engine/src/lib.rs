@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod crash;
+pub mod crypt;
 pub mod diag;
 pub mod fmt;
 pub mod graph;

@@ -23,6 +23,18 @@ pub struct Limit {
     pub advice: &'static str,
 }
 
+impl Limit {
+    /// The limit for this kind of file when it may be encrypted ([`crate::crypt`]): twice
+    /// as large, since base64 adds a third and each encrypted journal line its own nonce,
+    /// tag and key id.
+    pub const fn encrypted(self) -> Limit {
+        Limit {
+            max: self.max.saturating_mul(2),
+            ..self
+        }
+    }
+}
+
 /// `.tf` configuration files.
 pub const CONFIG: Limit = Limit {
     max: 64 * MIB,

@@ -1,6 +1,6 @@
 //! Hostile input: property-based and mutation tests over every file format galley reads
 //! (`.tf` configuration, `.tfvars` and `.tfvars.json`, state documents, the apply journal,
-//! lock files and saved plans).
+//! lock files and saved plans), and the encrypted forms of state, journal and plan.
 //!
 //! Each format gets random bytes, truncations and byte mutations (flip, insert, delete)
 //! of a valid file made by the engine itself, deep nesting and huge strings. The
@@ -11,7 +11,8 @@
 //! changed is refused (its checksum); each mutated plan is also read with its checksum
 //! made again ([`resealed`]), so the mutations reach the plan's decoder too. Files over
 //! their size limit ([`engine::limits`]), and endless ones, are refused with an error
-//! naming the limit.
+//! naming the limit. An encrypted file that was changed is refused: whatever a mutated
+//! envelope is read as, it is the original content or an error.
 //!
 //! CI runs a bounded number of cases per property (see [`config`]). The long run:
 //!
@@ -20,11 +21,12 @@
 //! ```
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use engine::addr::ResourceInstance;
 use engine::config::load_config;
+use engine::crypt::{Encryption, Key};
 use engine::diag::{Diagnostics, SourceMap};
 use engine::plan::{Action, ConfigDigest, Plan, PlanFileError, ResourceChange};
 use engine::state::{
@@ -216,6 +218,53 @@ fn journal_bytes() -> Vec<u8> {
     std::fs::read(state::journal::journal_path(&path)).expect("the journal was written")
 }
 
+/// The encryption of the encrypted fixtures: a fixed key, no plain-text fallback.
+fn encryption() -> Arc<Encryption> {
+    let key = Key::from_bytes(&[7; 32], "the test key").expect("a key");
+    Arc::new(Encryption::new(key))
+}
+
+/// The sample state as an encrypted state file.
+fn encrypted_state_bytes() -> Vec<u8> {
+    engine::crypt::seal(
+        Some(&encryption()),
+        engine::crypt::Kind::State,
+        &state_bytes(),
+    )
+    .expect("encrypt the sample state")
+    .into_owned()
+}
+
+/// The sample plan as an encrypted plan file.
+fn encrypted_plan_bytes() -> Vec<u8> {
+    let plan = Plan::from_file(&plan_bytes()).expect("the sample plan");
+    plan.to_file_with(Some(&encryption()))
+        .expect("encrypt the sample plan")
+}
+
+/// A journal as [`journal_bytes`] makes it, every line encrypted.
+fn encrypted_journal_bytes() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("galley.tfstate");
+    let mut state = State::new();
+    let a: ResourceInstance = "terraform_data.x[0]".parse().expect("address");
+    let backend = LocalBackend::new(&path).with_encryption(Some(encryption()));
+    let mut j = Journaled::new(backend);
+    j.intent(
+        &state,
+        &Intent::new("create", &a, "provider[\"terraform\"]"),
+    )
+    .expect("intent");
+    state.set_instance(
+        &a,
+        "provider[\"terraform\"]",
+        InstanceState::new(Value::object([("id", Value::string("x-1"))])),
+    );
+    j.record(&state, &a).expect("record");
+    j.done(&state, &a).expect("done");
+    std::fs::read(state::journal::journal_path(&path)).expect("the journal was written")
+}
+
 // ---------------------------------------------------------------------------------------
 // Readers under test, each returning whether the input was accepted.
 
@@ -316,6 +365,27 @@ fn check_local(state: Option<Vec<u8>>, journal: Vec<u8>) {
             let _ = e.to_string();
         }
     });
+}
+
+/// Loads an encrypted state file (and, when given, an encrypted journal next to it)
+/// through the local backend with the fixtures' key: never a panic, and what is read is
+/// the sample state or the journal's records, nothing else.
+fn check_encrypted_local(
+    state: Option<Vec<u8>>,
+    journal: Option<Vec<u8>>,
+) -> Result<Option<State>, String> {
+    bounded("LocalBackend::load (encrypted)", move || {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("galley.tfstate");
+        if let Some(s) = state {
+            std::fs::write(&path, s).expect("write the state");
+        }
+        if let Some(j) = journal {
+            std::fs::write(state::journal::journal_path(&path), j).expect("write journal");
+        }
+        let backend = LocalBackend::new(&path).with_encryption(Some(encryption()));
+        backend.load().map_err(|e| e.to_string())
+    })
 }
 
 fn check_lock(bytes: Vec<u8>) {
@@ -477,6 +547,43 @@ proptest! {
             // Only layout changed (white space, a key repeated with its value...).
             let doc = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
             prop_assert_eq!(doc(&edited), doc(&valid));
+        }
+    }
+
+    #[test]
+    fn mutated_encrypted_states_are_refused_or_read_unchanged(
+        bytes in hostile(encrypted_state_bytes()),
+    ) {
+        if let Ok(read) = check_encrypted_local(Some(bytes), None) {
+            prop_assert_eq!(read, Some(sample_state()));
+        }
+    }
+
+    #[test]
+    fn mutated_encrypted_plans_are_refused_or_read_unchanged(
+        bytes in hostile(encrypted_plan_bytes()),
+    ) {
+        let read = bounded("Plan::from_file_with", move || {
+            Plan::from_file_with(&bytes, Some(&encryption()))
+                .map(|p| p.to_file())
+                .map_err(|e| e.to_string())
+        });
+        if let Ok(plain) = read {
+            prop_assert_eq!(plain, plan_bytes());
+        }
+    }
+
+    #[test]
+    fn mutated_encrypted_journals_are_refused_or_replay_only_their_records(
+        journal in hostile(encrypted_journal_bytes()),
+    ) {
+        // The journal's header names serial 0: it was started before any state file.
+        if let Ok(Some(read)) = check_encrypted_local(None, Some(journal)) {
+            // Only the one record the journal holds can be in it, or nothing.
+            prop_assert!(read.instance_count() <= 1, "{read:?}");
+            if let Some(i) = read.instance(&"terraform_data.x[0]".parse().expect("address")) {
+                prop_assert_eq!(&i.attributes, &Value::object([("id", Value::string("x-1"))]));
+            }
         }
     }
 
@@ -718,6 +825,27 @@ fn the_fixtures_are_valid() {
     let recovery = backend.take_recovery().expect("a recovery");
     assert_eq!(recovery.replayed, 1);
     assert_eq!(recovery.interrupted.len(), 1, "the delete never finished");
+
+    // The encrypted fixtures read back, and only with the key.
+    let read = check_encrypted_local(Some(encrypted_state_bytes()), None).expect("encrypted state");
+    assert_eq!(read, Some(sample_state()));
+    let plan =
+        Plan::from_file_with(&encrypted_plan_bytes(), Some(&encryption())).expect("encrypted plan");
+    assert_eq!(plan.to_file(), plan_bytes());
+    assert!(Plan::from_file(&encrypted_plan_bytes()).is_err());
+    let journal_dir = tempfile::tempdir().expect("temp dir");
+    let path = journal_dir.path().join("galley.tfstate");
+    std::fs::write(
+        state::journal::journal_path(&path),
+        encrypted_journal_bytes(),
+    )
+    .expect("write");
+    let loaded = LocalBackend::new(&path)
+        .with_encryption(Some(encryption()))
+        .load()
+        .expect("encrypted journal replays")
+        .expect("a state");
+    assert_eq!(loaded.instance_count(), 1);
 }
 
 // ---------------------------------------------------------------------------------------

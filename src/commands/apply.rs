@@ -65,7 +65,10 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     let plan = match &args.plan_file {
         Some(path) => {
-            let mut plan = match Plan::read_file(&s.dir.join(path)) {
+            let Ok(encryption) = s.encryption() else {
+                return EXIT_ERROR;
+            };
+            let mut plan = match Plan::read_file_with(&s.dir.join(path), encryption.as_deref()) {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("Error: {e}");

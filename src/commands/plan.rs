@@ -234,7 +234,17 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
         return EXIT_ERROR;
     }
     if let Some(out) = &args.out {
-        if let Err(e) = write_private(&s.dir.join(out), &plan.to_file()) {
+        let Ok(encryption) = s.encryption() else {
+            return EXIT_ERROR;
+        };
+        let bytes = match plan.to_file_with(encryption.as_deref()) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("Error: cannot write plan file {}: {e}", out.display());
+                return EXIT_ERROR;
+            }
+        };
+        if let Err(e) = write_private(&s.dir.join(out), &bytes) {
             eprintln!("Error: cannot write plan file {}: {e}", out.display());
             return EXIT_ERROR;
         }

@@ -1,4 +1,4 @@
-//! `galley state list|show|mv|rm` and `force-unlock`.
+//! `galley state list|show|mv|rm|rekey` and `force-unlock`.
 
 use engine::addr::{ResourceInstance, Target};
 
@@ -22,7 +22,10 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
     let Ok(mut backend) = s.backend(None) else {
         return EXIT_ERROR;
     };
-    let mutating = matches!(cmd, StateCommand::Mv { .. } | StateCommand::Rm { .. });
+    let mutating = matches!(
+        cmd,
+        StateCommand::Mv { .. } | StateCommand::Rm { .. } | StateCommand::Rekey
+    );
     let _guard = if mutating {
         match s.lock(backend.as_ref(), "state", "0s") {
             Ok(g) => Some(g),
@@ -86,6 +89,31 @@ pub fn run(s: &Session, cmd: &StateCommand) -> i32 {
                 }
             }
         }
+        StateCommand::Rekey => match engine::state::rekey_loaded(backend.as_mut(), &mut state) {
+            Ok(Some(r)) => {
+                match r.key_id {
+                    Some(id) => println!(
+                        "Wrote the state {} encrypted with key {id} (serial {}).",
+                        backend.describe(),
+                        r.serial
+                    ),
+                    None => println!(
+                        "Wrote the state {} in plain text (serial {}): it is no longer encrypted.",
+                        backend.describe(),
+                        r.serial
+                    ),
+                }
+                EXIT_OK
+            }
+            Ok(None) => {
+                println!("There is no state at {} to rekey.", backend.describe());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                EXIT_ERROR
+            }
+        },
         StateCommand::Rm { addrs } => {
             let Ok(ts) = targets(addrs) else {
                 return EXIT_ERROR;

@@ -4,6 +4,10 @@
 //! The checksum is the SHA-256 of the document without its `checksum` member, as
 //! serde_json writes it; it is the document's last member. It catches a plan edited or
 //! damaged after galley wrote it; it is no signature (anyone can compute it again).
+//!
+//! With an [`Encryption`] key ([`Plan::to_file_with`]), the whole file is encrypted
+//! ([`crate::crypt`]): the plan holds the prior state and the values of sensitive
+//! attributes. AES-GCM's tag then also authenticates it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,6 +16,7 @@ use serde_json::{json, Value as J};
 
 use super::binding::{sha256_hex, ConfigDigest};
 use super::{Action, OutputChange, Plan, ResourceChange};
+use crate::crypt::{self, CryptError, Encryption, Kind};
 use crate::diag::Diagnostics;
 use crate::limits::{self, ReadError};
 use crate::value::Value;
@@ -48,6 +53,10 @@ pub enum PlanFileError {
     /// The file is larger than a plan file can be.
     #[error("{0}")]
     TooLarge(limits::TooLarge),
+    /// An encrypted plan that cannot be decrypted with the keys set, a plain-text one
+    /// read with a key set, or a plan that cannot be encrypted.
+    #[error("{0}")]
+    Crypt(#[from] CryptError),
     /// One of the other errors, in the named file.
     #[error("{path}: {source}")]
     In {
@@ -168,26 +177,53 @@ impl Plan {
         bytes
     }
 
+    /// The plan file as [`Plan::to_file`] makes it, encrypted when `enc` has a key to
+    /// write with.
+    pub fn to_file_with(&self, enc: Option<&Encryption>) -> Result<Vec<u8>, PlanFileError> {
+        let plain = self.to_file();
+        Ok(crypt::seal(enc, Kind::Plan, &plain)?.into_owned())
+    }
+
     /// Reads the plan file at `path` (at most [`limits::PLAN`] bytes) with
     /// [`Plan::from_file`]; every error names the file.
     pub fn read_file(path: &Path) -> Result<Plan, PlanFileError> {
+        Plan::read_file_with(path, None)
+    }
+
+    /// [`Plan::read_file`] of a plan file that may be encrypted as `enc` says.
+    pub fn read_file_with(path: &Path, enc: Option<&Encryption>) -> Result<Plan, PlanFileError> {
         let shown = crate::diag::display_path(path);
-        let bytes = limits::read(path, limits::PLAN).map_err(|e| match e {
+        let limit = match enc {
+            Some(_) => limits::PLAN.encrypted(),
+            None => limits::PLAN,
+        };
+        let bytes = limits::read(path, limit).map_err(|e| match e {
             ReadError::TooLarge(t) => PlanFileError::TooLarge(t),
             ReadError::Io(source) => PlanFileError::Read {
                 path: shown.clone(),
                 source,
             },
         })?;
-        Plan::from_file(&bytes).map_err(|e| PlanFileError::In {
+        Plan::from_file_with(&bytes, enc).map_err(|e| PlanFileError::In {
             path: shown,
             source: Box::new(e),
         })
     }
 
     /// Reads a plan written by [`Plan::to_file`], refusing one whose checksum does not
-    /// match its content.
+    /// match its content, and an encrypted one (which needs [`Plan::from_file_with`]).
     pub fn from_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
+        Plan::from_file_with(bytes, None)
+    }
+
+    /// [`Plan::from_file`] of a plan that may be encrypted as `enc` says: decrypted when it
+    /// is encrypted; when it is not, read only if `enc` allows plain-text files.
+    pub fn from_file_with(bytes: &[u8], enc: Option<&Encryption>) -> Result<Plan, PlanFileError> {
+        let plain = crypt::open(enc, Kind::Plan, bytes)?;
+        Plan::from_plain_file(&plain)
+    }
+
+    fn from_plain_file(bytes: &[u8]) -> Result<Plan, PlanFileError> {
         let mut doc: J = serde_json::from_slice(bytes)
             .map_err(|e| invalid(format!("not a galley plan ({e})")))?;
         match doc.get("format").and_then(J::as_str) {
@@ -505,6 +541,84 @@ mod tests {
 
         std::fs::write(&path, sample().to_file()).unwrap();
         assert_eq!(Plan::read_file(&path).unwrap().changes, sample().changes);
+    }
+
+    #[test]
+    fn an_encrypted_plan_file_round_trips_and_hides_its_sensitive_values() {
+        const PLANTED: &str = "planted-5e8a1c3d-secret";
+        let mut plan = sample();
+        if let Some(o) = plan.outputs.get_mut("o") {
+            o.after = Some(Value::string(PLANTED).mark());
+        }
+        let enc = Encryption::new(crate::crypt::test_key(1));
+        let bytes = plan.to_file_with(Some(&enc)).unwrap();
+        assert!(crate::crypt::is_envelope(&bytes));
+        assert!(
+            !bytes
+                .windows(PLANTED.len())
+                .any(|w| w == PLANTED.as_bytes()),
+            "no secret in plain text"
+        );
+        assert!(
+            !bytes.windows(3).any(|w| w == b"x-1"),
+            "nor the prior state"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tfplan");
+        std::fs::write(&path, &bytes).unwrap();
+        let back = Plan::read_file_with(&path, Some(&enc)).unwrap();
+        assert_eq!(back.outputs, plan.outputs);
+        assert_eq!(back.changes, plan.changes);
+        assert_eq!(back.prior_state, plan.prior_state);
+        assert_eq!(back.to_file(), plan.to_file());
+
+        let id = crate::crypt::test_key(1).id().to_string();
+        let e = Plan::read_file(&path).unwrap_err().to_string();
+        assert!(
+            e.ends_with(&format!("tfplan: the plan is encrypted (with key {id}), and no key is set: set GALLEY_ENCRYPTION_KEY (or GALLEY_ENCRYPTION_KEY_FILE) to the key it was encrypted with")),
+            "{e}"
+        );
+        let other = Encryption::new(crate::crypt::test_key(2));
+        let e = Plan::read_file_with(&path, Some(&other))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("tfplan: the plan was encrypted with key {id}")),
+            "{e}"
+        );
+        let rotating =
+            Encryption::new(crate::crypt::test_key(2)).with_old_key(crate::crypt::test_key(1));
+        assert!(Plan::read_file_with(&path, Some(&rotating)).is_ok());
+    }
+
+    #[test]
+    fn a_plain_text_plan_with_a_key_set_and_a_modified_encrypted_one_are_refused() {
+        let enc = Encryption::new(crate::crypt::test_key(1));
+        let plain = sample().to_file();
+        let e = Plan::from_file_with(&plain, Some(&enc)).unwrap_err();
+        assert!(
+            matches!(e, PlanFileError::Crypt(CryptError::Plaintext { .. })),
+            "{e:?}"
+        );
+        let fallback = Encryption::new(crate::crypt::test_key(1)).with_plaintext_fallback(true);
+        assert!(Plan::from_file_with(&plain, Some(&fallback)).is_ok());
+
+        let sealed = String::from_utf8(sample().to_file_with(Some(&enc)).unwrap()).unwrap();
+        let at = sealed.find("\"ciphertext\":\"").unwrap() + 20;
+        let mut edited = sealed.into_bytes();
+        edited[at] = if edited[at] == b'A' { b'B' } else { b'A' };
+        let e = Plan::from_file_with(&edited, Some(&enc)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the plan cannot be decrypted: authentication failed: the file was modified or is damaged"
+        );
+        // An encrypted state is not a plan.
+        let state = crate::crypt::seal(Some(&enc), Kind::State, b"{}").unwrap();
+        let e = Plan::from_file_with(&state, Some(&enc)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "this is an encrypted galley state, not a plan"
+        );
     }
 
     #[test]

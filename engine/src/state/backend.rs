@@ -4,12 +4,14 @@
 
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::journal::Recovery;
 use super::lock::{LockError, LockInfo};
 use super::model::State;
 use super::StateError;
+use crate::crypt::Encryption;
 
 /// A place state is kept, with its lock. Synchronous: a backend that talks to a network
 /// service runs its own runtime and never blocks the caller's.
@@ -49,6 +51,12 @@ pub trait Backend: Send + Debug {
 
     /// Removes the state and its journal (`workspace delete`); nothing there is fine.
     fn delete_state(&self) -> Result<(), StateError>;
+
+    /// How the state and its journal are encrypted ([`crate::crypt`]); `None`: plain text.
+    /// The journal of [`crate::state::Journaled`] uses the same.
+    fn encryption(&self) -> Option<Arc<Encryption>> {
+        None
+    }
 }
 
 /// A held state lock. Dropping it releases the lock if it is still ours; [`StateLock::release`]
@@ -112,6 +120,9 @@ impl<B: Backend + ?Sized> Backend for Box<B> {
     }
     fn delete_state(&self) -> Result<(), StateError> {
         (**self).delete_state()
+    }
+    fn encryption(&self) -> Option<Arc<Encryption>> {
+        (**self).encryption()
     }
 }
 

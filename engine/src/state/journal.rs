@@ -20,9 +20,16 @@
 //! Every full write of the state removes the journal (the state then holds everything in
 //! it). Records are written with one `write` call each and not fsynced: a
 //! killed process loses nothing; a power cut can lose records since the last full write.
+//!
+//! When the backend encrypts its state ([`Backend::encryption`]), every line, the header
+//! too, is encrypted on its own ([`crate::crypt`]): `{"k":"<key id>","e":"<base64>"}`. The
+//! header's associated data is `galley journal header`; a record's names the lineage and
+//! serial of the header and its line number (`galley journal <lineage> <serial> <n>`), so
+//! records cannot be reordered or moved into another journal.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value as J;
 
@@ -34,6 +41,7 @@ use super::local::LocalBackend;
 use super::model::State;
 use super::StateError;
 use crate::addr::ResourceInstance;
+use crate::crypt::{self, CryptError, Encryption};
 use crate::limits::{self, ReadError};
 
 /// The journal format version this galley writes and reads.
@@ -88,18 +96,49 @@ impl Intent {
     }
 }
 
+/// The associated data of a journal's header line when it is encrypted.
+const HEADER_AAD: &str = "galley journal header";
+
+/// The associated data of line `n` (1-based) of the journal whose header names `lineage`
+/// and `serial`, when it is encrypted.
+fn record_aad(lineage: &str, serial: u64, n: usize) -> String {
+    format!("galley journal {lineage} {serial} {n}")
+}
+
 /// Applies the journal next to `state_path` to `state` (read from that file, or a new state
 /// when there is none). `Ok(None)` when there is no journal, or it belongs to another
 /// version of the state (one written after it, which already holds its records).
 pub fn replay(state_path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
-    replay_file(&journal_path(state_path), state)
+    replay_with(state_path, state, None)
+}
+
+/// [`replay`] of a journal encrypted as `enc` says (`None`: plain text).
+pub fn replay_with(
+    state_path: &Path,
+    state: &mut State,
+    enc: Option<&Encryption>,
+) -> Result<Option<Recovery>, StateError> {
+    replay_file_with(&journal_path(state_path), state, enc)
 }
 
 /// Applies the journal at `path` to `state`, as [`replay`] does; for backends whose
 /// journal is not next to a state file (remote state).
 pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, StateError> {
+    replay_file_with(path, state, None)
+}
+
+/// [`replay_file`] of a journal encrypted as `enc` says (`None`: plain text).
+pub fn replay_file_with(
+    path: &Path,
+    state: &mut State,
+    enc: Option<&Encryption>,
+) -> Result<Option<Recovery>, StateError> {
     let path = path.to_path_buf();
-    let text = match limits::read(&path, limits::JOURNAL) {
+    let limit = match enc {
+        Some(_) => limits::JOURNAL.encrypted(),
+        None => limits::JOURNAL,
+    };
+    let text = match limits::read(&path, limit) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) if e.is_not_found() => return Ok(None),
         Err(ReadError::TooLarge(t)) => return Err(StateError::TooLarge(t)),
@@ -117,6 +156,14 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
             path.display()
         ))
     };
+    // A line's content, decrypted when it is encrypted.
+    let read_line = |n: usize, aad: &str, line: &str| -> Result<J, StateError> {
+        let plain = crypt::open_line(enc, aad, line).map_err(|e| match e {
+            e if e.is_damage() => corrupt(n, e.to_string()),
+            e => key_error(&path, e),
+        })?;
+        serde_json::from_slice(&plain).map_err(|e| corrupt(n, e.to_string()))
+    };
     let mut lines = text.split_inclusive('\n').enumerate().peekable();
     let Some((_, first)) = lines.next() else {
         return Ok(None);
@@ -125,7 +172,7 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
         // Stopped while writing the header: nothing was recorded.
         return Ok(None);
     }
-    let header: J = serde_json::from_str(first).map_err(|e| corrupt(1, e.to_string()))?;
+    let header = read_line(1, HEADER_AAD, first)?;
     if header.get("journal").and_then(J::as_u64) != Some(JOURNAL_VERSION) {
         return Err(corrupt(
             1,
@@ -134,6 +181,7 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
     }
     let lineage = header.get("lineage").and_then(J::as_str).unwrap_or("");
     let serial = header.get("serial").and_then(J::as_u64);
+    let header_serial = serial.unwrap_or(0);
     let fresh = state.serial == 0 && state.is_empty();
     if fresh && serial == Some(0) {
         // No state file was written before the journal started.
@@ -149,7 +197,7 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
             // Stopped while writing this record; its intent stays open and is reported.
             break;
         }
-        let record: J = serde_json::from_str(line).map_err(|e| corrupt(n + 1, e.to_string()))?;
+        let record = read_line(n + 1, &record_aad(lineage, header_serial, n + 1), line)?;
         if record.get("intent").is_some() {
             let intent: Intent =
                 serde_json::from_value(record).map_err(|e| corrupt(n + 1, e.to_string()))?;
@@ -174,6 +222,16 @@ pub fn replay_file(path: &Path, state: &mut State) -> Result<Option<Recovery>, S
     Ok(Some(recovery))
 }
 
+/// A journal that cannot be read with the keys set: the error names it; the advice is
+/// the key's, not a repair.
+fn key_error(path: &Path, e: CryptError) -> StateError {
+    StateError::File {
+        path: path.to_path_buf(),
+        source: Box::new(StateError::Crypt(e)),
+        advice: "galley has not changed it.".to_string(),
+    }
+}
+
 /// A backend written through a journal: [`Journaled::record`] appends the change of
 /// one instance; the whole state is written now and then, and by [`Journaled::checkpoint`].
 #[derive(Debug)]
@@ -188,6 +246,12 @@ pub struct Journaled {
     /// Instances in the state at the last full write (counting them costs a walk of the state).
     written_instances: usize,
     buf: Vec<u8>,
+    /// The backend's encryption, which its journal shares.
+    encryption: Option<Arc<Encryption>>,
+    /// The lineage and serial the journal's header names, for the records' associated data.
+    header: (String, u64),
+    /// An encrypted line as written: `buf` encrypted, and a newline.
+    line: Vec<u8>,
 }
 
 impl Journaled {
@@ -195,6 +259,7 @@ impl Journaled {
     /// `Box<dyn Backend>`).
     pub fn new(backend: impl Backend + 'static) -> Journaled {
         let path = backend.journal_path();
+        let encryption = backend.encryption();
         Journaled {
             backend: Box::new(backend),
             path,
@@ -203,6 +268,9 @@ impl Journaled {
             serial: None,
             written_instances: 0,
             buf: Vec::new(),
+            encryption,
+            header: (String::new(), 0),
+            line: Vec::new(),
         }
     }
 
@@ -262,9 +330,25 @@ impl Journaled {
         if self.file.is_none() {
             self.start(state)?;
         }
-        self.buf.push(b'\n');
-        let file = self.file.as_mut().expect("started");
-        crate::crash::write_all("state journal record", file, &self.buf).map_err(|source| {
+        let line: &[u8] = match self.encryption.as_deref() {
+            Some(enc) if enc.key_id().is_some() => {
+                // The header is line 1.
+                let (lineage, serial) = &self.header;
+                let aad = record_aad(lineage, *serial, self.records + 2);
+                seal_line(Some(enc), &aad, &self.buf, &mut self.line)?;
+                &self.line
+            }
+            _ => {
+                self.buf.push(b'\n');
+                &self.buf
+            }
+        };
+        let Some(file) = self.file.as_mut() else {
+            return Err(StateError::Invalid(
+                "the journal was not started".to_string(),
+            ));
+        };
+        crate::crash::write_all("state journal record", file, line).map_err(|source| {
             StateError::Io {
                 action: "append to the journal",
                 path: self.path.clone(),
@@ -298,17 +382,41 @@ impl Journaled {
             opts.mode(0o600);
         }
         let mut file = opts.open(&self.path).map_err(io_err)?;
+        let serial = self.serial.unwrap_or(state.serial);
         let header = serde_json::json!({
             "journal": JOURNAL_VERSION,
             "lineage": state.lineage,
-            "serial": self.serial.unwrap_or(state.serial),
+            "serial": serial,
         });
-        let mut line = header.to_string().into_bytes();
-        line.push(b'\n');
+        let mut line = Vec::new();
+        seal_line(
+            self.encryption.as_deref(),
+            HEADER_AAD,
+            header.to_string().as_bytes(),
+            &mut line,
+        )?;
         crate::crash::write_all("state journal header", &mut file, &line).map_err(io_err)?;
         self.file = Some(file);
+        self.header = (state.lineage.clone(), serial);
         Ok(())
     }
+}
+
+/// Sets `out` to the journal line holding `record`: encrypted when `enc` has a key to write
+/// with, and a newline.
+fn seal_line(
+    enc: Option<&Encryption>,
+    aad: &str,
+    record: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), StateError> {
+    out.clear();
+    match enc {
+        Some(enc) => enc.seal_line(aad, record, out)?,
+        None => out.extend_from_slice(record),
+    }
+    out.push(b'\n');
+    Ok(())
 }
 
 #[cfg(test)]
@@ -532,6 +640,194 @@ mod tests {
             MIN_RECORDS_BETWEEN_WRITES + 2,
             "and aws_vpc.old"
         );
+    }
+
+    const PLANTED: &str = "planted-0b7d4e2c-token";
+
+    fn key(seed: u8) -> Option<Arc<Encryption>> {
+        Some(Arc::new(Encryption::new(crate::crypt::test_key(seed))))
+    }
+
+    fn backend(dir: &Path, enc: &Option<Arc<Encryption>>) -> LocalBackend {
+        LocalBackend::in_dir(dir).with_encryption(enc.clone())
+    }
+
+    /// As an apply killed after one create and during a second leaves things, encrypted
+    /// as `enc` says: the state file (serial 1), and a journal with a header and five
+    /// records, the last an intent without its end.
+    fn killed(dir: &Path, enc: &Option<Arc<Encryption>>) -> State {
+        let mut state = State::new();
+        set(&mut state, "aws_vpc.old", "vpc-0");
+        backend(dir, enc).persist(&mut state).unwrap();
+        let mut j = Journaled::new(backend(dir, enc));
+        let a = addr("aws_db_instance.a");
+        j.intent(&state, &Intent::new("create", &a, "provider[\"aws\"]"))
+            .unwrap();
+        state.set_instance(
+            &a,
+            "provider[\"aws\"]",
+            InstanceState::new(Value::object([
+                ("id", Value::string("db-1")),
+                ("password", Value::string(PLANTED).mark()),
+            ])),
+        );
+        j.record(&state, &a).unwrap();
+        j.done(&state, &a).unwrap();
+        let b = addr("aws_vpc.b");
+        j.intent(&state, &Intent::new("create", &b, "provider[\"aws\"]"))
+            .unwrap();
+        drop(j);
+        state
+    }
+
+    fn lines(dir: &Path) -> Vec<String> {
+        let path = journal_path(&dir.join("galley.tfstate"));
+        fs::read_to_string(path)
+            .unwrap()
+            .split_inclusive('\n')
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn write_lines(dir: &Path, lines: &[String]) {
+        fs::write(journal_path(&dir.join("galley.tfstate")), lines.concat()).unwrap();
+    }
+
+    #[test]
+    fn an_encrypted_journal_replays_after_a_kill_and_hides_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let enc = key(1);
+        let state = killed(dir.path(), &enc);
+        let journal = lines(dir.path());
+        assert_eq!(journal.len(), 5);
+        for line in &journal {
+            assert!(
+                line.starts_with("{\"k\":\"") && line.ends_with("\"}\n"),
+                "{line}"
+            );
+            assert!(
+                !line.contains(PLANTED) && !line.contains("aws_db_instance"),
+                "{line}"
+            );
+            assert!(!line.contains("lineage"), "{line}");
+        }
+        let b = backend(dir.path(), &enc);
+        let loaded = b.load().unwrap().unwrap();
+        assert_eq!(
+            loaded.resources, state.resources,
+            "sensitive marks included"
+        );
+        let r = b.take_recovery().unwrap();
+        assert_eq!(r.replayed, 1);
+        assert_eq!(r.interrupted.len(), 1, "the second create was under way");
+        assert_eq!(r.interrupted[0].address, "aws_vpc.b");
+    }
+
+    #[test]
+    fn a_torn_last_encrypted_line_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let enc = key(1);
+        killed(dir.path(), &enc);
+        let mut journal = lines(dir.path());
+        // Killed in the middle of writing the record of the first create.
+        journal.truncate(3);
+        let torn = journal[2].len() - 10;
+        journal[2].truncate(torn);
+        write_lines(dir.path(), &journal);
+        let b = backend(dir.path(), &enc);
+        let loaded = b.load().unwrap().unwrap();
+        assert!(loaded.instance(&addr("aws_db_instance.a")).is_none());
+        let r = b.take_recovery().unwrap();
+        assert_eq!(r.replayed, 0);
+        assert_eq!(r.interrupted.len(), 1, "its intent stays open");
+    }
+
+    #[test]
+    fn encrypted_journal_lines_cannot_be_reordered_or_modified() {
+        let dir = tempfile::tempdir().unwrap();
+        let enc = key(1);
+        killed(dir.path(), &enc);
+        let journal = lines(dir.path());
+        let mut swapped = journal.clone();
+        swapped.swap(2, 3);
+        let mut edited = journal.clone();
+        edited[2] = edited[2].replacen("\"e\":\"", "\"e\":\"AAAA", 1);
+        for (lines, n) in [(swapped, 3), (edited, 3)] {
+            write_lines(dir.path(), &lines);
+            let mut b = backend(dir.path(), &enc);
+            let msg = b.load().unwrap_err().to_string();
+            assert!(
+                msg.contains(&format!("is damaged at line {n}: the journal cannot be decrypted: authentication failed: the file was modified or is damaged")),
+                "{msg}"
+            );
+            assert!(b.persist(&mut State::new()).is_err(), "never written over");
+        }
+    }
+
+    #[test]
+    fn an_encrypted_journal_needs_its_key_and_a_plain_one_the_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        // A first apply: no state file yet, only the journal.
+        let mut j = Journaled::new(backend(dir.path(), &key(1)));
+        let mut state = State::new();
+        set(&mut state, "aws_vpc.a", "vpc-1");
+        j.record(&state, &addr("aws_vpc.a")).unwrap();
+        drop(j);
+        let msg = LocalBackend::in_dir(dir.path())
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("cannot use the state file ")
+                && msg.contains(&format!(
+                    "galley.tfstate.journal: the journal is encrypted (with key {}), and no key is set",
+                    crate::crypt::test_key(1).id()
+                ))
+                && msg.ends_with("galley has not changed it."),
+            "{msg}"
+        );
+        let msg = backend(dir.path(), &key(2)).load().unwrap_err().to_string();
+        assert!(msg.contains("the journal was encrypted with key"), "{msg}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journaled::new(LocalBackend::in_dir(dir.path()));
+        j.record(&state, &addr("aws_vpc.a")).unwrap();
+        drop(j);
+        let msg = backend(dir.path(), &key(1)).load().unwrap_err().to_string();
+        assert!(msg.contains("the journal is not encrypted"), "{msg}");
+        let fallback = Some(Arc::new(
+            Encryption::new(crate::crypt::test_key(1)).with_plaintext_fallback(true),
+        ));
+        let mut b = backend(dir.path(), &fallback);
+        let mut loaded = b.load().unwrap().unwrap();
+        assert!(loaded.instance(&addr("aws_vpc.a")).is_some());
+        b.persist(&mut loaded).unwrap();
+        assert!(
+            !journal_path(b.path()).exists(),
+            "folded into the encrypted state"
+        );
+        assert!(crate::crypt::is_envelope(&fs::read(b.path()).unwrap()));
+    }
+
+    #[test]
+    fn an_encrypted_journal_left_by_the_old_key_is_replayed_during_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = killed(dir.path(), &key(1));
+        let rotating = Some(Arc::new(
+            Encryption::new(crate::crypt::test_key(2)).with_old_key(crate::crypt::test_key(1)),
+        ));
+        let loaded = backend(dir.path(), &rotating).load().unwrap().unwrap();
+        assert_eq!(loaded.resources, state.resources);
+        // The next apply folds it into a state written with the new key.
+        let mut j = Journaled::new(backend(dir.path(), &rotating));
+        j.record(&loaded, &addr("aws_vpc.old")).unwrap();
+        drop(j);
+        let id = crate::crypt::test_key(2).id().to_string();
+        for line in lines(dir.path()) {
+            assert!(line.starts_with(&format!("{{\"k\":\"{id}\"")), "{line}");
+        }
+        let loaded = backend(dir.path(), &key(2)).load().unwrap().unwrap();
+        assert_eq!(loaded.resources, state.resources);
     }
 
     #[test]

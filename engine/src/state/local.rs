@@ -1,11 +1,14 @@
-//! The local backend: state in one JSON file, replaced atomically on every write.
+//! The local backend: state in one JSON file, replaced atomically on every write, and
+//! encrypted when an [`Encryption`] is given ([`LocalBackend::with_encryption`]).
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::backend::{Backend, StateLock};
@@ -14,6 +17,7 @@ use super::journal::{self, Recovery};
 use super::lock::{self, LockError, LockGuard, LockInfo};
 use super::model::State;
 use super::StateError;
+use crate::crypt::{self, CryptError, Encryption, Kind};
 use crate::limits::{self, ReadError};
 
 /// The state file's name in the working directory when none is configured.
@@ -31,6 +35,8 @@ pub struct LocalBackend {
     buf: Vec<u8>,
     /// What `load` recovered from a journal left by an interrupted apply.
     recovery: RefCell<Option<Recovery>>,
+    /// How the state, its backup and its journal are encrypted; `None`: plain text.
+    encryption: Option<Arc<Encryption>>,
 }
 
 impl LocalBackend {
@@ -42,7 +48,15 @@ impl LocalBackend {
             load_failed: Cell::new(false),
             buf: Vec::new(),
             recovery: RefCell::new(None),
+            encryption: None,
         }
+    }
+
+    /// This backend with the state, its `.backup` and its journal encrypted as `encryption`
+    /// says (`None`: plain text, as [`LocalBackend::new`] makes it).
+    pub fn with_encryption(mut self, encryption: Option<Arc<Encryption>>) -> LocalBackend {
+        self.encryption = encryption;
+        self
     }
 
     /// A backend for [`DEFAULT_STATE_FILE`] in `dir`.
@@ -75,7 +89,8 @@ impl LocalBackend {
         let loaded = self.load_file()?;
         let had_file = loaded.is_some();
         let mut state = loaded.unwrap_or_default();
-        let recovery = journal::replay(&self.path, &mut state).inspect_err(|_| {
+        let enc = self.encryption.as_deref();
+        let recovery = journal::replay_with(&self.path, &mut state, enc).inspect_err(|_| {
             self.load_failed.set(true);
         })?;
         let replayed = recovery.is_some();
@@ -89,7 +104,11 @@ impl LocalBackend {
     }
 
     fn load_file(&self) -> Result<Option<State>, StateError> {
-        let bytes = match limits::read(&self.path, limits::STATE) {
+        let limit = match self.encryption {
+            Some(_) => limits::STATE.encrypted(),
+            None => limits::STATE,
+        };
+        let bytes = match limits::read(&self.path, limit) {
             Ok(b) => b,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(ReadError::TooLarge(t)) => {
@@ -110,7 +129,9 @@ impl LocalBackend {
         let result = if bytes.iter().all(u8::is_ascii_whitespace) {
             Err(StateError::Invalid("the file is empty".to_string()))
         } else {
-            decode(&bytes)
+            crypt::open(self.encryption.as_deref(), Kind::State, &bytes)
+                .map_err(StateError::Crypt)
+                .and_then(|plain| decode(&plain))
         };
         result.map(Some).map_err(|e| {
             self.load_failed.set(true);
@@ -135,6 +156,10 @@ impl LocalBackend {
             "restore it from your own backups or version control".to_string()
         };
         match e {
+            // The keys set are wrong, not the file: the error says which key it needs.
+            StateError::Crypt(c) if !c.is_damage() => {
+                "galley has not changed the file.".to_string()
+            }
             StateError::UnsupportedVersion { .. } => {
                 format!("galley has not changed the file. Use the galley release that wrote it, or {restore}.")
             }
@@ -163,10 +188,15 @@ impl LocalBackend {
 
     fn write(&mut self, state: &State) -> Result<(), StateError> {
         encode_into(state, &mut self.buf)?;
+        let enc = self.encryption.as_deref();
+        let bytes = crypt::seal(enc, Kind::State, &self.buf)?;
         let permissions = fs::metadata(&self.path).ok().map(|m| m.permissions());
         if !self.backed_up {
             match fs::read(&self.path) {
-                Ok(old) => write_atomic(&self.backup_path(), &old, permissions.clone())?,
+                Ok(old) => {
+                    let old = backup_bytes(enc, &old)?;
+                    write_atomic(&self.backup_path(), &old, permissions.clone())?
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(source) => {
                     return Err(StateError::Io {
@@ -178,7 +208,7 @@ impl LocalBackend {
             }
             self.backed_up = true;
         }
-        write_atomic(&self.path, &self.buf, permissions)?;
+        write_atomic(&self.path, &bytes, permissions)?;
         // The state now holds everything the journal did; its header no longer matches.
         let journal = journal::journal_path(&self.path);
         match fs::remove_file(&journal) {
@@ -226,6 +256,10 @@ impl Backend for LocalBackend {
         journal::journal_path(&self.path)
     }
 
+    fn encryption(&self) -> Option<Arc<Encryption>> {
+        self.encryption.clone()
+    }
+
     fn delete_state(&self) -> Result<(), StateError> {
         for path in [
             self.path.clone(),
@@ -245,6 +279,22 @@ impl Backend for LocalBackend {
             }
         }
         Ok(())
+    }
+}
+
+/// What the `.backup` of a state file read as `old` holds: with a key set, the state
+/// encrypted with it, so that no plain-text copy outlives encrypting the state and none
+/// needs a retired key; as it was when it cannot be read with the settings of this run
+/// (it is then kept, not lost).
+fn backup_bytes<'a>(enc: Option<&Encryption>, old: &'a [u8]) -> Result<Cow<'a, [u8]>, CryptError> {
+    let Some(enc) = enc else {
+        return Ok(Cow::Borrowed(old));
+    };
+    match crypt::open(Some(enc), Kind::State, old) {
+        Ok(plain) => {
+            crypt::seal(Some(enc), Kind::State, &plain).map(|b| Cow::Owned(b.into_owned()))
+        }
+        Err(_) => Ok(Cow::Borrowed(old)),
     }
 }
 
@@ -462,6 +512,199 @@ mod tests {
         fs::set_permissions(b.path(), Permissions::from_mode(0o640)).unwrap();
         b.persist(&mut State::new()).unwrap();
         assert_eq!(mode(b.path()), 0o640);
+    }
+
+    /// A sensitive value planted in the state, to look for in the files on disk.
+    const PLANTED: &str = "planted-7c1e5a9f-password";
+
+    fn secret_state() -> State {
+        let mut s = State::new();
+        s.set_instance(
+            &"aws_db_instance.main".parse().unwrap(),
+            "provider[\"aws\"]",
+            InstanceState::new(Value::object([
+                ("id", Value::string("db-1")),
+                ("password", Value::string(PLANTED).mark()),
+            ])),
+        );
+        s
+    }
+
+    fn encrypted(dir: &Path, enc: Encryption) -> LocalBackend {
+        LocalBackend::in_dir(dir).with_encryption(Some(Arc::new(enc)))
+    }
+
+    /// Every file in `dir`, none of which may hold [`PLANTED`].
+    fn assert_no_plain_secret(dir: &Path) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = fs::read(&path).unwrap();
+            assert!(
+                !bytes
+                    .windows(PLANTED.len())
+                    .any(|w| w == PLANTED.as_bytes()),
+                "{} holds the secret in plain text",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn an_encrypted_state_and_its_backup_round_trip_and_hold_no_secret_in_plain_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = secret_state();
+        encrypted(dir.path(), Encryption::new(crypt::test_key(1)))
+            .persist(&mut s)
+            .unwrap();
+        let mut b = encrypted(dir.path(), Encryption::new(crypt::test_key(1)));
+        let mut loaded = b.load().unwrap().unwrap();
+        assert_eq!(loaded, s);
+        b.persist(&mut loaded).unwrap();
+        assert!(b.backup_path().exists());
+        assert!(crypt::is_envelope(&fs::read(b.path()).unwrap()));
+        assert!(crypt::is_envelope(&fs::read(b.backup_path()).unwrap()));
+        assert_no_plain_secret(dir.path());
+        let backup = LocalBackend::new(b.backup_path())
+            .with_encryption(Some(Arc::new(Encryption::new(crypt::test_key(1)))));
+        assert_eq!(
+            backup.load().unwrap().unwrap(),
+            s,
+            "the backup holds serial 1"
+        );
+    }
+
+    #[test]
+    fn an_encrypted_state_without_its_key_is_a_clear_error_and_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        encrypted(dir.path(), Encryption::new(crypt::test_key(1)))
+            .persist(&mut secret_state())
+            .unwrap();
+        let before = fs::read(dir.path().join(DEFAULT_STATE_FILE)).unwrap();
+        let id = crypt::test_key(1).id().to_string();
+        let mut cases = vec![
+            (
+                LocalBackend::in_dir(dir.path()),
+                format!("galley.tfstate: the state is encrypted (with key {id}), and no key is set: set GALLEY_ENCRYPTION_KEY"),
+            ),
+            (
+                encrypted(dir.path(), Encryption::new(crypt::test_key(2))),
+                format!(
+                    "galley.tfstate: the state was encrypted with key {id}, but the key set is {} (current): set GALLEY_ENCRYPTION_KEY to the key it was encrypted with or, if you are rotating keys, put the previous key in GALLEY_ENCRYPTION_KEY_OLD\ngalley has not changed the file.",
+                    crypt::test_key(2).id()
+                ),
+            ),
+        ];
+        for (b, want) in &mut cases {
+            let msg = b.load().unwrap_err().to_string();
+            assert!(msg.starts_with("cannot use the state file "), "{msg}");
+            assert!(msg.contains(want.as_str()), "{msg}\nwant: {want}");
+            let e = b.persist(&mut State::new()).unwrap_err();
+            assert!(matches!(e, StateError::WouldOverwrite { .. }), "{e:?}");
+            assert_eq!(fs::read(b.path()).unwrap(), before, "file untouched");
+        }
+    }
+
+    #[test]
+    fn a_plain_text_state_is_refused_with_a_key_set_unless_the_fallback_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = secret_state();
+        LocalBackend::in_dir(dir.path()).persist(&mut s).unwrap();
+        let mut plain = LocalBackend::in_dir(dir.path());
+        plain.persist(&mut s).unwrap();
+        assert!(plain.backup_path().exists(), "a plain-text backup too");
+
+        let mut strict = encrypted(dir.path(), Encryption::new(crypt::test_key(1)));
+        let msg = strict.load().unwrap_err().to_string();
+        assert!(
+            msg.contains(
+                "galley.tfstate: the state is not encrypted, but an encryption key is set"
+            ) && msg.contains("GALLEY_ENCRYPTION_FALLBACK=plaintext"),
+            "{msg}"
+        );
+        assert!(
+            strict.persist(&mut s.clone()).is_err(),
+            "never written over"
+        );
+
+        let mut migrating = encrypted(
+            dir.path(),
+            Encryption::new(crypt::test_key(1)).with_plaintext_fallback(true),
+        );
+        let mut loaded = migrating.load().unwrap().unwrap();
+        assert_eq!(loaded, s);
+        migrating.persist(&mut loaded).unwrap();
+        assert_no_plain_secret(dir.path());
+        let backup = fs::read(migrating.backup_path()).unwrap();
+        assert!(crypt::is_envelope(&backup), "the backup is encrypted too");
+        assert_eq!(
+            encrypted(dir.path(), Encryption::new(crypt::test_key(1)))
+                .load()
+                .unwrap()
+                .unwrap(),
+            loaded
+        );
+    }
+
+    #[test]
+    fn a_rotation_reads_with_the_old_key_and_writes_with_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = secret_state();
+        encrypted(dir.path(), Encryption::new(crypt::test_key(1)))
+            .persist(&mut s)
+            .unwrap();
+        let mut rotating = encrypted(
+            dir.path(),
+            Encryption::new(crypt::test_key(2)).with_old_key(crypt::test_key(1)),
+        );
+        let mut loaded = rotating.load().unwrap().unwrap();
+        rotating.persist(&mut loaded).unwrap();
+        let msg = encrypted(dir.path(), Encryption::new(crypt::test_key(1)))
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(&format!(
+                "was encrypted with key {}",
+                crypt::test_key(2).id()
+            )),
+            "the old key alone no longer reads it: {msg}"
+        );
+        let new_only = encrypted(dir.path(), Encryption::new(crypt::test_key(2)));
+        assert_eq!(new_only.load().unwrap().unwrap(), loaded);
+        let backup = LocalBackend::new(new_only.backup_path())
+            .with_encryption(Some(Arc::new(Encryption::new(crypt::test_key(2)))));
+        assert_eq!(
+            backup.load().unwrap().unwrap(),
+            s,
+            "the backup is written with the new key too"
+        );
+    }
+
+    #[test]
+    fn a_modified_encrypted_state_fails_authentication_and_is_never_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let enc = || Encryption::new(crypt::test_key(1));
+        let mut s = secret_state();
+        encrypted(dir.path(), enc()).persist(&mut s).unwrap();
+        encrypted(dir.path(), enc()).persist(&mut s).unwrap();
+        let path = dir.path().join(DEFAULT_STATE_FILE);
+        let text = fs::read_to_string(&path).unwrap();
+        let at = text.find("\"ciphertext\":\"").unwrap() + 14;
+        let mut edited = text.into_bytes();
+        edited[at] = if edited[at] == b'A' { b'B' } else { b'A' };
+        fs::write(&path, &edited).unwrap();
+        let mut b = encrypted(dir.path(), enc());
+        let msg = b.load().unwrap_err().to_string();
+        assert!(
+            msg.contains("galley.tfstate: the state cannot be decrypted: authentication failed: the file was modified or is damaged"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("galley.tfstate.backup"),
+            "restore advice: {msg}"
+        );
+        assert!(b.persist(&mut s).is_err());
+        assert_eq!(fs::read(&path).unwrap(), edited);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`local`]: the local file backend (atomic writes, `.backup`).
 //! - [`journal`]: changes appended between full writes during apply, replayed on load.
 //! - [`lock`]: the lock file that keeps two runs from writing one state.
+//! - [`mod@rekey`]: `galley state rekey`, which writes the state again with the current key.
 //! - [`ops`]: pure functions behind `galley state list|show|mv|rm` and `galley output`.
 
 pub mod backend;
@@ -18,6 +19,7 @@ pub mod local;
 pub mod lock;
 pub mod model;
 pub mod ops;
+pub mod rekey;
 pub mod render;
 
 use std::path::PathBuf;
@@ -29,6 +31,7 @@ pub use local::{LocalBackend, DEFAULT_STATE_FILE};
 pub use lock::{acquire, force_unlock, lock_path, read_lock, LockError, LockGuard, LockInfo};
 pub use model::{InstanceState, OutputState, ResourceState, State};
 pub use ops::OutputFormat;
+pub use rekey::{rekey, rekey_loaded, Rekeyed};
 
 /// Everything that can go wrong reading, writing or editing state.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +75,13 @@ pub enum StateError {
         /// The state file.
         path: PathBuf,
     },
+    /// A state file or journal cannot be decrypted with the keys set, is not encrypted
+    /// when it must be, or cannot be encrypted ([`crate::crypt`]).
+    #[error("{0}")]
+    Crypt(#[from] crate::crypt::CryptError),
+    /// `galley state rekey` without a key to encrypt with.
+    #[error("nothing says how to encrypt the state: set {} (or {}) to the key to encrypt it with, with {} set to the key it is encrypted with now (or {}=plaintext if it is not encrypted yet); to decrypt it instead, set only {}", crate::crypt::KEY_VAR, crate::crypt::KEY_FILE_VAR, crate::crypt::OLD_KEY_VAR, crate::crypt::FALLBACK_VAR, crate::crypt::OLD_KEY_VAR)]
+    NoEncryptionKey,
     /// A state file or journal is larger than galley reads ([`crate::limits`]).
     #[error("{0}")]
     TooLarge(crate::limits::TooLarge),
