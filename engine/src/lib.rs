@@ -15,6 +15,7 @@ pub mod graph;
 pub mod lang;
 pub mod limits;
 pub mod plan;
+pub mod private_file;
 pub mod provider;
 pub mod state;
 pub mod types;

@@ -33,10 +33,9 @@ pub fn check(a: &Assert, scope: &dyn Scope, sources: &SourceMap) -> Option<Diagn
         }
     };
     let message = match engine::lang::eval(&a.error_message, scope) {
-        Ok(m) => match m.unmarked() {
-            Value::String(s) => s.clone(),
-            _ => "The assertion failed.".into(),
-        },
+        Ok(m) => {
+            engine::lang::error_message_text(&m).unwrap_or_else(|| "The assertion failed.".into())
+        }
         Err(d) => format!("(the error message could not be evaluated: {})", d.summary),
     };
     let mut detail = String::new();

@@ -725,7 +725,7 @@ impl FileRunner<'_> {
     fn save_vars(&self, backend: &LocalBackend, vars: &BTreeMap<String, Value>) {
         let text = serde_json::to_string_pretty(&crate::vars::to_json(vars)).unwrap_or_default();
         // Best effort: sweep falls back to defaults without them.
-        let _ = std::fs::write(vars_path(backend), text);
+        let _ = engine::private_file::write_private(&vars_path(backend), text.as_bytes());
     }
 
     /// Plans `written` at the moment `layouts` describe, with the upgrade steps.

@@ -244,7 +244,7 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
                 return EXIT_ERROR;
             }
         };
-        if let Err(e) = write_private(&s.dir.join(out), &bytes) {
+        if let Err(e) = engine::private_file::write_private(&s.dir.join(out), &bytes) {
             eprintln!("Error: cannot write plan file {}: {e}", out.display());
             return EXIT_ERROR;
         }
@@ -280,19 +280,4 @@ pub fn failed_checks(plan: &Plan, flags: &PlanFlags) -> bool {
         }
     }
     failed
-}
-
-/// Writes a file only its owner can read (mode 0600, also when it existed): plan files
-/// hold the prior state and the variables, secrets included, as state files do.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path)?;
-    #[cfg(unix)]
-    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }

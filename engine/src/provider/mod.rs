@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub mod marks;
 pub mod planning;
 pub mod shape;
 

@@ -113,6 +113,11 @@ impl Walk {
         let object = super::resource::with_retry(|| provider.import(&addr.resource.type_name, &id))
             .await
             .map_err(|e| import_error(addr, &id, e).with_span(span))?;
+        let object = crate::provider::marks::mark_resource(
+            provider.as_ref(),
+            &addr.resource.type_name,
+            object,
+        );
         let inst = InstanceState::new(object);
         match self.mode {
             WalkMode::Apply => self.update_state(addr, |st| {

@@ -143,7 +143,7 @@ impl Walk {
                 Value::Bool(false) => {
                     let msg = eval_with(&c.error_message, scope, locals)
                         .ok()
-                        .and_then(|m| m.as_str().map(str::to_string))
+                        .and_then(|m| crate::lang::error_message_text(&m))
                         .unwrap_or_else(|| "The condition failed.".into());
                     Some(
                         Diagnostic::error(summary)

@@ -65,6 +65,8 @@ impl Walk {
         let mut st = self.state.lock().expect("lock");
         match found {
             Ok(Created::Found(object)) => {
+                let object =
+                    crate::provider::marks::mark_resource(provider.as_ref(), &type_name, object);
                 let id = object
                     .get_attr("id")
                     .and_then(|v| v.as_str())

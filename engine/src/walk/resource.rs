@@ -19,6 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::NodeKind;
 use crate::lang::Evaluator;
 use crate::plan::{Action, ResourceChange};
+use crate::provider::marks::{carry_marks, mark_schema, remark};
 use crate::provider::{
     unsupported_type, ApplyRequest, PlanRequest, Provider, ProviderError, Schema,
 };
@@ -370,7 +371,10 @@ impl Walk {
                         match with_retry(|| provider.read(&addr.resource.type_name, &p.attributes))
                             .await
                         {
-                            Ok(Some(v)) => Some(InstanceState { attributes: v, ..p }),
+                            Ok(Some(v)) => {
+                                let v = mark_schema(schema, carry_marks(&p.attributes, v));
+                                Some(InstanceState { attributes: v, ..p })
+                            }
                             Ok(None) => {
                                 // Gone: the refreshed state (what apply starts from and
                                 // saves) no longer has it.
@@ -454,6 +458,10 @@ impl Walk {
         let _permit = self.gate.acquire(self.priority(addr)).await;
         match with_retry(|| provider.read_data(&addr.resource.type_name, &config)).await {
             Ok(v) => {
+                let v = match provider.schema().data_sources.get(&addr.resource.type_name) {
+                    Some(schema) => remark(schema, &config, v),
+                    None => remark(&Schema::default(), &config, v),
+                };
                 if self.mode == WalkMode::Apply {
                     let mut st = self.state.lock().expect("lock");
                     st.set_instance(addr, provider_name, InstanceState::new(v.clone()));
@@ -554,7 +562,10 @@ impl Walk {
         })
         .await
         .map_err(|e| provider_diag(rb, addr, "plan", e))?;
-        change.after = Some(resp.planned.clone());
+        // Providers answer plain values: what the configuration or the schema marks
+        // sensitive is marked again, so no plan shows it.
+        let planned = remark(schema, &config, resp.planned.clone());
+        change.after = Some(planned);
         change.replace_paths = resp.requires_replace.clone();
         change.action = match &prior {
             None => Action::Create,
@@ -682,7 +693,10 @@ impl Walk {
         })
         .await;
         let new = match applied {
-            Ok(v) => v.unwrap_or(Value::Null),
+            Ok(v) => {
+                let planned = remark(schema, &config, resp.planned.clone());
+                remark(schema, &planned, v.unwrap_or(Value::Null))
+            }
             Err(e) => {
                 self.end(addr, call, Err(&e));
                 return Err(provider_diag(rb, addr, verb, e));
