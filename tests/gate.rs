@@ -515,3 +515,81 @@ fn matrix_only_writes_the_matrix_and_rehearses_nothing() {
     assert!(report(dir.path(), "matrix.json").contains("\"stack\": \"stacks/plain\""));
     assert!(!dir.path().join("reports/junit.xml").exists());
 }
+
+/// A secret that only the stack under test contains.
+const GATE_SECRET: &str = "S3CR3T-gate-5e1f0b";
+
+#[test]
+fn gate_reports_never_show_sensitive_values() {
+    let (dir, repo) = repo();
+    write(
+        dir.path(),
+        "stacks/secret/main.tf",
+        &format!(
+            r#"variable "db_password" {{
+  type      = string
+  sensitive = true
+  default   = "{GATE_SECRET}"
+}}
+
+provider "aws" {{
+  region = "eu-west-1"
+}}
+
+resource "aws_rds_cluster" "db" {{
+  cluster_identifier = "orders"
+  engine             = "aurora-postgresql"
+  engine_version     = "16.6"
+  master_username    = "app"
+  master_password    = var.db_password
+}}
+
+resource "terraform_data" "conn" {{
+  input = "postgres://app:${{var.db_password}}@db"
+}}
+
+output "conn" {{
+  value     = terraform_data.conn.output
+  sensitive = true
+}}
+"#
+        ),
+    );
+    write(
+        dir.path(),
+        "stacks/secret/secret.kitchen.hcl",
+        r#"run "create" {
+  assert {
+    condition     = output.conn == "wrong"
+    error_message = "The connection is ${output.conn}."
+  }
+  assert {
+    condition     = aws_rds_cluster.db.master_password == "wrong"
+    error_message = "The password is ${aws_rds_cluster.db.master_password}."
+  }
+}
+"#,
+    );
+    commit(&repo, "head");
+    let step_summary = dir.path().join("step-summary.md");
+    let o = galley(dir.path())
+        .args(["gate", "--base", "HEAD~1", "--head", "HEAD", "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &step_summary)
+        .env("GALLEY_LOG", "debug")
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "the assertions fail: {out}");
+    assert!(out.contains("FAIL stacks/secret"), "{out}");
+    assert!(!out.contains(GATE_SECRET), "gate output: {out}");
+    for name in ["junit.xml", "summary.md", "matrix.json"] {
+        let r = report(dir.path(), name);
+        assert!(!r.contains(GATE_SECRET), "{name}: {r}");
+    }
+    let junit = report(dir.path(), "junit.xml");
+    assert!(junit.contains("sensitive value"), "{junit}");
+    let written = std::fs::read_to_string(&step_summary).unwrap();
+    assert!(!written.contains(GATE_SECRET), "step summary: {written}");
+}

@@ -131,6 +131,45 @@ fn saved_plan_applies_once_and_stale_plan_is_refused() {
 }
 
 #[test]
+fn a_saved_plan_is_refused_when_its_configuration_changed_or_it_was_edited() {
+    let (_tmp, dir) = quickstart();
+    let plan = galley(&dir, &["--sim", "plan", "-out", "tfplan"]);
+    assert!(plan.status.success(), "{}", text(&plan));
+    let saved = std::fs::read(dir.join("tfplan")).unwrap();
+
+    // A module file changed since the plan: refused, naming it; nothing applied.
+    let module = dir.join("net/main.tf");
+    let original = std::fs::read_to_string(&module).unwrap();
+    std::fs::write(&module, format!("{original}\n# changed after the plan\n")).unwrap();
+    let o = galley(&dir, &["--sim", "apply", "tfplan"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("Saved plan does not match the configuration: net/main.tf changed"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.join("galley.tfstate").exists(), "nothing applied");
+    std::fs::write(&module, original).unwrap();
+
+    // The plan file edited (a planned CIDR changed, the JSON still valid): refused.
+    let edited =
+        String::from_utf8(saved.clone())
+            .unwrap()
+            .replacen("10.20.0.0/16", "10.99.0.0/16", 1);
+    assert_ne!(edited.as_bytes(), &saved[..]);
+    std::fs::write(dir.join("tfplan"), edited).unwrap();
+    let o = galley(&dir, &["--sim", "apply", "tfplan"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("checksum mismatch"), "{}", text(&o));
+    assert!(!dir.join("galley.tfstate").exists(), "nothing applied");
+
+    // The plan as written still applies.
+    std::fs::write(dir.join("tfplan"), &saved).unwrap();
+    let o = galley(&dir, &["--sim", "apply", "tfplan"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
 fn json_plan_follows_the_contract() {
     let (_tmp, dir) = quickstart();
     let plan = galley(&dir, &["--sim", "plan", "--json"]);

@@ -189,7 +189,10 @@ fn sensitive_values_never_show_in_plans_applies_state_or_outputs() {
     // Asked for by name, or with -raw, the value is shown, as Terraform 1.15 does
     // (`terraform output password` prints "hunter2x").
     let one = run(dir, &["output", "password"], &[]);
-    assert_eq!(String::from_utf8_lossy(&one.stdout).trim(), format!("\"{pw}\""));
+    assert_eq!(
+        String::from_utf8_lossy(&one.stdout).trim(),
+        format!("\"{pw}\"")
+    );
     let raw = run(dir, &["output", "-raw", "password"], &[]);
     assert_eq!(String::from_utf8_lossy(&raw.stdout).trim(), pw);
     let raw = run(dir, &["output", "-raw", "master"], &[]);
