@@ -384,6 +384,58 @@ fn an_upgrade_killed_mid_way_resumes_and_finishes_with_one_cluster() {
     no_changes(dir, "1.33");
 }
 
+#[test]
+fn an_interrupt_pauses_an_upgrade_after_the_step_under_way_and_apply_carries_on() {
+    let tmp = stack();
+    let dir = tmp.path();
+    let (ok, out) = apply(dir, &["-var", "k8s=1.31"]);
+    assert!(ok, "{out}");
+
+    let mut child = galley(dir)
+        .args(["--sim", "apply", "-auto-approve", "-var", "k8s=1.32"])
+        .env("GALLEY_TODAY", TODAY)
+        .env("GALLEY_SIM_LATENCY_MS", "40")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("10% of traffic on the green side") {
+            let ok = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+        }
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{printed}{err}");
+    assert!(err.contains("the blue/green upgrade stopped"), "{err}");
+    assert!(
+        !printed.contains("50% of traffic"),
+        "no step starts after the interrupt: {printed}"
+    );
+    // Paused at a recorded step, lock released: the next apply goes on from there
+    // (repeating at most that step, which is idempotent).
+    let (ok, out) = apply(dir, &["-var", "k8s=1.32"]);
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("health gate passed before shifting traffic"),
+        "resumed at 10%, not from the start: {out}"
+    );
+    assert!(out.contains("100% of traffic on the green side"), "{out}");
+    assert_eq!(addresses(dir), ORIGINAL);
+    assert_eq!(in_cloud(dir, "aws_eks_cluster"), 1);
+    no_changes(dir, "1.32");
+}
+
 /// Objects in the kitchen's simulated worlds.
 fn in_kitchen(dir: &Path) -> usize {
     common::world_objects(&dir.join(".galley/kitchen/sim"))

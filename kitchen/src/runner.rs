@@ -781,6 +781,8 @@ impl FileRunner<'_> {
             parallelism: Options::default().parallelism,
             sink,
             hooks: &hooks,
+            // The kitchen stops between runs (`interruptible`), not between steps.
+            stop: Default::default(),
         };
         let state = slot.state.clone();
         let done = self.interruptible(executor.finish(layouts, state)).await;

@@ -53,13 +53,14 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         let Ok(vars) = s.root_vars(&written, &args.flags) else {
             return EXIT_ERROR;
         };
+        let stop = Arc::new(AtomicBool::new(false));
+        listen_for_interrupts(stop.clone());
         return continue_blue_green(
             s,
             args,
             &written,
             &mut layouts,
-            state,
-            vars,
+            (state, vars, stop),
             (Summary::default(), std::time::Instant::now()),
         );
     }
@@ -212,6 +213,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
         std::io::stderr().is_terminal() && !std::env::var("TERM").is_ok_and(|t| t == "dumb"),
     ));
     let started = std::time::Instant::now();
+    listen_for_interrupts(stop.clone());
     let (mut final_state, diags) = if plan.has_changes() {
         let walk = match Walk::new(
             config,
@@ -227,7 +229,6 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
                 return EXIT_ERROR;
             }
         };
-        listen_for_interrupts(stop.clone());
         runtime().block_on(walk.apply(plan, sink.clone()))
     } else {
         (state, engine::diag::Diagnostics::new())
@@ -273,7 +274,14 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     }
     if migrating {
         let total = (summary, started);
-        return continue_blue_green(s, args, &written, &mut layouts, final_state, vars, total);
+        return continue_blue_green(
+            s,
+            args,
+            &written,
+            &mut layouts,
+            (final_state, vars, stop),
+            total,
+        );
     }
     applied(s, &summary, started, &final_state);
     EXIT_OK
@@ -330,15 +338,18 @@ async fn stop_on_interrupt(stop: Arc<AtomicBool>) {
 }
 
 /// Carries migrating blue/green upgrades on to the end (shifts, bakes, gates,
-/// decommission) after `summary`'s changes were applied.
-#[allow(clippy::too_many_arguments)]
+/// decommission) after `summary`'s changes were applied; an interrupt (`stop`) ends it
+/// after the step under way, with exit code 4.
 fn continue_blue_green(
     s: &Session,
     args: &ApplyArgs,
     written: &Arc<engine::config::Config>,
     layouts: &mut [blue_green::Layout],
-    state: engine::state::State,
-    vars: std::collections::BTreeMap<String, engine::value::Value>,
+    (state, vars, stop): (
+        engine::state::State,
+        std::collections::BTreeMap<String, engine::value::Value>,
+        Arc<AtomicBool>,
+    ),
     (summary, started): (Summary, std::time::Instant),
 ) -> i32 {
     let Ok(backend) = s.backend(args.flags.state.as_deref()) else {
@@ -350,9 +361,21 @@ fn continue_blue_green(
         vars,
         parallelism: args.flags.parallelism,
         sink: JournalSink::new(backend),
-        hooks: &CliHooks(s),
+        hooks: &CliHooks(s, stop.clone()),
+        stop: stop.clone(),
     };
     let done = runtime().block_on(executor.finish(layouts, state));
+    if stop.load(Ordering::SeqCst) {
+        let rest: Vec<_> = done
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.summary != engine::walk::INTERRUPTED && d.summary != blue_green::STOPPED)
+            .collect();
+        s.report(&engine::diag::Diagnostics(rest));
+        let _ = s.flush_simulator();
+        eprintln!("\nApply interrupted: the blue/green upgrade stopped after the step under way. The state records where it stands; run galley apply again to carry on.");
+        return EXIT_INTERRUPTED;
+    }
     s.report(&done.diagnostics);
     let flushed = s.flush_simulator();
     let mut total = summary;
@@ -368,12 +391,23 @@ fn continue_blue_green(
     EXIT_OK
 }
 
-/// Bakes on the simulator advance its virtual clock; against real clouds they wait.
-struct CliHooks<'a>(&'a Session);
+/// Bakes on the simulator advance its virtual clock; against real clouds they wait, until
+/// an interrupt (the flag) ends the wait.
+struct CliHooks<'a>(&'a Session, Arc<AtomicBool>);
 
 impl blue_green::Hooks for CliHooks<'_> {
     fn wait(&self, d: std::time::Duration) {
-        self.0.wait(d);
+        if self.0.sim {
+            return self.0.wait(d);
+        }
+        let until = std::time::Instant::now() + d;
+        while !self.1.load(Ordering::SeqCst) {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            self.0.wait(left.min(std::time::Duration::from_millis(200)));
+        }
     }
 
     fn say(&self, line: &str) {
@@ -487,13 +521,14 @@ fn abandon(
         let side = Some(layouts[i].live.other());
         blue_green::record(&mut state, &layouts[i], side);
     }
+    let stop = Arc::new(AtomicBool::new(false));
+    listen_for_interrupts(stop.clone());
     continue_blue_green(
         s,
         args,
         written,
         layouts,
-        state,
-        vars,
+        (state, vars, stop),
         (Summary::default(), std::time::Instant::now()),
     )
 }

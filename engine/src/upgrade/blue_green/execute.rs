@@ -10,6 +10,7 @@
 //! decommission already under way goes on from what state still holds.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +54,13 @@ pub struct Executor<'a> {
     pub sink: Arc<dyn StateSink>,
     /// Waiting and telling.
     pub hooks: &'a dyn Hooks,
+    /// Set by an interrupt: the step under way finishes and is recorded, no traffic shift,
+    /// bake or decommission starts after it (each walk's `Options::stop` too).
+    pub stop: Arc<AtomicBool>,
 }
+
+/// The summary of the error that ends a blue/green upgrade stopped by an interrupt.
+pub const STOPPED: &str = "Blue/green upgrade paused: galley was interrupted";
 
 /// The outcome of [`Executor::finish`].
 pub struct Finished {
@@ -171,6 +178,7 @@ impl Executor<'_> {
             }
             let steps: Vec<u8> = layouts[i].bg.steps.clone();
             for w in steps.into_iter().filter(|w| *w > 0 && *w >= current) {
+                self.check_stop(&name, &format!("shifting {w}% of traffic"))?;
                 self.shift(layouts, i, w, run).await?;
                 let l = &layouts[i];
                 let new = l.live.other().as_str();
@@ -179,6 +187,7 @@ impl Executor<'_> {
                     human(l.bg.bake)
                 ));
                 self.hooks.wait(l.bg.bake);
+                self.check_stop(&name, &format!("the health gate at {w}%"))?;
                 if let Err(failed) = self.gate(layouts, i, run).await {
                     self.hooks.say(&format!(
                         "blue_green.{name}: health gate failed at {w}%; putting all traffic back on the {} side",
@@ -211,6 +220,7 @@ impl Executor<'_> {
                     .say(&format!("blue_green.{name}: health gate passed at {w}%"));
             }
         }
+        self.check_stop(&name, "destroying the old side")?;
         self.decommission(layouts, i, run).await
     }
 
@@ -284,8 +294,21 @@ impl Executor<'_> {
         Options {
             refresh: false,
             parallelism: self.parallelism,
+            stop: self.stop.clone(),
             ..Options::default()
         }
+    }
+
+    /// An error when an interrupt asked to stop before the next step of block `name`.
+    fn check_stop(&self, name: &str, next: &str) -> Result<(), Diagnostics> {
+        if !self.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        Err(Diagnostic::error(STOPPED)
+            .with_detail(format!(
+                "blue_green \"{name}\" was stopped before {next}. The state records where it stands; run galley apply again to carry on from there."
+            ))
+            .into())
     }
 
     fn persist(&self, state: &State) -> Result<(), Diagnostics> {

@@ -16,7 +16,7 @@ pub mod transform;
 #[cfg(test)]
 mod tests;
 
-pub use execute::{destroying, record, Executor, Finished, Hooks};
+pub use execute::{destroying, record, Executor, Finished, Hooks, STOPPED};
 pub use layout::{advance, derive, layouts, migrating, steady, Layout, STATE_KEY};
 pub use members::{members, Members};
 pub use transform::{copy_name, copy_provider, transform, Phase, Side};
