@@ -260,13 +260,10 @@ impl Session {
     pub fn backend_of(&self, workspace: &str) -> Result<Box<dyn Backend>, Reported> {
         let block = self.backend_block()?;
         match block {
-            Some(block) if block.kind == "s3" => {
-                if self.encryption()?.is_some() {
-                    eprintln!("Error: GALLEY_ENCRYPTION_KEY is set, but galley encrypts only local state and plan files, not state in S3. Unset the GALLEY_ENCRYPTION_* variables and use the bucket's server-side encryption (the backend's `encrypt` and `kms_key_id` settings).");
-                    return Err(Reported);
-                }
-                Ok(Box::new(self.s3_backend(&block, workspace)?))
-            }
+            Some(block) if block.kind == "s3" => Ok(Box::new(
+                self.s3_backend(&block, workspace)?
+                    .with_encryption(self.encryption()?),
+            )),
             block => Ok(Box::new(
                 LocalBackend::new(self.local_state_path(block.as_ref(), workspace))
                     .with_encryption(self.encryption()?),

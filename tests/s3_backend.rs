@@ -466,3 +466,40 @@ fn workspaces_are_key_prefixes_in_the_bucket() {
         .unwrap();
     assert_eq!(ok(&o).trim(), "qa");
 }
+
+#[test]
+fn with_a_key_the_state_object_is_encrypted_client_side() {
+    let moto = testkit::moto::shared();
+    create_bucket(&moto);
+    let tmp = workdir(&moto, "use_lockfile = true");
+    let dir = tmp.path();
+    // A test key: 32 bytes in base64.
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let with_key = |args: &[&str]| {
+        galley(dir, &moto)
+            .args(args)
+            .env("GALLEY_ENCRYPTION_KEY", key)
+            .output()
+            .unwrap()
+    };
+    ok(&with_key(&["--sim", "apply", "-auto-approve"]));
+    let bytes = object(&moto, KEY).expect("the state object exists");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("galley_encrypted"), "{text}");
+    assert!(
+        !text.contains("aws_vpc"),
+        "nothing readable in the bucket: {text}"
+    );
+    let plan = ok(&with_key(&["--sim", "plan", "-detailed-exitcode"]));
+    assert!(plan.contains("No changes"), "{plan}");
+
+    // Without the key: refused, naming what to set; the object untouched.
+    let o = run(dir, &moto, &["--sim", "plan"]);
+    assert!(!o.status.success());
+    assert!(
+        common::text(&o).contains("GALLEY_ENCRYPTION_KEY"),
+        "{}",
+        common::text(&o)
+    );
+    assert_eq!(object(&moto, KEY).unwrap(), bytes);
+}

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
+use engine::crypt::{self, Encryption, Kind};
 use engine::state::backend::{peek_version, remote_journal_path};
-use engine::state::journal::replay_file;
+use engine::state::journal::replay_file_with;
 use engine::state::{
     check_overwrite, decode, encode_into, Backend, LockError, LockInfo, NoLock, Recovery, State,
     StateError, StateLock, Version,
@@ -34,6 +35,8 @@ pub struct S3Backend {
     load_failed: AtomicBool,
     recovery: Mutex<Option<Recovery>>,
     buf: Vec<u8>,
+    /// Client-side encryption of the state object and its journal (`GALLEY_ENCRYPTION_*`).
+    client_encryption: Option<Arc<Encryption>>,
 }
 
 impl S3Backend {
@@ -51,7 +54,15 @@ impl S3Backend {
             load_failed: AtomicBool::new(false),
             recovery: Mutex::new(None),
             buf: Vec::new(),
+            client_encryption: None,
         })
+    }
+
+    /// Encrypts the state object and its journal with `enc` (AES-256-GCM, as local state),
+    /// on top of any server-side encryption.
+    pub fn with_encryption(mut self, enc: Option<Arc<Encryption>>) -> S3Backend {
+        self.client_encryption = enc;
+        self
     }
 
     /// The bucket.
@@ -174,7 +185,7 @@ impl S3Backend {
                 bucket: self.config.bucket.clone(),
                 key: format!("{}.tflock", self.key),
                 state_path: state_path.clone(),
-                encryption: self.encryption(),
+                encryption: self.sse(),
             })
         };
         match (self.config.use_lockfile, dynamo) {
@@ -184,7 +195,8 @@ impl S3Backend {
         }
     }
 
-    fn encryption(&self) -> Option<(ServerSideEncryption, Option<String>)> {
+    /// Server-side encryption of the objects it writes (the block's `encrypt`, `kms_key_id`).
+    fn sse(&self) -> Option<(ServerSideEncryption, Option<String>)> {
         if !self.config.encrypt {
             return None;
         }
@@ -196,7 +208,13 @@ impl S3Backend {
 
     fn write(&mut self, state: &State, seen: Option<Version>) -> Result<(), StateError> {
         encode_into(state, &mut self.buf)?;
+        let enc = self.client_encryption.clone();
+        let sealed = crypt::seal(enc.as_deref(), Kind::State, &self.buf)?.into_owned();
         let found = self.get(&self.key)?;
+        let found = match found {
+            Some(bytes) => Some(crypt::open(enc.as_deref(), Kind::State, &bytes)?.into_owned()),
+            None => None,
+        };
         let found_version = match &found {
             Some(bytes) => Some(peek_version(bytes).ok_or_else(|| {
                 StateError::Remote(format!(
@@ -214,8 +232,8 @@ impl S3Backend {
             .bucket(&self.config.bucket)
             .key(&self.key)
             .content_type("application/json")
-            .body(ByteStream::from(self.buf.clone()));
-        if let Some((sse, kms)) = self.encryption() {
+            .body(ByteStream::from(sealed.clone()));
+        if let Some((sse, kms)) = self.sse() {
             put = put.server_side_encryption(sse).set_ssekms_key_id(kms);
         }
         self.remote
@@ -225,7 +243,7 @@ impl S3Backend {
             // Terraform compares the state with this digest when it reads it; a stale one
             // would make it refuse the state galley just wrote. The state is written
             // already, so a failure here is not the write's.
-            let digest = super::dynamo::md5_hex(&self.buf);
+            let digest = super::dynamo::md5_hex(&sealed);
             let id = format!("{}/{}-md5", self.config.bucket, self.key);
             let _ = super::dynamo::put_digest(&self.remote, table, &id, &digest);
         }
@@ -251,8 +269,12 @@ impl Backend for S3Backend {
             .get(&self.key)
             .inspect_err(|_| self.load_failed.store(true, Ordering::Relaxed))?;
         let had_object = bytes.is_some();
+        let enc = self.client_encryption.as_deref();
         let mut state = match bytes {
-            Some(b) => decode(&b).map_err(|e| {
+            Some(b) => crypt::open(enc, Kind::State, &b)
+                .map_err(StateError::Crypt)
+                .and_then(|plain| decode(&plain))
+                .map_err(|e| {
                 self.load_failed.store(true, Ordering::Relaxed);
                 StateError::File {
                     path: PathBuf::from(self.location()),
@@ -262,11 +284,15 @@ impl Backend for S3Backend {
             })?,
             None => State::new(),
         };
-        let recovery = replay_file(&self.journal, &mut state)
+        let recovery = replay_file_with(&self.journal, &mut state, enc)
             .inspect_err(|_| self.load_failed.store(true, Ordering::Relaxed))?;
         let replayed = recovery.is_some();
         *self.recovery.lock().unwrap_or_else(|e| e.into_inner()) = recovery;
         Ok((had_object || replayed).then_some(state))
+    }
+
+    fn encryption(&self) -> Option<Arc<Encryption>> {
+        self.client_encryption.clone()
     }
 
     fn take_recovery(&self) -> Option<Recovery> {
