@@ -206,6 +206,16 @@ fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Killed {
     let adopted = String::from_utf8_lossy(&o.stderr)
         .matches("Recovered ")
         .count();
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".galley.tfstate") && n.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{context}: the killed run's temporary copies are removed: {leftovers:?}"
+    );
 
     let in_state = state_objects(dir);
     let twice: Vec<_> = in_state.iter().filter(|(_, n)| **n > 1).collect();

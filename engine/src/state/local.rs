@@ -76,7 +76,10 @@ impl LocalBackend {
 
     /// Takes the state lock for `operation` (e.g. `apply`), waiting up to `timeout`.
     pub fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, LockError> {
-        lock::acquire(&self.path, operation, timeout)
+        let guard = lock::acquire(&self.path, operation, timeout)?;
+        // Only the lock holder writes the state: any other temporary copy is a dead run's.
+        remove_stale_temporaries(&self.path);
+        Ok(guard)
     }
 
     /// Reads the state; `None` when there is no state file yet. A file that cannot be
@@ -337,6 +340,43 @@ fn write_atomic(
     })
 }
 
+/// Removes the temporary copies of the state file at `path` and of its backup that a
+/// killed run left (`.NAME.PID.N.tmp` of another process); called with the lock held, when
+/// no other run writes them. Best effort: a leftover costs disk, not correctness.
+fn remove_stale_temporaries(path: &Path) {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let backup = format!("{name}.backup");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        let Some(rest) = file.strip_prefix('.').and_then(|r| r.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let mut parts = rest.rsplitn(3, '.');
+        let (Some(_n), Some(pid), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if stem != name && stem != backup {
+            continue;
+        }
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 fn write_then_rename(
     tmp: &Path,
     path: &Path,
@@ -380,6 +420,28 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn temporary_copies_a_killed_run_left_are_removed_by_the_next_lock_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".galley.tfstate.999999999.0.tmp");
+        let dead_backup = dir.path().join(".galley.tfstate.backup.999999999.3.tmp");
+        let ours = dir
+            .path()
+            .join(format!(".galley.tfstate.{}.7.tmp", std::process::id()));
+        let other = dir.path().join(".other.999999999.0.tmp");
+        for p in [&dead, &dead_backup, &ours, &other] {
+            fs::write(p, "half a state").unwrap();
+        }
+        let b = LocalBackend::in_dir(dir.path());
+        let _guard = b.lock("apply", Duration::ZERO).unwrap();
+        assert!(
+            !dead.exists() && !dead_backup.exists(),
+            "left by a dead process"
+        );
+        assert!(ours.exists(), "this process's own copy is not touched");
+        assert!(other.exists(), "another file's copy is not touched");
+    }
+
     use super::*;
     use crate::state::InstanceState;
     use crate::value::Value;
