@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use engine::provider::planning::{check_required, plan_object, replace_paths, NoDefaults};
 use engine::provider::shape::{attr, conform_object, set_attr};
 use engine::provider::{
-    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema, Schema,
+    ApplyRequest, Created, PlanRequest, PlanResponse, Provider, ProviderError, ProviderSchema,
+    Schema,
 };
 use engine::value::Value;
 use tokio::sync::OnceCell;
@@ -147,6 +148,7 @@ impl Provider for AwsProvider {
         let cx = Ctx {
             clients: self.clients().await?,
             address: Some(&req.address),
+            token: req.token.as_deref(),
         };
         match (&req.prior, &req.planned) {
             (None, Some(planned)) => {
@@ -170,6 +172,7 @@ impl Provider for AwsProvider {
         let cx = Ctx {
             clients: self.clients().await?,
             address: None,
+            token: None,
         };
         match resource.read(&cx, state).await {
             Ok(Some(observed)) => Ok(Some(values::refresh(schema, state, &observed))),
@@ -178,11 +181,28 @@ impl Provider for AwsProvider {
         }
     }
 
+    async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
+        let (schema, resource) = self.resource(type_name)?;
+        let cx = Ctx {
+            clients: self.clients().await?,
+            address: None,
+            token: None,
+        };
+        Ok(match resource.find_created(&cx, token).await? {
+            Created::Found(observed) => {
+                let stub = conform_object(Value::Null, schema);
+                Created::Found(values::refresh(schema, &stub, &observed))
+            }
+            other => other,
+        })
+    }
+
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
         let cx = Ctx {
             clients: self.clients().await?,
             address: None,
+            token: None,
         };
         let stub = conform_object(resource.import_stub(id), schema);
         match resource.read(&cx, &stub).await? {

@@ -2,7 +2,7 @@
 //! through the SDK; [`for_type`] finds a type's implementation.
 
 use async_trait::async_trait;
-use engine::provider::ProviderError;
+use engine::provider::{Created, ProviderError};
 use engine::value::Value;
 
 use crate::clients::Clients;
@@ -51,6 +51,10 @@ pub struct Ctx<'a> {
     /// The object's address (`aws_instance.web[0]`) when a change is applied; `None` for
     /// reads and imports. Idempotency tokens are derived from it.
     pub address: Option<&'a str>,
+    /// For a create: the engine's idempotency token (`ApplyRequest::token`). Types whose
+    /// API keeps a client reference (a hosted zone's `CallerReference`) pass it on, so
+    /// [`Resource::find_created`] can find the object after a killed apply.
+    pub token: Option<&'a str>,
 }
 
 /// A resource type carried out on AWS. Every method returns the object as AWS reports
@@ -60,6 +64,13 @@ pub struct Ctx<'a> {
 pub trait Resource: Send + Sync {
     /// Creates the object from its planned state.
     async fn create(&self, cx: &Ctx<'_>, planned: &Value) -> Result<Value, ProviderError>;
+
+    /// The object a create given `token` made (see [`Ctx::token`]); the default cannot
+    /// tell.
+    async fn find_created(&self, cx: &Ctx<'_>, token: &str) -> Result<Created, ProviderError> {
+        let _ = (cx, token);
+        Ok(Created::Unknown)
+    }
 
     /// Reads the object `state` describes (its `id` at least); `None` when it is gone.
     async fn read(&self, cx: &Ctx<'_>, state: &Value) -> Result<Option<Value>, ProviderError>;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, HostedZoneConfig, RrType, Tag, TagResourceType,
 };
-use engine::provider::ProviderError;
+use engine::provider::{Created, ProviderError};
 use engine::value::Value;
 
 use super::route53_common::{bare_id, normalize, wait_insync};
@@ -19,18 +19,25 @@ use crate::values::{flag, opt_string, tag_pairs, tags, text, with_tags};
 /// The `aws_route53_zone` type.
 pub struct Zone;
 
+/// `CallerReference` of a zone created with the engine's token: `galley-token-<token>`.
+const REFERENCE_PREFIX: &str = "galley-token-";
+
 #[async_trait]
 impl Resource for Zone {
     async fn create(&self, cx: &Ctx<'_>, planned: &Value) -> Result<Value, ProviderError> {
         let r53 = &cx.clients.route53;
         let name = text(planned, "name").ok_or_else(|| invalid("name is required"))?;
-        let reference = format!(
-            "galley-{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        );
+        // The engine's token makes the create findable after a killed apply.
+        let reference = match cx.token {
+            Some(token) => format!("{REFERENCE_PREFIX}{token}"),
+            None => format!(
+                "galley-{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default()
+            ),
+        };
         let out = r53
             .create_hosted_zone()
             .name(name)
@@ -63,6 +70,36 @@ impl Resource for Zone {
         self.read(cx, &stub)
             .await?
             .ok_or_else(|| ProviderError::NotFound(format!("hosted zone {id}")))
+    }
+
+    /// The zone whose `CallerReference` carries `token` (`ListHostedZones`, every page).
+    async fn find_created(&self, cx: &Ctx<'_>, token: &str) -> Result<Created, ProviderError> {
+        let r53 = &cx.clients.route53;
+        let wanted = format!("{REFERENCE_PREFIX}{token}");
+        let mut marker: Option<String> = None;
+        loop {
+            let out = r53
+                .list_hosted_zones()
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| sdk("ListHostedZones", e))?;
+            if let Some(zone) = out
+                .hosted_zones()
+                .iter()
+                .find(|z| z.caller_reference() == wanted)
+            {
+                let stub = Value::object([("id", Value::string(bare_id(zone.id())))]);
+                return Ok(match self.read(cx, &stub).await? {
+                    Some(v) => Created::Found(v),
+                    None => Created::NotFound,
+                });
+            }
+            match out.next_marker() {
+                Some(m) if out.is_truncated() => marker = Some(m.to_string()),
+                _ => return Ok(Created::NotFound),
+            }
+        }
     }
 
     async fn read(&self, cx: &Ctx<'_>, state: &Value) -> Result<Option<Value>, ProviderError> {
