@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use engine::diag::{Diagnostics, SourceMap};
 use engine::plan::{Action, Plan};
 use engine::provider::{
-    ApplyRequest, Created, PlanRequest, PlanResponse, Provider, ProviderConfig, ProviderError,
+    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderConfig, ProviderError,
     ProviderFactory, ProviderSchema, ValidationError,
 };
 use engine::state::{Intent, State};
