@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod limits;
+pub mod modules;
 pub mod plan;
 pub mod private_file;
 pub mod provider;
