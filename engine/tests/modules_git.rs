@@ -22,7 +22,11 @@ struct Fixture {
 }
 
 fn sig() -> Result<Signature<'static>, git2::Error> {
-    Signature::new("galley test", "test@example.com", &Time::new(1_700_000_000, 0))
+    Signature::new(
+        "galley test",
+        "test@example.com",
+        &Time::new(1_700_000_000, 0),
+    )
 }
 
 /// Writes a tree of `files` (`a/b.tf` → text), nested trees made as needed.
@@ -71,7 +75,10 @@ fn fixture() -> Res<Fixture> {
         ("modules/vpc/main.tf", "variable \"cidr\" {}\n"),
     ]);
     let c1 = commit(&repo, &files, None, "one")?;
-    files.insert("modules/vpc/main.tf", "variable \"cidr\" { default = \"10.0.0.0/16\" }\n");
+    files.insert(
+        "modules/vpc/main.tf",
+        "variable \"cidr\" { default = \"10.0.0.0/16\" }\n",
+    );
     let c2 = commit(&repo, &files, Some(c1), "two")?;
     files.insert("modules/dns/main.tf", "# dns\n");
     let c3 = commit(&repo, &files, Some(c2), "three")?;
@@ -79,7 +86,13 @@ fn fixture() -> Res<Fixture> {
     repo.reference("refs/heads/dev", c3, true, "dev")?;
     repo.set_head("refs/heads/main")?;
     repo.tag_lightweight("v1.0.0", &repo.find_object(c1, None)?, false)?;
-    repo.tag("v1.1.0", &repo.find_object(c2, None)?, &sig()?, "release", false)?;
+    repo.tag(
+        "v1.1.0",
+        &repo.find_object(c2, None)?,
+        &sig()?,
+        "release",
+        false,
+    )?;
     repo.tag_lightweight("v2.0.0", &repo.find_object(c3, None)?, false)?;
     repo.tag_lightweight("not-a-version", &repo.find_object(c3, None)?, false)?;
     Ok(Fixture {
@@ -116,14 +129,26 @@ fn resolves_tags_branches_shas_and_the_default_branch() -> Res {
     let (_w, cache) = cache()?;
     let [c1, c2, c3] = [f.c[0].to_string(), f.c[1].to_string(), f.c[2].to_string()];
     let r = cache.resolve(&f.source("")?)?;
-    assert_eq!((r.commit, r.kind), (c2.clone(), RefKind::DefaultBranch("main".into())));
+    assert_eq!(
+        (r.commit, r.kind),
+        (c2.clone(), RefKind::DefaultBranch("main".into()))
+    );
     let r = cache.resolve(&f.source("?ref=v1.0.0")?)?;
-    assert_eq!((r.commit, r.kind), (c1.clone(), RefKind::Tag("v1.0.0".into())));
+    assert_eq!(
+        (r.commit, r.kind),
+        (c1.clone(), RefKind::Tag("v1.0.0".into()))
+    );
     // Annotated: peeled to the commit, not the tag object.
     let r = cache.resolve(&f.source("?ref=v1.1.0")?)?;
-    assert_eq!((r.commit, r.kind), (c2.clone(), RefKind::Tag("v1.1.0".into())));
+    assert_eq!(
+        (r.commit, r.kind),
+        (c2.clone(), RefKind::Tag("v1.1.0".into()))
+    );
     let r = cache.resolve(&f.source("?ref=dev")?)?;
-    assert_eq!((r.commit, r.kind), (c3.clone(), RefKind::Branch("dev".into())));
+    assert_eq!(
+        (r.commit, r.kind),
+        (c3.clone(), RefKind::Branch("dev".into()))
+    );
     let r = cache.resolve(&f.source(&format!("?ref={c1}"))?)?;
     assert_eq!((r.commit, r.kind), (c1.clone(), RefKind::Commit));
     let r = cache.resolve(&f.source(&format!("?ref={}", &c3[..9]))?)?;
@@ -239,7 +264,10 @@ fn a_locked_install_needs_no_repository_once_checked_out() -> Res {
     assert_eq!(offline.hash, installed.hash);
     // A commit not checked out yet needs the repository, and says so.
     let other = "0123456789012345678901234567890123456789";
-    let err = cache.install_locked(&src, other, None).err().ok_or("no error")?;
+    let err = cache
+        .install_locked(&src, other, None)
+        .err()
+        .ok_or("no error")?;
     assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains(&url), "{err}");
     Ok(())
@@ -285,7 +313,14 @@ fn a_version_constraint_picks_the_newest_matching_tag() -> Res {
     let installed = cache.install_version(&src, &Constraints::parse("~> 1.0")?)?;
     assert_eq!(installed.source.reference.as_deref(), Some("v1.1.0"));
     assert_eq!(installed.commit, f.c[1].to_string());
-    assert_eq!(installed.version.as_ref().map(ToString::to_string).as_deref(), Some("1.1.0"));
+    assert_eq!(
+        installed
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("1.1.0")
+    );
     let installed = cache.install_version(&src, &Constraints::parse(">= 1.0")?)?;
     assert_eq!(installed.commit, f.c[2].to_string());
     let installed = cache.install_version(&src, &Constraints::parse("< 1.1")?)?;

@@ -134,10 +134,10 @@ pub enum FetchError {
         versions: Vec<String>,
     },
     /// Both `?ref=` and `version` were given.
-    #[error("The module source {source} has a ref and the module call a version constraint; use one: `?ref=` for a fixed tag, branch or commit, `version` to choose among version tags")]
+    #[error("The module source {module} has a ref and the module call a version constraint; use one: `?ref=` for a fixed tag, branch or commit, `version` to choose among version tags")]
     RefAndVersion {
         /// The source.
-        source: String,
+        module: String,
     },
     /// The tree holds something galley does not write (a submodule, an unsafe name).
     #[error("The git repository {url} at commit {commit} cannot be installed: {what}")]
@@ -249,7 +249,7 @@ impl ModuleCache {
             let head = remote
                 .default_branch()
                 .ok()
-                .and_then(|b| b.as_str().map(str::to_string));
+                .and_then(|b| b.as_str().ok().map(str::to_string));
             remote.disconnect().map_err(unreachable)?;
             let mut opts = FetchOptions::new();
             opts.prune(FetchPrune::On);
@@ -298,7 +298,7 @@ impl ModuleCache {
     ) -> Result<Installed, FetchError> {
         if source.reference.is_some() {
             return Err(FetchError::RefAndVersion {
-                source: source.to_string(),
+                module: source.to_string(),
             });
         }
         let tags = self.tags(&source.url)?;
@@ -463,8 +463,8 @@ fn resolve_in(
             });
         }
     }
-    let is_sha = (4..=64).contains(&reference.len())
-        && reference.bytes().all(|b| b.is_ascii_hexdigit());
+    let is_sha =
+        (4..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_hexdigit());
     if is_sha {
         if let Ok(obj) = repo.find_object_by_prefix(reference, None) {
             if let Ok(c) = obj.peel(ObjectType::Commit) {
@@ -489,7 +489,7 @@ fn resolve_in(
 fn ref_names(repo: &Repository, prefix: &str) -> Result<Vec<String>, git2::Error> {
     let mut names = BTreeSet::new();
     for r in repo.references_glob(&format!("{prefix}*"))? {
-        if let Some(name) = r?.name() {
+        if let Ok(name) = r?.name() {
             names.insert(name.trim_start_matches(prefix).to_string());
         }
     }
@@ -510,9 +510,9 @@ fn write_tree(
     rel: &str,
 ) -> Result<(), WriteError> {
     for entry in tree.iter() {
-        let name = entry
-            .name()
-            .ok_or_else(|| WriteError::Unsupported(format!("{rel}: a file name that is not UTF-8")))?;
+        let name = entry.name().map_err(|_| {
+            WriteError::Unsupported(format!("{rel}: a file name that is not UTF-8"))
+        })?;
         let rel_path = if rel.is_empty() {
             name.to_string()
         } else {

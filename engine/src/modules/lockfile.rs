@@ -44,7 +44,8 @@ pub const LOCK_FILE: &str = ".galley.lock.hcl";
 const LIMIT: crate::limits::Limit = crate::limits::Limit {
     max: 16 << 20,
     what: "module lock file",
-    advice: "it holds a few lines per module; check that it is the .galley.lock.hcl galley init wrote",
+    advice:
+        "it holds a few lines per module; check that it is the .galley.lock.hcl galley init wrote",
 };
 
 /// What the lock file records for one module source.
@@ -89,10 +90,10 @@ pub enum LockError {
         message: String,
     },
     /// The ref now resolves to another commit than the locked one.
-    #[error("Module source {source}: {what} now points to commit {found}, but the lock file records {locked}. Run `galley init -upgrade` to accept the new commit, or find out who moved it")]
+    #[error("Module source {module}: {what} now points to commit {found}, but the lock file records {locked}. Run `galley init -upgrade` to accept the new commit, or find out who moved it")]
     CommitMismatch {
         /// The normalised source.
-        source: String,
+        module: String,
         /// `tag "v1.0.0"`, `branch "main"`, `the default branch "main"`, `the ref "abc123"`.
         what: String,
         /// The commit it resolves to now.
@@ -101,10 +102,10 @@ pub enum LockError {
         locked: String,
     },
     /// The installed files differ from the locked hash.
-    #[error("Module source {source}: the files installed at commit {commit} hash to {found}, but the lock file records {locked}. Check the module cache (.galley/modules) and the repository for tampering; if the change is expected, run `galley init -upgrade`")]
+    #[error("Module source {module}: the files installed at commit {commit} hash to {found}, but the lock file records {locked}. Check the module cache (.galley/modules) and the repository for tampering; if the change is expected, run `galley init -upgrade`")]
     HashMismatch {
         /// The normalised source.
-        source: String,
+        module: String,
         /// The commit.
         commit: String,
         /// The hash now.
@@ -113,10 +114,10 @@ pub enum LockError {
         locked: String,
     },
     /// The locked version no longer meets the module call's constraint.
-    #[error("Module source {source}: the locked version {locked} does not match the version constraint \"{constraints}\". Run `galley init -upgrade` to choose a version that does")]
+    #[error("Module source {module}: the locked version {locked} does not match the version constraint \"{constraints}\". Run `galley init -upgrade` to choose a version that does")]
     VersionMismatch {
         /// The normalised source.
-        source: String,
+        module: String,
         /// The locked version.
         locked: String,
         /// The constraint now.
@@ -160,7 +161,7 @@ impl LockEntry {
             RefKind::Commit => "the ref".to_string(),
         };
         Err(LockError::CommitMismatch {
-            source: source.to_string(),
+            module: source.to_string(),
             what,
             found: resolved.commit.clone(),
             locked: self.commit.clone(),
@@ -173,7 +174,7 @@ impl LockEntry {
             return Ok(());
         }
         Err(LockError::HashMismatch {
-            source: source.to_string(),
+            module: source.to_string(),
             commit: installed.commit.clone(),
             found: installed.hash.clone(),
             locked: self.hash.clone(),
@@ -186,7 +187,7 @@ impl LockEntry {
         match Version::parse(&locked) {
             Some(v) if constraints.allows(&v) => Ok(()),
             _ => Err(LockError::VersionMismatch {
-                source: source.to_string(),
+                module: source.to_string(),
                 locked: if locked.is_empty() {
                     "(none: it was locked without a version)".to_string()
                 } else {
@@ -352,8 +353,10 @@ mod tests {
     #[test]
     fn render_is_sorted_and_parses_back() {
         let mut lock = LockFile::default();
-        lock.modules
-            .insert("git::https://z.example/b.git?ref=v1.0.0".into(), entry("bbb"));
+        lock.modules.insert(
+            "git::https://z.example/b.git?ref=v1.0.0".into(),
+            entry("bbb"),
+        );
         lock.modules.insert(
             "git::https://a.example/a.git".into(),
             LockEntry {
@@ -373,7 +376,10 @@ mod tests {
         let a = text.find("a.example").unwrap_or(usize::MAX);
         let z = text.find("z.example").unwrap_or(0);
         assert!(a < z, "{text}");
-        assert!(text.contains("  version     = \"1.4.2\"\n  constraints = \"~> 1.2\"\n"), "{text}");
+        assert!(
+            text.contains("  version     = \"1.4.2\"\n  constraints = \"~> 1.2\"\n"),
+            "{text}"
+        );
         assert_eq!(LockFile::parse(&text), Ok(lock.clone()));
         assert_eq!(LockFile::parse(&text).map(|l| l.render()), Ok(text));
     }
@@ -401,7 +407,8 @@ mod tests {
         let dir = tempfile::tempdir()?;
         assert_eq!(LockFile::read(dir.path()).ok(), Some(LockFile::default()));
         let mut lock = LockFile::default();
-        lock.modules.insert("git::file:///r.git".into(), entry("abc"));
+        lock.modules
+            .insert("git::file:///r.git".into(), entry("abc"));
         lock.write(dir.path())?;
         assert_eq!(LockFile::read(dir.path()).ok(), Some(lock));
         std::fs::write(dir.path().join(LOCK_FILE), "module {")?;

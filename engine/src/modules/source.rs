@@ -43,10 +43,10 @@ pub struct GitSource {
 
 /// Why a `source` string is not one galley can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Invalid module source {source:?}: {reason}")]
+#[error("Invalid module source {raw:?}: {reason}")]
 pub struct SourceError {
     /// The `source` as written.
-    pub source: String,
+    pub raw: String,
     /// What is wrong and what to write instead.
     pub reason: String,
 }
@@ -58,16 +58,14 @@ impl ModuleSource {
     /// Parses a module call's `source` attribute.
     pub fn parse(raw: &str) -> Result<ModuleSource, SourceError> {
         let err = |reason: String| SourceError {
-            source: raw.to_string(),
+            raw: raw.to_string(),
             reason,
         };
         if raw.is_empty() {
             return Err(err("the source is empty; write a local path such as \"./modules/net\" or a git address such as \"git::https://example.com/net.git\"".into()));
         }
         if raw != raw.trim() {
-            return Err(err(
-                "it has leading or trailing spaces; remove them".into(),
-            ));
+            return Err(err("it has leading or trailing spaces; remove them".into()));
         }
         if is_local(raw) {
             return Ok(ModuleSource::Local(clean_local(raw)));
@@ -206,8 +204,7 @@ fn parse_registry(raw: &str) -> Result<Option<String>, String> {
             return Ok(None);
         }
     }
-    if !is_registry_name(rest[0]) || !is_registry_name(rest[1]) || !is_target_system(rest[2])
-    {
+    if !is_registry_name(rest[0]) || !is_registry_name(rest[1]) || !is_target_system(rest[2]) {
         return Ok(None);
     }
     let subdir = match subdir {
@@ -325,9 +322,7 @@ fn detect(address: &str, forced: bool, raw: &str) -> Result<(String, Option<Stri
             } else {
                 "a URL without \"git::\""
             };
-            return Err(format!(
-                "it is {what}, as in \"git::{address}\""
-            ));
+            return Err(format!("it is {what}, as in \"git::{address}\""));
         }
         if !["https", "http", "ssh", "git", "file"].contains(&scheme.as_str()) {
             return Err(format!(
@@ -539,7 +534,8 @@ mod tests {
         assert_eq!(g.url, "https://example.com/network.git");
         assert_eq!(g.subdir.as_deref(), Some("modules/vpc"));
         assert_eq!(g.reference.as_deref(), Some("v1.2.0"));
-        let g = git("git::https://example.com/vpc.git?ref=51d462976d84fdea54b47d80dcabbf680badcdb8");
+        let g =
+            git("git::https://example.com/vpc.git?ref=51d462976d84fdea54b47d80dcabbf680badcdb8");
         assert_eq!(
             g.reference.as_deref(),
             Some("51d462976d84fdea54b47d80dcabbf680badcdb8")

@@ -81,9 +81,10 @@ impl Version {
             numbers[written] = part.parse().ok()?;
             written += 1;
         }
-        if !pre
-            .split('.')
-            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        if !pre.is_empty()
+            && !pre.split('.').all(|id| {
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
         {
             return None;
         }
@@ -107,14 +108,14 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.numbers
-            .cmp(&other.numbers)
-            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+        self.numbers.cmp(&other.numbers).then_with(|| {
+            match (self.pre.is_empty(), other.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
                 (false, false) => cmp_pre(&self.pre, &other.pre),
-            })
+            }
+        })
     }
 }
 
@@ -179,7 +180,9 @@ impl Constraints {
         for part in text.split(',') {
             let part = part.trim();
             if part.is_empty() {
-                return Err(err("a constraint between commas is empty; write them as \">= 1.0, < 2.0\"".into()));
+                return Err(err(
+                    "a constraint between commas is empty; write them as \">= 1.0, < 2.0\"".into(),
+                ));
             }
             let (op, rest) = [
                 ("~>", Op::Pessimistic),
@@ -343,7 +346,10 @@ mod tests {
         assert!(!allows(">= 1.0", "2.0.0-rc1"));
         assert!(allows("2.0.0-rc1", "2.0.0-rc1"));
         assert!(allows("= 2.0.0-rc1, >= 1.0", "2.0.0-rc1"));
-        let (a, b) = (Version::parse("1.0.0-alpha.2"), Version::parse("1.0.0-alpha.10"));
+        let (a, b) = (
+            Version::parse("1.0.0-alpha.2"),
+            Version::parse("1.0.0-alpha.10"),
+        );
         assert!(a < b);
         assert!(Version::parse("1.0.0-rc1") < Version::parse("1.0.0"));
     }
@@ -361,7 +367,14 @@ mod tests {
     #[test]
     fn newest_matching_tag() {
         let tags = [
-            "v1.0.0", "v1.2.0", "v1.2.7", "1.3.0", "v1.10.1", "v2.0.0", "v2.1.0-rc1", "latest",
+            "v1.0.0",
+            "v1.2.0",
+            "v1.2.7",
+            "1.3.0",
+            "v1.10.1",
+            "v2.0.0",
+            "v2.1.0-rc1",
+            "latest",
             "v3",
         ];
         let pick = |cs: &str| newest_matching(tags.iter().copied(), &c(cs)).map(|(t, _)| t);
