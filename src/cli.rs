@@ -29,8 +29,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Prepare the working directory (check modules, create .galley/).
-    Init,
+    /// Prepare the working directory: fetch git modules and pin them in .galley.lock.hcl.
+    Init(InitArgs),
     /// Check the configuration for errors without touching state or providers.
     Validate(JsonFlag),
     /// Rewrite configuration files to the canonical format (as terraform fmt).
@@ -143,6 +143,14 @@ pub enum FailOn {
     Extended,
     /// Past all support only.
     Unsupported,
+}
+
+/// `init` flags.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Resolve every git module's ref or version again and move the pins in the lock file.
+    #[arg(long)]
+    pub upgrade: bool,
 }
 
 /// `-json`.

@@ -72,7 +72,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     }
     match &cli.command {
-        Command::Init => commands::init::run(&s),
+        Command::Init(args) => commands::init::run(&s, args),
         Command::Validate(a) => commands::validate::run(&s, a.json),
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Plan(a) => commands::plan::run(&s, a),

@@ -297,3 +297,85 @@ fn a_module_with_its_own_provider_cannot_be_called_with_count() {
     );
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A git repository holding a `vpc` module at `modules/vpc`, its first commit tagged v1.0.0.
+fn module_repo() -> tempfile::TempDir {
+    use git2::{IndexAddOption, Repository, Signature};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let module = dir.path().join("modules/vpc");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(
+        module.join("main.tf"),
+        r#"variable "cidr" {
+  type = string
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr
+}
+
+output "id" {
+  value = aws_vpc.this.id
+}
+"#,
+    )
+    .unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("test", "test@example.com").unwrap();
+    let commit = repo
+        .commit(Some("HEAD"), &sig, &sig, "vpc module", &tree, &[])
+        .unwrap();
+    repo.tag_lightweight("v1.0.0", &repo.find_object(commit, None).unwrap(), false)
+        .unwrap();
+    dir
+}
+
+#[test]
+fn a_git_module_is_fetched_by_init_pinned_and_used_offline() {
+    let repo = module_repo();
+    let stack = tempfile::tempdir().unwrap();
+    let dir = stack.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            r#"provider "aws" {{
+  region = "eu-west-1"
+}}
+
+module "net" {{
+  source = "git::file://{}//modules/vpc?ref=v1.0.0"
+  cidr   = "10.7.0.0/16"
+}}
+
+output "vpc" {{
+  value = module.net.id
+}}
+"#,
+            repo.path().display()
+        ),
+    )
+    .unwrap();
+
+    let o = galley(dir, &["--sim", "plan"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("Run `galley init`"), "{}", text(&o));
+
+    let o = galley(dir, &["init"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lock = std::fs::read_to_string(dir.join(".galley.lock.hcl")).unwrap();
+    assert!(lock.contains("modules/vpc?ref=v1.0.0"), "{lock}");
+    assert!(lock.contains("commit"), "{lock}");
+
+    let o = galley(dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 added"), "{}", text(&o));
+
+    // Offline: the repository is gone; the pinned checkout serves plan.
+    drop(repo);
+    let o = galley(dir, &["--sim", "plan", "-detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -339,3 +339,102 @@ fn a_version_constraint_picks_the_newest_matching_tag() -> Res {
     assert!(matches!(err, FetchError::RefAndVersion { .. }), "{err}");
     Ok(())
 }
+
+/// The root module of a stack calling the fixture's `modules/vpc` twice: pinned by tag,
+/// and by a version constraint.
+fn stack(f: &Fixture) -> Res<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let url = f.url();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            r#"module "pinned" {{
+  source = "git::{url}//modules/vpc?ref=v1.1.0"
+}}
+
+module "latest_1x" {{
+  source  = "git::{url}//modules/vpc"
+  version = "~> 1.0"
+}}
+"#
+        ),
+    )?;
+    Ok(dir)
+}
+
+fn summaries(d: &engine::diag::Diagnostics) -> Vec<String> {
+    d.iter().map(|d| d.summary.clone()).collect()
+}
+
+#[test]
+fn the_loader_uses_only_locked_modules_and_init_writes_the_lock() -> Res {
+    let f = fixture()?;
+    let dir = stack(&f)?;
+    let sources = engine::diag::SourceMap::new();
+
+    // Before init: each git call is an error naming `galley init`.
+    let (_, diags) = engine::config::load_config(dir.path(), &sources);
+    assert_eq!(
+        summaries(&diags),
+        ["Module not installed", "Module not installed"]
+    );
+    assert!(diags.iter().all(|d| d
+        .detail
+        .as_deref()
+        .is_some_and(|t| t.contains("galley init"))));
+
+    // init: resolves, fetches, records (the constraint picks v1.1.0, the newest 1.x).
+    let (config, diags, lock) = engine::config::install_modules(dir.path(), &sources, false);
+    assert!(!diags.has_errors(), "{}", diags.render(&sources));
+    assert_eq!(config.children.len(), 2);
+    assert_eq!(lock.modules.len(), 2);
+    let c2 = f.c[1].to_string();
+    assert!(lock.modules.values().all(|e| e.commit == c2), "{lock:?}");
+    lock.write(dir.path())?;
+
+    // Then plan/apply load from the lock, offline: the repository can be gone.
+    drop(f);
+    let (config, diags) = engine::config::load_config(dir.path(), &sources);
+    assert!(!diags.has_errors(), "{}", diags.render(&sources));
+    let child = &config.children["pinned"].module;
+    assert!(child.variables.contains_key("cidr"));
+    assert!(
+        child.dir.starts_with(dir.path().join(".galley/modules")),
+        "{}",
+        child.dir.display()
+    );
+    Ok(())
+}
+
+#[test]
+fn init_refuses_a_moved_tag_until_upgrade() -> Res {
+    let f = fixture()?;
+    let dir = stack(&f)?;
+    let sources = engine::diag::SourceMap::new();
+    let (_, diags, lock) = engine::config::install_modules(dir.path(), &sources, false);
+    assert!(!diags.has_errors(), "{}", diags.render(&sources));
+    lock.write(dir.path())?;
+
+    // Someone moves v1.1.0 to the dev branch's commit.
+    f.repo
+        .tag_lightweight("v1.1.0", &f.repo.find_object(f.c[2], None)?, true)?;
+    let (_, diags, _) = engine::config::install_modules(dir.path(), &sources, false);
+    let text = diags.render(&sources);
+    assert!(diags.has_errors(), "{text}");
+    assert!(
+        diags.iter().any(|d| d.detail.as_deref().is_some_and(|t| t
+            .contains("now points to commit")
+            && t.contains("galley init -upgrade"))),
+        "{text}"
+    );
+
+    let (_, diags, lock) = engine::config::install_modules(dir.path(), &sources, true);
+    assert!(!diags.has_errors(), "{}", diags.render(&sources));
+    let pinned = lock
+        .modules
+        .iter()
+        .find(|(k, _)| k.ends_with("?ref=v1.1.0"))
+        .map(|(_, e)| e.commit.clone());
+    assert_eq!(pinned, Some(f.c[2].to_string()), "-upgrade moves the pin");
+    Ok(())
+}

@@ -10,6 +10,8 @@ use hcl_edit::Span as _;
 use super::*;
 use crate::addr::Mode;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::modules::{LockFile, ModuleSource};
+use install::Installer;
 
 /// Most nesting of module calls accepted, to stop runaway recursion.
 const MAX_MODULE_DEPTH: usize = 32;
@@ -29,16 +31,45 @@ pub fn load_config_with(
     sources: &SourceMap,
     remote: RemoteModules,
 ) -> (Config, Diagnostics) {
+    let (config, diags, _) = load_installing(dir, sources, remote, Install::Locked);
+    (config, diags)
+}
+
+/// `galley init`: loads the configuration, resolving every git module call's ref or
+/// `version` (all of them again with `upgrade`), fetching it into `.galley/modules`; returns
+/// the lock file to write (entries no call uses dropped).
+pub fn install_modules(
+    dir: &Path,
+    sources: &SourceMap,
+    upgrade: bool,
+) -> (Config, Diagnostics, LockFile) {
+    load_installing(
+        dir,
+        sources,
+        RemoteModules::Error,
+        Install::Resolve { upgrade },
+    )
+}
+
+fn load_installing(
+    dir: &Path,
+    sources: &SourceMap,
+    remote: RemoteModules,
+    install: Install,
+) -> (Config, Diagnostics, LockFile) {
     let mut diags = Diagnostics::new();
     let mut stack = Vec::new();
-    let config = load_tree(dir, sources, remote, &mut diags, &mut stack);
-    (config, diags)
+    let (mut installer, problem) = Installer::new(dir, install);
+    diags.extend(problem);
+    let config = load_tree(dir, sources, remote, &mut installer, &mut diags, &mut stack);
+    (config, diags, installer.into_lock())
 }
 
 fn load_tree(
     dir: &Path,
     sources: &SourceMap,
     remote: RemoteModules,
+    installer: &mut Installer,
     diags: &mut Diagnostics,
     stack: &mut Vec<PathBuf>,
 ) -> Config {
@@ -69,11 +100,31 @@ fn load_tree(
     stack.push(canonical);
     let mut children = BTreeMap::new();
     for call in module.module_calls.values() {
-        if !is_local_source(&call.source) {
-            diags.push(not_installed(call, remote));
-            continue;
-        }
-        let child_dir = join_clean(dir, &call.source);
+        let child_dir = match ModuleSource::parse(&call.source) {
+            Ok(ModuleSource::Local(_)) => join_clean(dir, &call.source),
+            Ok(ModuleSource::Git(git)) => match installer.module_dir(call, &git) {
+                Ok(d) => d,
+                Err(mut d) => {
+                    if remote == RemoteModules::Warn {
+                        d.severity = crate::diag::Severity::Warning;
+                    }
+                    diags.push(d);
+                    continue;
+                }
+            },
+            Ok(ModuleSource::Registry(_)) => {
+                diags.push(not_installed(call, remote));
+                continue;
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("Invalid module source")
+                        .with_span(call.source_span)
+                        .with_detail(format!("module \"{}\": {e}", call.name)),
+                );
+                continue;
+            }
+        };
         let canonical = child_dir
             .canonicalize()
             .unwrap_or_else(|_| child_dir.clone());
@@ -100,7 +151,7 @@ fn load_tree(
             continue;
         }
         let before = diags.0.len();
-        let child = load_tree(&child_dir, sources, remote, diags, stack);
+        let child = load_tree(&child_dir, sources, remote, installer, diags, stack);
         // A child that did not load cleanly may lack variables it really declares.
         if !diags.0[before..].iter().any(Diagnostic::is_error) {
             check_inputs(call, &child.module, diags);
@@ -177,7 +228,7 @@ fn not_installed(call: &ModuleCall, remote: RemoteModules) -> Diagnostic {
         RemoteModules::Warn => "so its inputs and outputs are not checked",
     };
     d.with_span(call.source_span).with_detail(format!(
-        "Module \"{}\" has source {:?}; galley loads only local paths (\"./dir\", \"../dir\") so far, {consequence}.",
+        "Module \"{}\" has source {:?}, a registry address; galley loads local paths (\"./dir\") and git sources (\"git::URL//dir?ref=TAG\", \"github.com/org/repo\"), not registry modules, {consequence}.",
         call.name, call.source
     ))
 }
@@ -202,10 +253,6 @@ fn join_clean(dir: &Path, source: &str) -> PathBuf {
         out.push(".");
     }
     out
-}
-
-fn is_local_source(s: &str) -> bool {
-    s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
 }
 
 /// Loads the `.tf` files of one directory, without its children.
@@ -826,6 +873,7 @@ impl Loader<'_> {
             name: name.clone(),
             source: String::new(),
             source_span: None,
+            version: None,
             count: None,
             for_each: None,
             depends_on: Vec::new(),
@@ -855,7 +903,18 @@ impl Loader<'_> {
                             }
                         }
                     }
-                    "version" => {}
+                    "version" => {
+                        let sp = self.span(a.value.span());
+                        match literal_string(&a.value) {
+                            Some(v) => call.version = Some(v),
+                            None => self.err(
+                                "Invalid module version",
+                                sp,
+                                "The module version must be a literal string, like \"~> 1.2\"."
+                                    .into(),
+                            ),
+                        }
+                    }
                     "count" => call.count = Some(self.expr(a.value)),
                     "for_each" => call.for_each = Some(self.expr(a.value)),
                     "depends_on" => call.depends_on = self.expr_list(a.value),

@@ -5,6 +5,7 @@
 
 mod backend;
 mod blue_green;
+mod install;
 mod kubernetes_manifests;
 mod load;
 
@@ -18,8 +19,11 @@ use crate::diag::{FileId, Span};
 
 pub use backend::BackendBlock;
 pub use blue_green::{parse_duration, BlueGreen, Named};
+pub use install::Install;
 pub use kubernetes_manifests::{KubernetesManifests, ManifestPath};
-pub use load::{load_backend, load_config, load_config_with, load_module, parse_error};
+pub use load::{
+    install_modules, load_backend, load_config, load_config_with, load_module, parse_error,
+};
 
 /// How the loader reports a module call whose source is not a local path (a registry
 /// address, git or http URL): galley does not install such modules.
@@ -197,6 +201,8 @@ pub struct ModuleCall {
     pub source: String,
     /// The `source` attribute.
     pub source_span: Option<Span>,
+    /// `version`: a constraint choosing among a git source's tags (`~> 1.2`).
+    pub version: Option<String>,
     /// `count`.
     pub count: Option<Expr>,
     /// `for_each`.

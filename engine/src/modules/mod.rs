@@ -2,7 +2,8 @@
 //! git repositories into `.galley/modules` (`fetch.rs`), the `.galley.lock.hcl` lock file
 //! (`lockfile.rs`) and `version` constraints choosing among tags (`version.rs`).
 //!
-//! Not yet wired into the loader or the CLI: `config::load` still installs nothing.
+//! The loader uses them through `config::install`: `plan`/`apply` load only what the lock
+//! file pins (offline once fetched), `galley init [-upgrade]` resolves and pins.
 
 pub mod fetch;
 pub mod lockfile;
