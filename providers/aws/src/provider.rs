@@ -169,11 +169,7 @@ impl Provider for AwsProvider {
 
     async fn read(&self, type_name: &str, state: &Value) -> Result<Option<Value>, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
-        let cx = Ctx {
-            clients: self.clients().await?,
-            address: None,
-            token: None,
-        };
+        let cx = Ctx::reading(self.clients().await?);
         match resource.read(&cx, state).await {
             Ok(Some(observed)) => Ok(Some(values::refresh(schema, state, &observed))),
             Ok(None) | Err(ProviderError::NotFound(_)) => Ok(None),
@@ -183,11 +179,7 @@ impl Provider for AwsProvider {
 
     async fn find_created(&self, type_name: &str, token: &str) -> Result<Created, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
-        let cx = Ctx {
-            clients: self.clients().await?,
-            address: None,
-            token: None,
-        };
+        let cx = Ctx::reading(self.clients().await?);
         Ok(match resource.find_created(&cx, token).await? {
             Created::Found(observed) => {
                 let stub = conform_object(Value::Null, schema);
@@ -199,11 +191,7 @@ impl Provider for AwsProvider {
 
     async fn import(&self, type_name: &str, id: &str) -> Result<Value, ProviderError> {
         let (schema, resource) = self.resource(type_name)?;
-        let cx = Ctx {
-            clients: self.clients().await?,
-            address: None,
-            token: None,
-        };
+        let cx = Ctx::reading(self.clients().await?);
         let stub = conform_object(resource.import_stub(id), schema);
         match resource.read(&cx, &stub).await? {
             Some(observed) => Ok(values::refresh(schema, &stub, &observed)),

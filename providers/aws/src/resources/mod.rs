@@ -57,6 +57,17 @@ pub struct Ctx<'a> {
     pub token: Option<&'a str>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A context for calls that change nothing (read, import, find): no address, no token.
+    pub fn reading(clients: &'a Clients) -> Ctx<'a> {
+        Ctx {
+            clients,
+            address: None,
+            token: None,
+        }
+    }
+}
+
 /// A resource type carried out on AWS. Every method returns the object as AWS reports
 /// it (attributes it does not report are null); the provider merges that with the plan
 /// or the prior state (`crate::values`).
