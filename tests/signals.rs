@@ -15,7 +15,7 @@ fn write_config(dir: &Path) {
     std::fs::write(
         dir.join("main.tf"),
         format!(
-            "resource \"terraform_data\" \"item\" {{\n  count = {COUNT}\n  input = count.index\n}}\n"
+            "provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n\n# VPCs: the simulated latency applies to them (terraform_data is instant, and a\n# second signal could arrive after the first interrupt had already ended the run).\nresource \"aws_vpc\" \"item\" {{\n  count      = {COUNT}\n  cidr_block = \"10.${{count.index}}.0.0/16\"\n}}\n"
         ),
     )
     .unwrap();

@@ -42,36 +42,75 @@ impl Interrupt {
     /// destroys what it created.
     pub fn listen_for_signals(&self) {
         let me = self.clone();
+        let mut signals = Signals::new();
         tokio::spawn(async move {
             loop {
-                wait_for_signal().await;
+                signals.next().await;
                 me.trigger();
             }
         });
     }
 }
 
-/// Resolves on the next Ctrl-C (SIGINT) or SIGTERM.
-#[cfg(unix)]
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+/// Ctrl-C (SIGINT) and SIGTERM, listened to from creation on: a signal that arrives
+/// between two [`Signals::next`] calls is kept for the second, not lost.
+pub struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Starts listening; call from inside the tokio runtime.
+    pub fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
         }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Resolves on the next Ctrl-C or SIGTERM.
+    #[cfg(unix)]
+    pub async fn next(&mut self) {
+        match (&mut self.int, &mut self.term) {
+            (Some(int), Some(term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            (Some(int), None) => {
+                int.recv().await;
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
+    }
+
+    /// Resolves on the next Ctrl-C.
+    #[cfg(not(unix))]
+    pub async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
-/// Resolves on the next Ctrl-C.
-#[cfg(not(unix))]
+impl Default for Signals {
+    fn default() -> Self {
+        Signals::new()
+    }
+}
+
+/// Resolves on the next Ctrl-C (SIGINT) or SIGTERM.
 pub async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    Signals::new().next().await;
 }
 
 #[cfg(test)]

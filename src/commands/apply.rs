@@ -329,10 +329,12 @@ fn listen_for_interrupts(stop: Arc<AtomicBool>) {
 }
 
 async fn stop_on_interrupt(stop: Arc<AtomicBool>) {
-    kitchen::signal::wait_for_signal().await;
+    // One listener for both: a second signal right after the first is not lost.
+    let mut signals = kitchen::signal::Signals::new();
+    signals.next().await;
     stop.store(true, Ordering::SeqCst);
     eprintln!("\nInterrupt received: galley starts no new operations, waits for the running ones and saves the state. Interrupt again to abort at once (the journal keeps every change that completed).");
-    kitchen::signal::wait_for_signal().await;
+    signals.next().await;
     eprintln!("\nAborted. Run galley apply again: the state and its journal hold every change that completed; operations that were running may need galley plan to show where they stand.");
     std::process::exit(EXIT_ABORTED);
 }
