@@ -8,7 +8,7 @@ variable "cidr_block" {
   type        = string
 
   validation {
-    condition     = can(cidrnetmask(var.cidr_block)) && tonumber(split("/", var.cidr_block)[1]) >= 16 && tonumber(split("/", var.cidr_block)[1]) <= 28
+    condition     = try(cidrnetmask(var.cidr_block) != "" && tonumber(split("/", var.cidr_block)[1]) >= 16 && tonumber(split("/", var.cidr_block)[1]) <= 28, false)
     error_message = "cidr_block must be an IPv4 CIDR block from /16 to /28 (AWS's range for a VPC)."
   }
 }
@@ -29,10 +29,12 @@ variable "cluster_subnet_newbits" {
   default     = 4
 
   validation {
-    condition = (
+    # try(): an invalid cidr_block is reported by its own validation.
+    condition = try(
       tonumber(split("/", var.cidr_block)[1]) + var.cluster_subnet_newbits <= 28 &&
       tonumber(split("/", var.cidr_block)[1]) + var.data_subnet_newbits <= 28 &&
-      length(var.zones) * (pow(2, -var.cluster_subnet_newbits) + pow(2, -var.data_subnet_newbits)) <= 1
+      length(var.zones) * (pow(2, -var.cluster_subnet_newbits) + pow(2, -var.data_subnet_newbits)) <= 1,
+      true
     )
     error_message = "The subnets do not fit: every subnet must be /28 or larger, and one cluster subnet plus one data subnet per zone must fit in cidr_block without overlapping."
   }
@@ -55,9 +57,11 @@ variable "max_nodes_per_cluster" {
   }
 
   validation {
-    condition = (
+    # try(): an invalid cidr_block is reported by its own validation.
+    condition = try(
       2 * ceil(var.max_nodes_per_cluster / length(var.zones)) * (var.pods_per_node + 1)
-      <= pow(2, 32 - tonumber(split("/", var.cidr_block)[1]) - var.cluster_subnet_newbits) - 5
+      <= pow(2, 32 - tonumber(split("/", var.cidr_block)[1]) - var.cluster_subnet_newbits) - 5,
+      true
     )
     error_message = "The cluster subnets cannot hold two clusters at once: a blue/green upgrade runs a second cluster of max_nodes_per_cluster nodes beside the first, and 2 x nodes per zone x (pods_per_node + 1) addresses must fit in each zone's cluster subnet (AWS keeps 5 addresses of every subnet). Use larger cluster subnets (a smaller cluster_subnet_newbits) or fewer, larger nodes."
   }

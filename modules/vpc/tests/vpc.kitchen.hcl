@@ -53,6 +53,15 @@ run "subnets_overlap" {
   expect_failures = [var.cluster_subnet_newbits]
 }
 
+# AWS takes /16 to /28 for a VPC: a /8 is refused before anything is built.
+run "vpc_too_large" {
+  command = plan
+  variables {
+    cidr_block = "10.0.0.0/8"
+  }
+  expect_failures = [var.cidr_block]
+}
+
 # Defaults: /20 cluster subnets and /24 data subnets, 60 m5.large nodes (29 pods) per cluster.
 run "defaults" {
   assert {
