@@ -2,8 +2,7 @@
 # parameter group of the family its major version needs.
 
 locals {
-  major  = split(".", var.engine_version)[0]
-  family = "aurora-postgresql${local.major}"
+  major = split(".", var.engine_version)[0]
 
   # rds.logical_replication is a static parameter: RDS applies it at the next reboot.
   logical_replication = var.logical_replication ? {
@@ -15,12 +14,14 @@ locals {
   parameters = merge(local.extra_parameters, local.logical_replication)
 }
 
-# One group per major, named after it: a major upgrade creates the new family's group
-# before the cluster moves to it, and the old group goes after.
+# One group per major, keyed and named by it (NAME-pg16): a major upgrade adds the new
+# family's group, moves the cluster to it, and only then deletes the old one.
 resource "aws_rds_cluster_parameter_group" "this" {
-  name        = "${var.name}-pg${local.major}"
-  family      = local.family
-  description = "${var.name}: Aurora PostgreSQL ${local.major} cluster parameters"
+  for_each = toset([local.major])
+
+  name        = "${var.name}-pg${each.key}"
+  family      = "aurora-postgresql${each.key}"
+  description = "${var.name}: Aurora PostgreSQL ${each.key} cluster parameters"
   tags        = var.tags
 
   dynamic "parameter" {
@@ -31,10 +32,6 @@ resource "aws_rds_cluster_parameter_group" "this" {
       apply_method = parameter.value.apply_method
     }
   }
-
-  lifecycle {
-    create_before_destroy = true
-  }
 }
 
 resource "aws_rds_cluster" "this" {
@@ -44,7 +41,7 @@ resource "aws_rds_cluster" "this" {
   database_name                   = var.database_name
   master_username                 = var.master_username
   manage_master_user_password     = true
-  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.this.name
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.this[local.major].name
   db_subnet_group_name            = var.db_subnet_group_name
   vpc_security_group_ids          = var.security_group_ids
   storage_encrypted               = true

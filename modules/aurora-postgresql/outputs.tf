@@ -35,12 +35,12 @@ output "engine_version_actual" {
 
 output "parameter_group_family" {
   description = "The cluster parameter group's family (aurora-postgresqlMAJOR)."
-  value       = aws_rds_cluster_parameter_group.this.family
+  value       = aws_rds_cluster_parameter_group.this[local.major].family
 }
 
 output "parameter_group_name" {
   description = "The cluster parameter group's name."
-  value       = aws_rds_cluster_parameter_group.this.name
+  value       = aws_rds_cluster_parameter_group.this[local.major].name
 }
 
 output "writer_instance_id" {

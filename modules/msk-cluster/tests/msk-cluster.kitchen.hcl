@@ -57,7 +57,7 @@ run "create" {
     error_message = "Three brokers: replication factor 3 with two in sync, no topics created by accident."
   }
   assert {
-    condition     = aws_msk_cluster.this.broker_node_group_info[0].client_subnets == run.setup.subnet_ids
+    condition     = join(",", aws_msk_cluster.this.broker_node_group_info[0].client_subnets) == join(",", run.setup.subnet_ids)
     error_message = "The brokers use the three given subnets."
   }
 }
