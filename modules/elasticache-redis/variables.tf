@@ -61,7 +61,7 @@ variable "automatic_failover_enabled" {
 
   validation {
     condition     = var.automatic_failover_enabled != false || var.replicas == 0
-    error_message = "A replica without automatic failover does not take over when the primary fails: writes stop until someone promotes it by hand. Leave automatic_failover_enabled unset (or true) when replicas > 0."
+    error_message = "A replica without automatic failover does not take over when the primary fails: writes stop until ElastiCache has replaced the failed primary node or someone promotes the replica by hand. Leave automatic_failover_enabled unset (or true) when replicas > 0."
   }
 
   validation {

@@ -100,6 +100,24 @@ run "more_readers" {
   }
 }
 
+# A minor upgrade without apply_immediately waits for the maintenance window.
+run "minor_upgrade_waits" {
+  variables {
+    security_group_ids = [run.setup.security_group_id]
+    reader_count       = 2
+    engine_version     = "16.9"
+  }
+
+  assert {
+    condition     = output.engine_version == "16.9" && output.engine_version_actual == "16.8"
+    error_message = "Without apply_immediately the cluster keeps running 16.8 until sun:03:00."
+  }
+  assert {
+    condition     = output.parameter_group_family == "aurora-postgresql16" && output.endpoint == run.create.endpoint
+    error_message = "A minor upgrade keeps the parameter group and the cluster."
+  }
+}
+
 # 16.8 -> 17.6 as an RDS Blue/Green Deployment: the new family's parameter group first,
 # then the switchover; the endpoints stay.
 run "major_upgrade_blue_green" {
