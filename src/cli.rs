@@ -46,6 +46,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the dependency graph in DOT format.
     Graph,
+    /// A module's reference (inputs, outputs, resources) as Markdown, printed or kept in
+    /// its README between <!-- BEGIN_GALLEY_DOCS --> and <!-- END_GALLEY_DOCS -->.
+    Docs(DocsArgs),
     /// Print root module outputs from state.
     Output(OutputArgs),
     /// Inspect and edit state.
@@ -151,6 +154,21 @@ pub struct InitArgs {
     /// Resolve every git module's ref or version again and move the pins in the lock file.
     #[arg(long)]
     pub upgrade: bool,
+}
+
+/// `docs` flags.
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Write the reference into DIR/README.md between the markers (added at the end when
+    /// missing).
+    #[arg(long)]
+    pub write: bool,
+    /// Write nothing; exit 1 when DIR/README.md's reference is out of date.
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// The module's directory (default: the current directory).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// `-json`.

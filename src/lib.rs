@@ -80,6 +80,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Import(a) => commands::import::run(&s, a),
         Command::Destroy(a) => commands::apply::run(&s, a, true),
         Command::Graph => commands::graph::run(&s),
+        Command::Docs(a) => commands::docs::run(&s, a),
         Command::Output(a) => commands::output::run(&s, a),
         Command::State(c) => commands::state::run(&s, c),
         Command::Upgrade(crate::cli::UpgradeCommand::Check(a)) => commands::upgrade::check(&s, a),

@@ -18,24 +18,11 @@ const AS_OF: &str = "2026-11-23";
 const UPGRADE: &str =
     r#"eks_version={us-east-1="1.35", us-west-2="1.33", eu-west-1="1.35", ap-southeast-1="1.33"}"#;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else if p.extension().is_some_and(|x| x == "tf") {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// A copy of the example in a temporary directory.
 fn accounts() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("accounts");
-    copy_dir(
+    common::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/accounts"),
         &dir,
     );

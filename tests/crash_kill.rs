@@ -100,18 +100,6 @@ fn galley_step(dir: &Path, step: &Step) -> std::process::Command {
 }
 
 /// Copies the files of a directory tree (a step's starting point).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// `(type, id)` of every object the state holds, current and deposed, with how often
 /// each appears.
@@ -150,7 +138,7 @@ fn unlock(dir: &Path) {
 /// How many crash points running `step` from `start` passes.
 fn count_points(start: &Path, step: &Step) -> u64 {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(start, tmp.path());
+    common::copy_tree_all(start, tmp.path());
     std::fs::write(tmp.path().join("main.tf"), &step.config).unwrap();
     let o = galley_step(tmp.path(), step)
         .env("GALLEY_CRASH_AT", "count")
@@ -175,7 +163,7 @@ struct Killed {
 fn kill_and_recover(start: &Path, step: &Step, at: u64) -> Killed {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_tree(start, dir);
+    common::copy_tree_all(start, dir);
     std::fs::write(dir.join("main.tf"), &step.config).unwrap();
     let o = galley_step(dir, step)
         .env("GALLEY_CRASH_AT", at.to_string())

@@ -130,3 +130,65 @@ fn an_old_object_whose_destroy_failed_is_kept_as_deposed_and_destroyed_later() {
     );
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
+
+/// As in Terraform, the object a create_before_destroy replaces is destroyed only after
+/// what refers to it has moved to the new one: the cluster is updated to the new
+/// parameter group first, then the old group (which RDS refuses to delete while a
+/// cluster uses it) goes.
+#[test]
+fn the_replaced_object_goes_after_its_dependents_moved_to_the_new_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"provider "aws" {
+  region = "eu-west-1"
+}
+
+variable "suffix" {
+  type    = string
+  default = ""
+}
+
+resource "aws_rds_cluster_parameter_group" "pg" {
+  name   = "orders-pg16${var.suffix}"
+  family = "aurora-postgresql16"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_rds_cluster" "db" {
+  cluster_identifier              = "orders"
+  engine                          = "aurora-postgresql"
+  engine_version                  = "16.8"
+  master_username                 = "orders"
+  manage_master_user_password     = true
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.pg.name
+  apply_immediately               = true
+  skip_final_snapshot             = true
+}
+"#,
+    )
+    .unwrap();
+    let o = galley(dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = galley(
+        dir,
+        &["--sim", "apply", "-auto-approve", "-var", "suffix=-b"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let updated = out
+        .find("aws_rds_cluster.db: Modifications complete")
+        .unwrap_or_else(|| panic!("the cluster is updated:\n{out}"));
+    let destroyed = out
+        .rfind("aws_rds_cluster_parameter_group.pg: Destruction complete")
+        .unwrap_or_else(|| panic!("the old group is destroyed:\n{out}"));
+    assert!(updated < destroyed, "{out}");
+    let plan = galley(
+        dir,
+        &["--sim", "plan", "-detailed-exitcode", "-var", "suffix=-b"],
+    );
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}

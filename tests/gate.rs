@@ -16,7 +16,7 @@ const PLAIN: &str = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n\nresource
 fn repo() -> (tempfile::TempDir, Repository) {
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init(dir.path()).unwrap();
-    copy(
+    common::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart"),
         &dir.path().join("stacks/quickstart"),
     );
@@ -24,22 +24,6 @@ fn repo() -> (tempfile::TempDir, Repository) {
     write(dir.path(), "README.md", "# infra\n");
     commit(&repo, "base");
     (dir, repo)
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &to.join(name));
-        } else {
-            std::fs::copy(e.path(), to.join(name)).unwrap();
-        }
-    }
 }
 
 fn write(root: &Path, path: &str, text: &str) {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crash;
 pub mod crypt;
 pub mod diag;
+pub mod docs;
 pub mod fmt;
 pub mod graph;
 pub mod lang;

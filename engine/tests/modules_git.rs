@@ -438,3 +438,182 @@ fn init_refuses_a_moved_tag_until_upgrade() -> Res {
     assert_eq!(pinned, Some(f.c[2].to_string()), "-upgrade moves the pin");
     Ok(())
 }
+
+/// A bare repository `name.git` in `dir` with one commit of `files`, on `main`, tagged
+/// `v1.0.0`; its `file://` URL.
+fn bare(dir: &Path, name: &str, files: &BTreeMap<&str, &str>) -> Res<String> {
+    let path = dir.join(format!("{name}.git"));
+    let repo = Repository::init_bare(&path)?;
+    let c = commit(&repo, files, None, "one")?;
+    repo.reference("refs/heads/main", c, true, "main")?;
+    repo.set_head("refs/heads/main")?;
+    repo.tag_lightweight("v1.0.0", &repo.find_object(c, None)?, false)?;
+    Ok(format!("file://{}", path.display()))
+}
+
+/// `galley init` of a root module whose `main.tf` is `root`.
+fn init(root: &str) -> Res<(tempfile::TempDir, engine::diag::Diagnostics, String)> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("main.tf"), root)?;
+    let sources = engine::diag::SourceMap::new();
+    let (_, diags, _) = engine::config::install_modules(dir.path(), &sources, false);
+    let text = diags.render(&sources);
+    Ok((dir, diags, text))
+}
+
+#[test]
+fn a_syntax_error_in_a_fetched_module_points_into_its_file() -> Res {
+    let repos = tempfile::tempdir()?;
+    let url = bare(
+        repos.path(),
+        "net",
+        &BTreeMap::from([("vpc/main.tf", "variable \"cidr\" {\n  default = [1,\n}\n")]),
+    )?;
+    let (_dir, diags, text) = init(&format!(
+        "module \"vpc\" {{\n  source = \"git::{url}//vpc?ref=v1.0.0\"\n}}\n"
+    ))?;
+    assert!(diags.has_errors(), "{text}");
+    // file:line:column inside the checkout, and the offending line.
+    let at = text
+        .lines()
+        .find(|l| l.contains(".galley/modules/") && l.contains("/vpc/main.tf:"))
+        .ok_or_else(|| format!("no location in the fetched file:\n{text}"))?;
+    assert!(
+        at.contains("main.tf:3:") || at.contains("main.tf:2:"),
+        "{at}"
+    );
+    assert!(text.contains("default = [1,"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn module_calls_that_loop_across_repositories_are_a_cycle() -> Res {
+    let repos = tempfile::tempdir()?;
+    let a_url = format!("file://{}", repos.path().join("a.git").display());
+    let b_url = bare(
+        repos.path(),
+        "b",
+        &BTreeMap::from([(
+            "main.tf",
+            format!("module \"back\" {{\n  source = \"git::{a_url}?ref=v1.0.0\"\n}}\n").as_str(),
+        )]),
+    )?;
+    bare(
+        repos.path(),
+        "a",
+        &BTreeMap::from([(
+            "main.tf",
+            format!("module \"on\" {{\n  source = \"git::{b_url}?ref=v1.0.0\"\n}}\n").as_str(),
+        )]),
+    )?;
+    let (_dir, diags, text) = init(&format!(
+        "module \"a\" {{\n  source = \"git::{a_url}?ref=v1.0.0\"\n}}\n"
+    ))?;
+    let cycle = diags
+        .iter()
+        .find(|d| d.summary == "Module call cycle")
+        .ok_or_else(|| format!("no cycle reported:\n{text}"))?;
+    assert!(cycle.span.is_some(), "{text}");
+    assert!(
+        text.contains("module \"back\""),
+        "the call that closes the loop:\n{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_relative_source_may_not_leave_the_repository() -> Res {
+    let repos = tempfile::tempdir()?;
+    let url = bare(
+        repos.path(),
+        "lib",
+        &BTreeMap::from([
+            (
+                "modules/a/main.tf",
+                "module \"b\" {\n  source = \"../b\"\n}\n",
+            ),
+            ("modules/b/main.tf", "variable \"x\" {\n  default = 1\n}\n"),
+            (
+                "modules/c/main.tf",
+                "module \"up\" {\n  source = \"../../../../../escape\"\n}\n",
+            ),
+        ]),
+    )?;
+    let (_dir, diags, text) = init(&format!(
+        "module \"a\" {{\n  source = \"git::{url}//modules/a?ref=v1.0.0\"\n}}\n"
+    ))?;
+    assert!(
+        !diags.has_errors(),
+        "a sibling in the same repository is fine:\n{text}"
+    );
+    let (_dir, diags, text) = init(&format!(
+        "module \"c\" {{\n  source = \"git::{url}//modules/c?ref=v1.0.0\"\n}}\n"
+    ))?;
+    assert_eq!(
+        summaries(&diags),
+        ["Module source outside its repository"],
+        "{text}"
+    );
+    assert!(text.contains("../../../../../escape"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn one_source_with_two_version_constraints_is_refused() -> Res {
+    let f = fixture()?;
+    let url = f.url();
+    let (_dir, diags, text) = init(&format!(
+        r#"module "one" {{
+  source  = "git::{url}//modules/vpc"
+  version = "~> 1.0"
+}}
+
+module "two" {{
+  source = "git::{url}//modules/vpc"
+}}
+"#
+    ))?;
+    assert_eq!(
+        summaries(&diags),
+        ["Conflicting module version constraints"],
+        "{text}"
+    );
+    let detail = diags
+        .iter()
+        .find_map(|d| d.detail.clone())
+        .unwrap_or_default();
+    assert!(
+        detail.contains("with no version here and with version \"~> 1.0\" by module \"one\""),
+        "{detail}"
+    );
+    Ok(())
+}
+
+#[test]
+fn https_and_ssh_transports_are_built_in() -> Res {
+    // A port nothing listens on: each transport must try to connect (a build without it
+    // would say the URL's protocol is unsupported).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    drop(listener);
+    let (_w, cache) = cache()?;
+    for url in [
+        format!("https://127.0.0.1:{port}/net.git"),
+        format!("ssh://git@127.0.0.1:{port}/net.git"),
+    ] {
+        let source = GitSource {
+            url: url.clone(),
+            subdir: None,
+            reference: None,
+        };
+        let err = cache.install(&source).err().ok_or("no error")?;
+        assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains(&url), "{text}");
+        assert!(
+            !text.to_lowercase().contains("unsupported"),
+            "{url}: the transport is missing: {text}"
+        );
+    }
+    Ok(())
+}

@@ -5,8 +5,8 @@
 # removes the old side only after the last step. The network and the data tier
 # (module.eu_west_1) stay shared.
 #
-# It is the same shape as modules/eks, written in the root module because blue_green
-# blocks name resources of the root module.
+# It is the same shape as modules/eks, written in the root module so that the whole
+# upgrade reads in one file (a blue_green block may also sit in a module called once).
 
 resource "aws_eks_cluster" "eu_west_1" {
   provider = aws.euw1

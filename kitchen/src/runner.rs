@@ -584,13 +584,13 @@ impl FileRunner<'_> {
             .map_err(|d| Failed::checked(d, &config))?;
         if let Some(l) = layouts
             .iter()
-            .find(|l| engine::upgrade::blue_green::destroying(&slot.state, &l.bg.name).is_some())
+            .find(|l| engine::upgrade::blue_green::destroying(&slot.state, &l.key()).is_some())
         {
             // Only an interrupted apply leaves this; a rehearsal does not resume one.
             return Err(Failed::plain(
                 Diagnostic::error(format!(
-                    "blue_green \"{}\" stopped while destroying one of its sides",
-                    l.bg.name
+                    "{} stopped while destroying one of its sides",
+                    l.named()
                 ))
                 .into(),
             ));

@@ -41,7 +41,7 @@ pub fn run(s: &Session, args: &ApplyArgs, destroy: bool) -> i32 {
     if !destroy
         && layouts
             .iter()
-            .any(|l| blue_green::destroying(&state, &l.bg.name).is_some())
+            .any(|l| blue_green::destroying(&state, &l.key()).is_some())
     {
         if args.plan_file.is_some() || !args.flags.targets.is_empty() {
             eprintln!("Error: a blue/green upgrade was stopped while destroying one of its sides\n\n  Run galley apply without a plan file or -target to finish it first.");
@@ -497,9 +497,9 @@ fn say_abandoned(layouts: &[blue_green::Layout], abandoned: &[usize]) {
     for &i in abandoned {
         let l = &layouts[i];
         println!(
-            "blue_green.{}: the configuration no longer upgrades {} (the {} side's version); apply destroys the {} side ({} resource(s)) and leaves all traffic on the {} side.",
-            l.bg.name,
-            l.bg.cluster.resource,
+            "{}: the configuration no longer upgrades {} (the {} side's version); apply destroys the {} side ({} resource(s)) and leaves all traffic on the {} side.",
+            l.label(),
+            l.abs(&l.bg.cluster.resource),
             l.live.as_str(),
             l.live.other().as_str(),
             l.members.resources.len() + 1,

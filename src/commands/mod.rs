@@ -1,6 +1,7 @@
 //! One function per subcommand; each returns the process exit status.
 
 pub mod apply;
+pub mod docs;
 pub mod fmt;
 pub mod gate;
 pub mod graph;

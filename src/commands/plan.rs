@@ -99,11 +99,11 @@ pub fn make_plan(
     // update of it: it starts a migration, planned again with the new side beside it.
     if let Some(l) = layouts
         .iter()
-        .find(|l| blue_green::destroying(&state, &l.bg.name).is_some())
+        .find(|l| blue_green::destroying(&state, &l.key()).is_some())
     {
         eprintln!(
-            "Error: blue_green \"{}\" stopped while destroying one of its sides\n\n  An apply was interrupted in the middle of it. Run galley apply (without -target or a plan file) to finish it, then plan again.",
-            l.bg.name
+            "Error: {} stopped while destroying one of its sides\n\n  An apply was interrupted in the middle of it. Run galley apply (without -target or a plan file) to finish it, then plan again.",
+            l.named()
         );
         return Err(Reported);
     }
@@ -120,8 +120,9 @@ pub fn make_plan(
             .find(|l| l.phase != blue_green::Phase::Steady || l.upgraded_by(&first.upgrades))
             .expect("checked");
         eprintln!(
-            "Error: -target cannot be used with the blue/green upgrade of {} (blue_green \"{}\")\n\n  Plan and apply without -target while a blue/green upgrade starts or is under way.",
-            l.bg.cluster.resource, l.bg.name
+            "Error: -target cannot be used with the blue/green upgrade of {} ({})\n\n  Plan and apply without -target while a blue/green upgrade starts or is under way.",
+            l.abs(&l.bg.cluster.resource),
+            l.named()
         );
         return Err(Reported);
     }
@@ -181,9 +182,9 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
             for &i in p.abandoned.iter().filter(|_| !args.json) {
                 let l = &p.layouts[i];
                 println!(
-                    "blue_green.{}: the configuration no longer upgrades {}; apply gives the upgrade up and destroys the {} side.\n",
-                    l.bg.name,
-                    l.bg.cluster.resource,
+                    "{}: the configuration no longer upgrades {}; apply gives the upgrade up and destroys the {} side.\n",
+                    l.label(),
+                    l.abs(&l.bg.cluster.resource),
                     l.live.other().as_str()
                 );
             }
@@ -197,8 +198,8 @@ pub fn run(s: &Session, args: &PlanArgs) -> i32 {
                 let starting = l.plans_new_cluster(&p.plan, engine::plan::Action::Create);
                 if !starting && !args.json {
                     println!(
-                        "blue_green.{}: upgrade under way, {new_weight}% of traffic on the {} side; galley apply goes on with the remaining traffic steps.\n",
-                        l.bg.name,
+                        "{}: upgrade under way, {new_weight}% of traffic on the {} side; galley apply goes on with the remaining traffic steps.\n",
+                        l.label(),
                         l.live.other().as_str()
                     );
                 }

@@ -122,3 +122,30 @@ pub fn shown_attribute(shown: &str, key: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+/// Copies the directory tree `from` into `to`, leaving out hidden entries (`.galley/`,
+/// `.terraform/`, state a developer's own runs left).
+pub fn copy_tree(from: &Path, to: &Path) {
+    copy(from, to, false);
+}
+
+/// Copies the directory tree `from` into `to`, hidden entries (a simulated world) too.
+pub fn copy_tree_all(from: &Path, to: &Path) {
+    copy(from, to, true);
+}
+
+fn copy(from: &Path, to: &Path, hidden: bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if !hidden && name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &to.join(name), hidden);
+        } else {
+            std::fs::copy(e.path(), to.join(name)).unwrap();
+        }
+    }
+}

@@ -2,8 +2,8 @@
 //! (`plan`, `apply`, `validate`: offline once installed) or resolved, fetched and recorded
 //! (`galley init`, `galley init -upgrade`).
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
 
 use super::ModuleCall;
 use crate::diag::Diagnostic;
@@ -32,6 +32,8 @@ pub(crate) struct Installer {
     lock: LockFile,
     mode: Install,
     used: BTreeSet<String>,
+    /// The `version` each source was asked for, and by which call: one pin per source.
+    constraints: BTreeMap<String, (Option<String>, String)>,
 }
 
 impl Installer {
@@ -50,6 +52,7 @@ impl Installer {
             lock,
             mode,
             used: BTreeSet::new(),
+            constraints: BTreeMap::new(),
         };
         (installer, diag)
     }
@@ -75,6 +78,25 @@ impl Installer {
             None => None,
         };
         let key = source.to_string();
+        let asked = (call.version.clone(), call.name.clone());
+        if let Some((version, other)) = self.constraints.get(&key) {
+            if *version != call.version {
+                let show = |v: &Option<String>| {
+                    v.as_ref()
+                        .map_or_else(|| "no version".to_string(), |v| format!("version {v:?}"))
+                };
+                return Err(fail(
+                    "Conflicting module version constraints",
+                    format!(
+                        "{key} is called with {} here and with {} by module \"{other}\". The lock file pins one commit per source: give every call of it the same version constraint, or pin them apart with `?ref=`.",
+                        show(&call.version),
+                        show(version)
+                    ),
+                ));
+            }
+        } else {
+            self.constraints.insert(key.clone(), asked);
+        }
         self.used.insert(key.clone());
         let upgrade = match self.mode {
             Install::Locked => None,
@@ -117,6 +139,33 @@ impl Installer {
             LockEntry::from_installed(&installed, None, constraints.as_ref()),
         );
         Ok(installed.dir)
+    }
+
+    /// Checks that the local module source `source`, called from the module in `dir`,
+    /// stays inside the git checkout `dir` belongs to (if it belongs to one): a fetched
+    /// module can reach its own repository's files, not the cache or the caller's.
+    pub(crate) fn confine(&self, dir: &Path, child: &Path) -> Result<(), String> {
+        let clean = |p: &Path| -> PathBuf {
+            p.components()
+                .filter(|c| !matches!(c, Component::CurDir))
+                .collect()
+        };
+        let (root, dir, child) = (clean(self.cache.root()), clean(dir), clean(child));
+        let Ok(inside) = dir.strip_prefix(&root) else {
+            return Ok(());
+        };
+        let Some(Component::Normal(key)) = inside.components().next() else {
+            return Ok(());
+        };
+        let checkout = root.join(key);
+        if child.starts_with(&checkout) {
+            Ok(())
+        } else {
+            Err(format!(
+                "it leaves the git repository the calling module was fetched from (resolves to {}). A module fetched from git can call modules of its own repository by relative path; call others by their git address.",
+                crate::diag::display_path(&child)
+            ))
+        }
     }
 
     /// The lock file as this load leaves it: entries of sources no call uses any more are

@@ -76,20 +76,6 @@ fn load_tree(
     let (module, d) = load_module(dir, sources);
     diags.extend(d);
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if !stack.is_empty() {
-        // A migration is the root module's business: its state records progress per
-        // block name, and its plan derives both sides. A block here would do nothing.
-        for bg in module.blue_greens.values() {
-            diags.push(
-                Diagnostic::error("blue_green block in a child module")
-                    .with_span(bg.span)
-                    .with_detail(format!(
-                        "blue_green \"{}\" is in a module called by another: galley reads blue_green blocks only in the root module. Move it there, with the cluster and record it names (or expose them as module outputs and write the cluster in the root module).",
-                        bg.name
-                    )),
-            );
-        }
-    }
     if let (false, Some(backend)) = (stack.is_empty(), &module.backend) {
         diags.push(
             Diagnostic::warning("Backend configuration ignored")
@@ -101,7 +87,18 @@ fn load_tree(
     let mut children = BTreeMap::new();
     for call in module.module_calls.values() {
         let child_dir = match ModuleSource::parse(&call.source) {
-            Ok(ModuleSource::Local(_)) => join_clean(dir, &call.source),
+            Ok(ModuleSource::Local(_)) => {
+                let child = join_clean(dir, &call.source);
+                if let Err(why) = installer.confine(dir, &child) {
+                    diags.push(
+                        Diagnostic::error("Module source outside its repository")
+                            .with_span(call.source_span.or(call.span))
+                            .with_detail(format!("module \"{}\": {why}", call.name)),
+                    );
+                    continue;
+                }
+                child
+            }
             Ok(ModuleSource::Git(git)) => match installer.module_dir(call, &git) {
                 Ok(d) => d,
                 Err(mut d) => {

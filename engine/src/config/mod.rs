@@ -320,6 +320,15 @@ impl Config {
         Some(c)
     }
 
+    /// The module at a static path, to change.
+    pub fn descendant_mut(&mut self, path: &[String]) -> Option<&mut Config> {
+        let mut c = self;
+        for name in path {
+            c = c.children.get_mut(name)?;
+        }
+        Some(c)
+    }
+
     /// Visits every module with its static path, parents first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&[String], &'a Config)) {
         fn go<'a>(c: &'a Config, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &'a Config)) {

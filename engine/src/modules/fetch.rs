@@ -11,10 +11,12 @@
 //!   and renamed into place, so it is either whole or absent; an existing one is reused
 //!   without touching the network.
 //!
-//! Transports: galley links git2 without default features, so only local paths and
-//! `file://` URLs can be fetched. `https://` needs git2's `https` feature and `ssh://` (and
-//! scp-like addresses) its `ssh` feature; without them fetching says the transport is
-//! unsupported (an [`FetchError::Unreachable`]).
+//! Transports: local paths, `file://`, `https://` (OpenSSL, built in) and `ssh://` / scp-like
+//! `git@host:org/repo.git` (libssh2). Credentials are git's own: for ssh the keys of
+//! `ssh-agent`, then `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`; for https the credential
+//! helper of the git configuration (`credential.helper`). `url.<base>.insteadOf` in the git
+//! configuration rewrites addresses, so a mirror can stand in for a repository; the lock
+//! file keeps the address as written.
 //!
 //! The content hash ([`content_hash`]) is Go's `dirhash.Hash1`, the `h1:` hash Terraform
 //! writes for providers: SHA-256 over the lines `<sha256 hex of file>  <path>\n` of every
@@ -28,7 +30,10 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use git2::{Direction, FetchOptions, FetchPrune, ObjectType, Oid, Repository};
+use git2::{
+    Cred, CredentialType, Direction, FetchOptions, FetchPrune, ObjectType, Oid, RemoteCallbacks,
+    Repository,
+};
 use sha2::{Digest, Sha256};
 
 use super::source::GitSource;
@@ -167,6 +172,57 @@ pub enum FetchError {
     },
 }
 
+/// How many times one connection asks for credentials before giving up (libgit2 asks
+/// again after every refusal).
+const CREDENTIAL_ATTEMPTS: usize = 6;
+
+/// Callbacks that answer libgit2's credential requests as `git` would: ssh keys from the
+/// agent, then the usual key files; https through the configured credential helper.
+fn credentials() -> RemoteCallbacks<'static> {
+    let mut callbacks = RemoteCallbacks::new();
+    let mut attempt = 0usize;
+    callbacks.credentials(move |url, username, allowed| {
+        attempt += 1;
+        if attempt > CREDENTIAL_ATTEMPTS {
+            return Err(git2::Error::from_str(
+                "authentication failed (tried ssh-agent, ~/.ssh keys and the git credential helper)",
+            ));
+        }
+        let user = username.unwrap_or("git");
+        if allowed.contains(CredentialType::USERNAME) {
+            return Cred::username(user);
+        }
+        if allowed.contains(CredentialType::SSH_KEY) {
+            // First the agent, then each key file that exists.
+            if attempt == 1 {
+                return Cred::ssh_key_from_agent(user);
+            }
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let keys = ["id_ed25519", "id_ecdsa", "id_rsa"]
+                .iter()
+                .filter_map(|k| home.as_ref().map(|h| h.join(".ssh").join(k)))
+                .filter(|p| p.is_file());
+            if let Some(key) = keys.into_iter().nth(attempt - 2) {
+                return Cred::ssh_key(user, None, &key, None);
+            }
+        }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            if let Ok(config) = git2::Config::open_default() {
+                if let Ok(cred) = Cred::credential_helper(&config, url, username) {
+                    return Ok(cred);
+                }
+            }
+        }
+        if allowed.contains(CredentialType::DEFAULT) {
+            return Cred::default();
+        }
+        Err(git2::Error::from_str(
+            "the server asks for credentials galley cannot find (no ssh-agent key or key file, no git credential helper)",
+        ))
+    });
+    callbacks
+}
+
 fn known_refs(tags: &[String], branches: &[String]) -> String {
     format!(
         "Its tags include {}; its branches include {}",
@@ -245,14 +301,16 @@ impl ModuleCache {
         };
         let head = {
             let mut remote = repo.remote_anonymous(url).map_err(unreachable)?;
-            remote.connect(Direction::Fetch).map_err(unreachable)?;
+            remote
+                .connect_auth(Direction::Fetch, Some(credentials()), None)
+                .map_err(unreachable)?;
             let head = remote
                 .default_branch()
                 .ok()
                 .and_then(|b| b.as_str().ok().map(str::to_string));
             remote.disconnect().map_err(unreachable)?;
             let mut opts = FetchOptions::new();
-            opts.prune(FetchPrune::On);
+            opts.prune(FetchPrune::On).remote_callbacks(credentials());
             remote
                 .fetch(
                     &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],

@@ -106,7 +106,7 @@ pub fn upgrades(
         };
         let bg = layouts
             .iter()
-            .find(|l| c.addr.module.is_root() && l.bg.cluster.resource == c.addr.resource);
+            .find(|l| c.addr.module == l.module && l.bg.cluster.resource == c.addr.resource);
         out.push(match bg {
             Some(l) => blue_green::plan::plan(&cluster, &l.spec(), today),
             None => eks::plan_in_place(&cluster, today),

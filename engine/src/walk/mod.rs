@@ -110,6 +110,9 @@ pub struct Walk {
     pub(crate) imports: BTreeMap<ResourceInstance, Import>,
     /// Plan mode: instances adopted through `import` blocks, with their ids.
     pub(crate) imported: Mutex<HashMap<ResourceInstance, String>>,
+    /// Objects a create_before_destroy replacement deposed during this apply (instance,
+    /// deposed key), destroyed after the walk ([`Walk::apply_orphans`]).
+    pub(crate) replaced: Mutex<Vec<(ResourceInstance, String)>>,
     /// Plan modes: [`crate::plan::state_digest`] of the state given to [`Walk::new`].
     pub(crate) loaded_digest: String,
 }
@@ -200,6 +203,7 @@ impl Walk {
             moves,
             imports,
             imported: Mutex::new(HashMap::new()),
+            replaced: Mutex::new(Vec::new()),
             loaded_digest,
         })
     }

@@ -716,20 +716,13 @@ impl Walk {
             st.set_instance(addr, provider_name, inst);
         });
         self.end(addr, call, Ok(Some(&new)));
-        if let (Some(key), Some(p)) = (deposed, &prior_attrs) {
-            let call = self.begin(addr, "delete", provider_name)?;
-            match destroy_object(provider, addr, p).await {
-                Ok(_) | Err(ProviderError::NotFound(_)) => {
-                    self.update_state(addr, |st| {
-                        st.remove_deposed(addr, &key);
-                    });
-                    self.end(addr, call, Ok(None));
-                }
-                Err(e) => {
-                    self.end(addr, call, Err(&e));
-                    return Err(provider_diag(rb, addr, "destroy of the replaced object", e));
-                }
-            }
+        // The replaced object goes after the walk, once whatever referred to it has
+        // been updated to the new one (as Terraform orders a create_before_destroy).
+        if let Some(key) = deposed {
+            self.replaced
+                .lock()
+                .expect("lock")
+                .push((addr.clone(), key));
         }
         let scope = self.scope(&addr.module);
         let mut diags = Diagnostics::new();
@@ -955,63 +948,25 @@ impl Walk {
     /// Apply mode: deletes every planned delete, dependents first, then deposed objects
     /// (what still used an old object is gone by then).
     pub(crate) async fn apply_orphans(self: Arc<Self>) {
-        let planned: Vec<(ResourceInstance, Option<String>, String)> = self
+        let mut doomed: Vec<Doomed> = self
             .plan
             .as_ref()
             .map(|p| {
                 p.changes
                     .iter()
                     .filter(|c| c.action == Action::Delete)
-                    .map(|c| (c.addr.clone(), c.deposed.clone(), c.provider.clone()))
+                    .map(|c| (c.addr.clone(), c.deposed.clone()))
                     .collect()
             })
             .unwrap_or_default();
-        let (deposed, current): (Vec<_>, Vec<_>) =
-            planned.into_iter().partition(|(_, d, _)| d.is_some());
-        self.clone()
-            .delete_in_order(current.into_iter().map(|(a, _, _)| a).collect())
-            .await;
-        for (addr, key, provider) in deposed {
-            if let Some(key) = key {
-                self.delete_deposed(&addr, &key, &provider).await;
-            }
+        // Objects replaced by create_before_destroy in this walk: only once everything
+        // else succeeded, since a failed update may still use one (it stays deposed in
+        // state, and the next plan destroys it).
+        let replaced = std::mem::take(&mut *self.replaced.lock().expect("lock"));
+        if !self.diags.lock().expect("lock").has_errors() {
+            doomed.extend(replaced.into_iter().map(|(a, key)| (a, Some(key))));
         }
-    }
-
-    /// Destroys one deposed object and forgets it.
-    async fn delete_deposed(&self, addr: &ResourceInstance, key: &str, provider_name: &str) {
-        let prior = {
-            let st = self.state.lock().expect("lock");
-            st.resource(&addr.abs_resource())
-                .and_then(|r| r.deposed.get(&(addr.key.clone(), key.to_string())))
-                .map(|i| i.attributes.clone())
-        };
-        let Some(prior) = prior else { return };
-        let Some(provider) = self.provider_for_delete(addr, provider_name) else {
-            return;
-        };
-        let _permit = self.gate.acquire(self.priority(addr)).await;
-        let call = match self.begin(addr, "delete", provider_name) {
-            Ok(c) => c,
-            Err(d) => return self.errors(d),
-        };
-        match destroy_object(&provider, addr, &prior).await {
-            Ok(_) | Err(ProviderError::NotFound(_)) => {
-                self.update_state(addr, |st| {
-                    st.remove_deposed(addr, key);
-                });
-                self.end(addr, call, Ok(None));
-            }
-            Err(e) => {
-                self.end(addr, call, Err(&e));
-                self.error(
-                    Diagnostic::error(format!("Error destroying {addr} (deposed object {key})"))
-                        .with_detail(format!(
-                            "{e}. It stays in the state; the next apply tries again."
-                        )),
-                );
-            }
-        }
+        self.clone().delete_in_order(doomed).await;
     }
 
     /// Apply of a destroy plan.
@@ -1025,35 +980,37 @@ impl Walk {
         self.persist(st, "");
     }
 
-    /// Deletes instances so that nothing is deleted before what depends on it.
-    async fn delete_in_order(self: Arc<Self>, deletes: Vec<ResourceInstance>) {
-        let (deps, providers): (
-            HashMap<ResourceInstance, Vec<String>>,
-            HashMap<ResourceInstance, String>,
-        ) = {
+    /// Deletes instances (current objects, or deposed ones by key) so that nothing is
+    /// deleted before what depends on it.
+    async fn delete_in_order(self: Arc<Self>, deletes: Vec<Doomed>) {
+        let (deps, providers): (HashMap<Doomed, Vec<String>>, HashMap<Doomed, String>) = {
             let st = self.state.lock().expect("lock");
             let mut d = HashMap::new();
             let mut p = HashMap::new();
             for a in &deletes {
-                if let Some(i) = st.instance(a) {
+                let (addr, key) = a;
+                let rs = st.resource(&addr.abs_resource());
+                let inst = match key {
+                    None => st.instance(addr),
+                    Some(k) => rs.and_then(|r| r.deposed.get(&(addr.key.clone(), k.clone()))),
+                };
+                if let Some(i) = inst {
                     d.insert(a.clone(), i.dependencies.clone());
                     p.insert(
                         a.clone(),
-                        st.resource(&a.abs_resource())
-                            .map(|r| r.provider.clone())
-                            .unwrap_or_default(),
+                        rs.map(|r| r.provider.clone()).unwrap_or_default(),
                     );
                 }
             }
             (d, p)
         };
-        let set: Vec<ResourceInstance> = deletes
+        let set: Vec<Doomed> = deletes
             .into_iter()
             .filter(|a| deps.contains_key(a))
             .collect();
         // dependents[i] = instances that depend on i (must go first).
         let mut by_static: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, a) in set.iter().enumerate() {
+        for (i, (a, _)) in set.iter().enumerate() {
             by_static
                 .entry(static_addr(&a.module, &a.resource))
                 .or_default()
@@ -1075,7 +1032,7 @@ impl Walk {
             .iter()
             .map(|a| {
                 let name = provider_local_name(&providers[a]).unwrap_or_default();
-                self.expected_weight(name, &a.resource.type_name, Action::Delete)
+                self.expected_weight(name, &a.0.resource.type_name, Action::Delete)
             })
             .collect();
         let priorities = super::schedule::longest_paths_of(&weights, &unblocks);
@@ -1084,13 +1041,17 @@ impl Walk {
         let mut failed = HashSet::new();
         loop {
             for i in ready.drain(..) {
-                let addr = set[i].clone();
-                let provider_name = providers[&addr].clone();
+                let doomed = set[i].clone();
+                let provider_name = providers[&doomed].clone();
                 let this = self.clone();
                 let priority = priorities[i];
-                tasks.spawn(
-                    async move { (i, this.delete_one(&addr, &provider_name, priority).await) },
-                );
+                tasks.spawn(async move {
+                    let (addr, key) = &doomed;
+                    let ok = this
+                        .delete_one(addr, key.as_deref(), &provider_name, priority)
+                        .await;
+                    (i, ok)
+                });
             }
             let Some(res) = tasks.join_next().await else {
                 break;
@@ -1141,19 +1102,24 @@ impl Walk {
     async fn delete_one(
         &self,
         addr: &ResourceInstance,
+        deposed: Option<&str>,
         provider_name: &str,
         priority: u64,
     ) -> bool {
         let Some(provider) = self.provider_for_delete(addr, provider_name) else {
             return false;
         };
-        let Some(prior) = self
-            .state
-            .lock()
-            .expect("lock")
-            .instance(addr)
-            .map(|i| i.attributes.clone())
-        else {
+        let prior = {
+            let st = self.state.lock().expect("lock");
+            match deposed {
+                None => st.instance(addr).map(|i| i.attributes.clone()),
+                Some(k) => st
+                    .resource(&addr.abs_resource())
+                    .and_then(|r| r.deposed.get(&(addr.key.clone(), k.to_string())))
+                    .map(|i| i.attributes.clone()),
+            }
+        };
+        let Some(prior) = prior else {
             return true;
         };
         let _permit = self.gate.acquire(priority).await;
@@ -1166,16 +1132,27 @@ impl Walk {
         };
         match destroy_object(&provider, addr, &prior).await {
             Ok(_) | Err(ProviderError::NotFound(_)) => {
-                self.record(addr, provider_name, None);
+                match deposed {
+                    None => self.record(addr, provider_name, None),
+                    Some(k) => self.update_state(addr, |st| {
+                        st.remove_deposed(addr, k);
+                    }),
+                }
                 self.end(addr, call, Ok(None));
                 true
             }
             Err(e) => {
                 self.end(addr, call, Err(&e));
-                self.error(
-                    Diagnostic::error(format!("Error destroying {addr}"))
+                self.error(match deposed {
+                    None => Diagnostic::error(format!("Error destroying {addr}"))
                         .with_detail(e.to_string()),
-                );
+                    Some(k) => {
+                        Diagnostic::error(format!("Error destroying {addr} (deposed object {k})"))
+                            .with_detail(format!(
+                                "{e}. It stays in the state; the next apply tries again."
+                            ))
+                    }
+                });
                 false
             }
         }
@@ -1213,3 +1190,6 @@ fn provider_diag(
         .with_detail(e.to_string())
         .into()
 }
+
+/// An object to destroy: an instance's current object, or one of its deposed ones.
+type Doomed = (ResourceInstance, Option<String>);

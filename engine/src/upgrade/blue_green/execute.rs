@@ -18,7 +18,7 @@ use hcl_edit::expr::{Array, Expression};
 
 use super::layout::{derive, Layout, STATE_KEY};
 use super::transform::{copy_provider, Phase, Side};
-use crate::addr::{AbsResource, ModulePath, Target};
+use crate::addr::{ModulePath, Target};
 use crate::config::{Config, Expr, Output, ProviderRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plan::{Plan, Summary};
@@ -102,7 +102,7 @@ pub fn record(state: &mut State, l: &Layout, destroying: Option<Side>) {
         *all = serde_json::Value::Object(serde_json::Map::new());
     }
     if let Some(all) = all.as_object_mut() {
-        all.insert(l.bg.name.clone(), serde_json::Value::Object(entry));
+        all.insert(l.key(), serde_json::Value::Object(entry));
     }
 }
 
@@ -140,9 +140,9 @@ impl Executor<'_> {
         i: usize,
         run: &mut Run,
     ) -> Result<(), Diagnostics> {
-        let name = layouts[i].bg.name.clone();
+        let (name, named) = (layouts[i].label(), layouts[i].named());
         let live = layouts[i].live;
-        match destroying(&run.state, &name) {
+        match destroying(&run.state, &layouts[i].key()) {
             Some(side) if side == live => return self.decommission(layouts, i, run).await,
             Some(_) => return self.abandon(layouts, i, run).await,
             None => {}
@@ -161,7 +161,7 @@ impl Executor<'_> {
                     let l = &layouts[i];
                     diags.push(
                         Diagnostic::error(format!(
-                            "Health gate of blue_green \"{name}\" failed before any traffic moved"
+                            "Health gate of {named} failed before any traffic moved"
                         ))
                         .with_span(l.bg.span)
                         .with_detail(format!(
@@ -173,31 +173,31 @@ impl Executor<'_> {
                     return Err(diags);
                 }
                 self.hooks.say(&format!(
-                    "blue_green.{name}: health gate passed before shifting traffic"
+                    "{name}: health gate passed before shifting traffic"
                 ));
             }
             let steps: Vec<u8> = layouts[i].bg.steps.clone();
             for w in steps.into_iter().filter(|w| *w > 0 && *w >= current) {
-                self.check_stop(&name, &format!("shifting {w}% of traffic"))?;
+                self.check_stop(&named, &format!("shifting {w}% of traffic"))?;
                 self.shift(layouts, i, w, run).await?;
                 let l = &layouts[i];
                 let new = l.live.other().as_str();
                 self.hooks.say(&format!(
-                    "blue_green.{name}: {w}% of traffic on the {new} side; baking {}",
+                    "{name}: {w}% of traffic on the {new} side; baking {}",
                     human(l.bg.bake)
                 ));
                 self.hooks.wait(l.bg.bake);
-                self.check_stop(&name, &format!("the health gate at {w}%"))?;
+                self.check_stop(&named, &format!("the health gate at {w}%"))?;
                 if let Err(failed) = self.gate(layouts, i, run).await {
                     self.hooks.say(&format!(
-                        "blue_green.{name}: health gate failed at {w}%; putting all traffic back on the {} side",
+                        "{name}: health gate failed at {w}%; putting all traffic back on the {} side",
                         l.live.as_str()
                     ));
                     let mut diags = failed;
                     if let Err(d) = self.shift(layouts, i, 0, run).await {
                         diags.extend(d);
                         diags.push(Diagnostic::error(format!(
-                            "Rollback of blue_green \"{name}\" failed"
+                            "Rollback of {named} failed"
                         )).with_span(layouts[i].bg.span).with_detail(format!(
                             "The health gate failed at {w}% and putting traffic back on the {} side failed too. Fix the error above and run galley apply again: it shifts traffic again from the first step.",
                             layouts[i].live.as_str()
@@ -206,7 +206,7 @@ impl Executor<'_> {
                     }
                     let l = &layouts[i];
                     diags.push(Diagnostic::error(format!(
-                        "Health gate of blue_green \"{name}\" failed at {w}% of traffic"
+                        "Health gate of {named} failed at {w}% of traffic"
                     )).with_span(l.bg.span).with_detail(format!(
                         "All traffic is back on the {live} side ({record} weight 100, {copy} weight 0). The {new} side is kept for inspection. Run galley apply again to shift traffic again from the first step, or set the version back to the {live} side's to abandon the upgrade.",
                         live = l.live.as_str(),
@@ -217,10 +217,10 @@ impl Executor<'_> {
                     return Err(diags);
                 }
                 self.hooks
-                    .say(&format!("blue_green.{name}: health gate passed at {w}%"));
+                    .say(&format!("{name}: health gate passed at {w}%"));
             }
         }
-        self.check_stop(&name, "destroying the old side")?;
+        self.check_stop(&named, "destroying the old side")?;
         self.decommission(layouts, i, run).await
     }
 
@@ -299,14 +299,15 @@ impl Executor<'_> {
         }
     }
 
-    /// An error when an interrupt asked to stop before the next step of block `name`.
-    fn check_stop(&self, name: &str, next: &str) -> Result<(), Diagnostics> {
+    /// An error when an interrupt asked to stop before the next step of the block
+    /// `named` ([`Layout::named`]).
+    fn check_stop(&self, named: &str, next: &str) -> Result<(), Diagnostics> {
         if !self.stop.load(Ordering::SeqCst) {
             return Ok(());
         }
         Err(Diagnostic::error(STOPPED)
             .with_detail(format!(
-                "blue_green \"{name}\" was stopped before {next}. The state records where it stands; run galley apply again to carry on from there."
+                "{named} was stopped before {next}. The state records where it stands; run galley apply again to carry on from there."
             ))
             .into())
     }
@@ -334,21 +335,38 @@ impl Executor<'_> {
                 .iter()
                 .map(|c| c.condition.expr.clone())
                 .collect();
-        config.module.outputs.insert(
-            GATE_OUTPUT.to_string(),
-            Output {
-                name: GATE_OUTPUT.to_string(),
-                value: Expr {
-                    file: first.condition.file,
-                    expr: Expression::Array(Array::from(conditions)),
-                },
-                sensitive: false,
-                description: None,
-                depends_on: Vec::new(),
-                preconditions: l.bg.health.clone(),
-                span: l.bg.span,
+        let gate = |value: Expression, preconditions: Vec<crate::config::Check>| Output {
+            name: GATE_OUTPUT.to_string(),
+            value: Expr {
+                file: first.condition.file,
+                expr: value,
             },
-        );
+            sensitive: false,
+            description: None,
+            depends_on: Vec::new(),
+            preconditions,
+            span: l.bg.span,
+        };
+        // The gate is an output of the block's module, passed up to the root by an
+        // output of each module on the way.
+        let mut value = Expression::Array(Array::from(conditions));
+        let mut preconditions = l.bg.health.clone();
+        for depth in (0..=l.path.len()).rev() {
+            if let Some(c) = config.descendant_mut(&l.path[..depth]) {
+                c.module
+                    .outputs
+                    .insert(GATE_OUTPUT.to_string(), gate(value, preconditions));
+            }
+            preconditions = Vec::new();
+            value = match depth.checked_sub(1) {
+                Some(up) => format!("module.{}.{GATE_OUTPUT}", l.path[up])
+                    .parse()
+                    .map_err(|e| {
+                        Diagnostic::error(format!("Internal error building the health gate: {e}"))
+                    })?,
+                None => break,
+            };
+        }
         let plan = self
             .plan(&Arc::new(config), &run.state, WalkMode::Plan)
             .await
@@ -370,8 +388,8 @@ impl Executor<'_> {
         Err(Diagnostic::error("Health gate could not be evaluated")
             .with_span(first.condition.span())
             .with_detail(format!(
-                "The health conditions of blue_green \"{}\" are not known after the bake (they depend on something not yet applied or read). A gate that cannot be checked does not pass.",
-                l.bg.name
+                "The health conditions of {} are not known after the bake (they depend on something not yet applied or read). A gate that cannot be checked does not pass.",
+                l.named()
             ))
             .into())
     }
@@ -384,7 +402,7 @@ impl Executor<'_> {
         i: usize,
         run: &mut Run,
     ) -> Result<(), Diagnostics> {
-        let name = layouts[i].bg.name.clone();
+        let name = layouts[i].label();
         layouts[i].phase = Phase::Migrating { new_weight: 100 };
         let live = layouts[i].live;
         record(&mut run.state, &layouts[i], Some(live));
@@ -392,30 +410,25 @@ impl Executor<'_> {
         let l = &layouts[i];
         let old_side: Vec<_> = l.side().cloned().collect();
         self.hooks.say(&format!(
-            "blue_green.{name}: destroying the {} side ({} resource(s) and {})",
+            "{name}: destroying the {} side ({} resource(s) and {})",
             live.as_str(),
             l.members.resources.len(),
             l.bg.record.resource
         ));
-        self.destroy(layouts, &old_side, run).await?;
+        let module = layouts[i].module.clone();
+        self.destroy(layouts, &module, &old_side, run).await?;
         let l = &layouts[i];
 
         // The new side takes the old one's addresses in one state write.
         let new = l.live.other();
         let mut moved = 0;
         for r in &old_side {
-            let copy = AbsResource {
-                module: ModulePath::root(),
-                resource: l.copy_of(r),
-            };
+            let copy = l.abs(&l.copy_of(r));
             let Some(rs) = run.state.resource(&copy) else {
                 continue;
             };
             let provider = rs.provider.clone();
-            let to = AbsResource {
-                module: ModulePath::root(),
-                resource: r.clone(),
-            };
+            let to = l.abs(r);
             crate::state::ops::mv(
                 &mut run.state,
                 &Target::Resource(copy),
@@ -442,7 +455,7 @@ impl Executor<'_> {
         record(&mut run.state, layout, None);
         self.persist(&run.state)?;
         self.hooks.say(&format!(
-            "blue_green.{name}: the {} side is live; {moved} resource(s) took the old side's addresses",
+            "{name}: the {} side is live; {moved} resource(s) took the old side's addresses",
             new.as_str()
         ));
         // Whatever referred to the old side (shared resources) now sees the new one.
@@ -451,11 +464,12 @@ impl Executor<'_> {
 }
 
 impl Executor<'_> {
-    /// Destroys exactly the root module resources `set` (every instance state holds),
+    /// Destroys exactly the resources `set` of `module` (every instance state holds),
     /// with the providers of the moment `layouts` describe.
     async fn destroy(
         &self,
         layouts: &[Layout],
+        module: &ModulePath,
         set: &[crate::addr::Resource],
         run: &mut Run,
     ) -> Result<(), Diagnostics> {
@@ -464,7 +478,7 @@ impl Executor<'_> {
             .plan(&config, &run.state, WalkMode::PlanDestroy)
             .await?;
         plan.changes
-            .retain(|c| c.addr.module.is_root() && set.contains(&c.addr.resource));
+            .retain(|c| c.addr.module == *module && set.contains(&c.addr.resource));
         plan.outputs.clear();
         self.apply(&config, plan, run).await
     }
@@ -478,7 +492,7 @@ impl Executor<'_> {
         run: &mut Run,
     ) -> Result<(), Diagnostics> {
         let l = &mut layouts[i];
-        let name = l.bg.name.clone();
+        let name = l.label();
         let new = l.live.other();
         // Traffic first: nothing may still be sent to what is about to go.
         if l.phase != (Phase::Migrating { new_weight: 0 }) {
@@ -490,11 +504,12 @@ impl Executor<'_> {
         self.persist(&run.state)?;
         let copies: Vec<_> = l.side().map(|r| l.copy_of(r)).collect();
         self.hooks.say(&format!(
-            "blue_green.{name}: the upgrade is abandoned; destroying the {} side ({} resource(s))",
+            "{name}: the upgrade is abandoned; destroying the {} side ({} resource(s))",
             new.as_str(),
             copies.len()
         ));
-        self.destroy(layouts, &copies, run).await?;
+        let module = l.module.clone();
+        self.destroy(layouts, &module, &copies, run).await?;
         let l = &mut layouts[i];
         l.phase = Phase::Steady;
         record(&mut run.state, l, None);
@@ -529,7 +544,7 @@ fn original_provider(
 fn rename_dependencies(state: &mut State, l: &Layout, old_side: &[crate::addr::Resource]) {
     let renames: BTreeMap<String, String> = old_side
         .iter()
-        .map(|r| (l.copy_of(r).to_string(), r.to_string()))
+        .map(|r| (l.abs(&l.copy_of(r)).to_string(), l.abs(r).to_string()))
         .collect();
     for rs in state.resources.values_mut() {
         for inst in rs.instances.values_mut().chain(rs.deposed.values_mut()) {

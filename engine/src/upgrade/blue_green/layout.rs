@@ -1,16 +1,20 @@
-//! Where each `blue_green` block of the root module stands, from state: which side is
-//! live, and whether a migration is under way. Progress is kept in the state file's
-//! `galley_blue_green` object (`{"main": {"live": "green", "new_weight": 50}}`); copies
-//! found in state without it (an apply killed before recording) mean a migration at 0.
+//! Where each `blue_green` block stands, from state: which side is live, and whether a
+//! migration is under way. Progress is kept in the state file's `galley_blue_green`
+//! object (`{"main": {"live": "green", "new_weight": 50}}`; a block of a child module is
+//! keyed by its module path, `"module.app.main"`); copies found in state without it (an
+//! apply killed before recording) mean a migration at 0.
+//!
+//! Blocks may sit in the root module or in a module called without `count` or
+//! `for_each` (the library's `eks-blue-green`): a module instance of its own per block.
 
 use std::sync::Arc;
 
 use super::members::{members, Members};
 use super::plan::Spec;
 use super::transform::{copy_name, transform, Phase, Side};
-use crate::addr::Resource;
+use crate::addr::{AbsResource, InstanceKey, ModulePath, Resource};
 use crate::config::{BlueGreen, Config};
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::state::State;
 use crate::upgrade::steps::Upgrade;
 
@@ -22,6 +26,10 @@ pub const STATE_KEY: &str = "galley_blue_green";
 pub struct Layout {
     /// The block.
     pub bg: BlueGreen,
+    /// The module calls leading to the block's module (empty for the root module).
+    pub path: Vec<String>,
+    /// The same as a module instance: the module of every member.
+    pub module: ModulePath,
     /// What belongs to a side.
     pub members: Members,
     /// The side serving traffic.
@@ -31,6 +39,42 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The block's key in state progress: its name, after its module path in a child
+    /// module (`module.app.main`).
+    pub fn key(&self) -> String {
+        if self.module.is_root() {
+            self.bg.name.clone()
+        } else {
+            format!("{}.{}", self.module, self.bg.name)
+        }
+    }
+
+    /// The block as messages name it: `blue_green.main`, `module.app.blue_green.main`.
+    pub fn label(&self) -> String {
+        if self.module.is_root() {
+            format!("blue_green.{}", self.bg.name)
+        } else {
+            format!("{}.blue_green.{}", self.module, self.bg.name)
+        }
+    }
+
+    /// The block in prose: `blue_green "main"`, `blue_green "main" in module.app`.
+    pub fn named(&self) -> String {
+        if self.module.is_root() {
+            format!("blue_green \"{}\"", self.bg.name)
+        } else {
+            format!("blue_green \"{}\" in {}", self.bg.name, self.module)
+        }
+    }
+
+    /// `r` of the block's module, as an absolute address.
+    pub fn abs(&self, r: &Resource) -> AbsResource {
+        AbsResource {
+            module: self.module.clone(),
+            resource: r.clone(),
+        }
+    }
+
     /// The new side's copy of `r`.
     pub fn copy_of(&self, r: &Resource) -> Resource {
         Resource {
@@ -54,12 +98,12 @@ impl Layout {
         let copy = self.copy_of(&self.bg.cluster.resource);
         plan.changes
             .iter()
-            .any(|c| c.addr.module.is_root() && c.addr.resource == copy && c.action == action)
+            .any(|c| c.addr.module == self.module && c.addr.resource == copy && c.action == action)
     }
 
     /// True when `upgrades` upgrade this block's cluster blue/green.
     pub fn upgraded_by(&self, upgrades: &[Upgrade]) -> bool {
-        let cluster = self.bg.cluster.resource.to_string();
+        let cluster = self.abs(&self.bg.cluster.resource).to_string();
         upgrades
             .iter()
             .any(|u| u.strategy == "blue_green" && u.address == cluster)
@@ -70,9 +114,13 @@ impl Layout {
         Spec {
             name: self.bg.name.clone(),
             live: self.live,
-            new_cluster: self.copy_of(&self.bg.cluster.resource).to_string(),
-            record: self.bg.record.resource.to_string(),
-            new_record: self.copy_of(&self.bg.record.resource).to_string(),
+            new_cluster: self
+                .abs(&self.copy_of(&self.bg.cluster.resource))
+                .to_string(),
+            record: self.abs(&self.bg.record.resource).to_string(),
+            new_record: self
+                .abs(&self.copy_of(&self.bg.record.resource))
+                .to_string(),
             steps: self.bg.steps.clone(),
             bake: self.bg.bake,
             health_checks: self.bg.health.len(),
@@ -94,56 +142,100 @@ impl Layout {
     }
 }
 
-/// The layouts of the root module's `blue_green` blocks given `state`.
+/// The layouts of every `blue_green` block given `state`: the root module's and those of
+/// modules called without `count` or `for_each`.
 pub fn layouts(config: &Config, state: &State) -> Result<Vec<Layout>, Diagnostics> {
     let mut out = Vec::new();
     let mut diags = Diagnostics::new();
-    for bg in config.module.blue_greens.values() {
-        let members = match members(&config.module, bg) {
-            Ok(m) => m,
-            Err(d) => {
-                diags.extend(d);
-                continue;
+    config.walk(&mut |path, c| {
+        if c.module.blue_greens.is_empty() {
+            return;
+        }
+        let Some(module) = static_instance(config, path, &mut diags, c) else {
+            return;
+        };
+        for bg in c.module.blue_greens.values() {
+            match members(&c.module, bg) {
+                Ok(members) => out.push(layout(bg, members, path, module.clone(), state)),
+                Err(d) => diags.extend(d),
             }
-        };
-        let saved = state
-            .extra
-            .get(STATE_KEY)
-            .and_then(|v| v.get(&bg.name))
-            .cloned()
-            .unwrap_or_default();
-        let live = saved
-            .get("live")
-            .and_then(|v| v.as_str())
-            .and_then(Side::parse)
-            .unwrap_or(Side::Blue);
-        let copy = Resource {
-            name: copy_name(&bg.cluster.resource.name, live.other()),
-            ..bg.cluster.resource.clone()
-        };
-        let copies_exist = state
-            .resources
-            .keys()
-            .any(|r| r.module.is_root() && r.resource == copy);
-        let phase = match saved.get("new_weight").and_then(|v| v.as_u64()) {
-            Some(w) => Phase::Migrating {
-                new_weight: u8::try_from(w.min(100)).unwrap_or(100),
-            },
-            None if copies_exist => Phase::Migrating { new_weight: 0 },
-            None => Phase::Steady,
-        };
-        out.push(Layout {
-            bg: bg.clone(),
-            members,
-            live,
-            phase,
-        });
-    }
+        }
+    });
     if diags.has_errors() {
         Err(diags)
     } else {
         Ok(out)
     }
+}
+
+/// The one instance of the module at `path`, or an error on its `blue_green` blocks when
+/// a call on the way has `count` or `for_each` (each instance would need its own
+/// migration, and the block could not say which).
+fn static_instance(
+    root: &Config,
+    path: &[String],
+    diags: &mut Diagnostics,
+    c: &Config,
+) -> Option<ModulePath> {
+    let mut module = ModulePath::root();
+    for (i, name) in path.iter().enumerate() {
+        let caller = root.descendant(&path[..i])?;
+        let call = caller.module.module_calls.get(name)?;
+        if call.count.is_some() || call.for_each.is_some() {
+            for bg in c.module.blue_greens.values() {
+                diags.push(
+                    Diagnostic::error("blue_green block in a module with count or for_each")
+                        .with_span(bg.span)
+                        .with_detail(format!(
+                            "blue_green \"{}\" is in module \"{name}\", which is called with {}: each instance would upgrade on its own. Call the module once per cluster instead.",
+                            bg.name,
+                            if call.count.is_some() { "count" } else { "for_each" }
+                        )),
+                );
+            }
+            return None;
+        }
+        module = module.child(name, InstanceKey::None);
+    }
+    Some(module)
+}
+
+fn layout(
+    bg: &BlueGreen,
+    members: Members,
+    path: &[String],
+    module: ModulePath,
+    state: &State,
+) -> Layout {
+    let mut l = Layout {
+        bg: bg.clone(),
+        path: path.to_vec(),
+        module,
+        members,
+        live: Side::Blue,
+        phase: Phase::Steady,
+    };
+    let saved = state
+        .extra
+        .get(STATE_KEY)
+        .and_then(|v| v.get(l.key()))
+        .cloned()
+        .unwrap_or_default();
+    l.live = saved
+        .get("live")
+        .and_then(|v| v.as_str())
+        .and_then(Side::parse)
+        .unwrap_or(Side::Blue);
+    let copy = l.abs(&l.copy_of(&bg.cluster.resource));
+    let copies_exist = state.resources.keys().any(|r| *r == copy);
+    l.phase = match saved.get("new_weight").and_then(|v| v.as_u64()) {
+        Some(w) => Phase::Migrating {
+            new_weight: u8::try_from(w.min(100)).unwrap_or(100),
+        },
+        None if copies_exist => Phase::Migrating { new_weight: 0 },
+        None => Phase::Steady,
+    };
+    l
 }
 
 /// The configuration as `layouts` say it is now: suffixed names on a green live side,
@@ -154,7 +246,9 @@ pub fn derive(config: &Arc<Config>, layouts: &[Layout]) -> Arc<Config> {
     }
     let mut out = Config::clone(config);
     for l in layouts {
-        transform(&mut out.module, &l.bg, &l.members, l.live, l.phase);
+        if let Some(c) = out.descendant_mut(&l.path) {
+            transform(&mut c.module, &l.bg, &l.members, l.live, l.phase);
+        }
     }
     Arc::new(out)
 }

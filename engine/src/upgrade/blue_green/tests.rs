@@ -391,28 +391,76 @@ fn progress_is_recorded_per_block_and_read_back() {
     assert_eq!(destroying(&state, &layout.bg.name), None);
 }
 
-#[test]
-fn a_blue_green_block_in_a_child_module_is_an_error_not_ignored() {
+/// `STACK` as the module `./eks`, called from the root by `call` (`{}` for the source).
+fn child_module(call: &str) -> (tempfile::TempDir, Config, crate::diag::Diagnostics) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("main.tf"),
-        "module \"eks\" {\n  source = \"./eks\"\n}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("main.tf"), call).unwrap();
     std::fs::create_dir(dir.path().join("eks")).unwrap();
     std::fs::write(dir.path().join("eks/main.tf"), STACK).unwrap();
     let sources = SourceMap::new();
-    let (_, diags) = load_config(dir.path(), &sources);
-    let text = diags.render(&sources);
-    assert!(diags.has_errors(), "{text}");
+    let (config, diags) = load_config(dir.path(), &sources);
+    (dir, config, diags)
+}
+
+#[test]
+fn a_blue_green_block_in_a_child_module_migrates_that_modules_cluster() {
+    let (_dir, config, diags) = child_module("module \"eks\" {\n  source = \"./eks\"\n}\n");
+    assert!(!diags.has_errors(), "{diags:?}");
+    let mut state = crate::state::State::default();
+    let mut layout = super::layouts(&config, &state).unwrap().remove(0);
+    assert_eq!(layout.path, ["eks"]);
+    assert_eq!(layout.module.to_string(), "module.eks");
+    assert_eq!(layout.key(), "module.eks.main");
+    assert_eq!(layout.label(), "module.eks.blue_green.main");
+    assert_eq!(
+        layout.spec().new_cluster,
+        "module.eks.aws_eks_cluster.main-green"
+    );
+    assert_eq!(layout.spec().record, "module.eks.aws_route53_record.app");
+
+    // Migrating: the copies are added to the child module, not the root.
+    layout.phase = Phase::Migrating { new_weight: 10 };
+    let derived = derive(&std::sync::Arc::new(config.clone()), &[layout.clone()]);
+    let copy = Resource {
+        mode: Mode::Managed,
+        type_name: "aws_eks_cluster".into(),
+        name: "main-green".into(),
+    };
+    assert!(derived.children["eks"].module.resources.contains_key(&copy));
+    assert!(!derived.module.resources.contains_key(&copy));
+
+    // Progress is kept under the module path.
+    record(&mut state, &layout, None);
     assert!(
-        text.contains("blue_green block in a child module"),
+        state.extra[STATE_KEY].get("module.eks.main").is_some(),
+        "{:?}",
+        state.extra
+    );
+    let again = super::layouts(&config, &state).unwrap().remove(0);
+    assert_eq!(again.phase, Phase::Migrating { new_weight: 10 });
+}
+
+#[test]
+fn a_blue_green_block_in_a_module_with_count_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"eks\" {\n  source = \"./eks\"\n  count  = 2\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("eks")).unwrap();
+    // Without its provider block (a module with one cannot have count).
+    let stack = STACK.replace("provider \"kubernetes\" {\n  alias = \"main\"\n  host  = aws_eks_cluster.main.endpoint\n}\n", "");
+    std::fs::write(dir.path().join("eks/main.tf"), stack).unwrap();
+    let sources = SourceMap::new();
+    let (config, diags) = load_config(dir.path(), &sources);
+    assert!(!diags.has_errors(), "{}", diags.render(&sources));
+    let err = super::layouts(&config, &crate::state::State::default()).unwrap_err();
+    let text = err.render(&sources);
+    assert!(
+        text.contains("blue_green block in a module with count or for_each"),
         "{text}"
     );
-    assert!(text.contains("reads blue_green blocks only in"), "{text}");
-    // The same block in the root module is fine.
-    let (_, diags) = load(STACK);
-    assert!(!diags.has_errors());
 }
 
 #[test]
