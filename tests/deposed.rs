@@ -192,3 +192,65 @@ resource "aws_rds_cluster" "db" {
     );
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
+
+/// A replacement that keeps a name the service keeps unique (a security group's) or a
+/// range no other subnet may overlap: the old object is destroyed before the new one is
+/// created, so the plan must not refuse it as a duplicate (the real API would not see
+/// one); a second object with the same name is refused at apply.
+#[test]
+fn a_replacement_may_reuse_a_unique_name_or_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = |extra: &str| {
+        format!(
+            r#"provider "aws" {{
+  region = "eu-west-1"
+}}
+
+variable "d" {{
+  type    = string
+  default = "one"
+}}
+
+resource "aws_vpc" "v" {{
+  cidr_block = "10.0.0.0/16"
+}}
+
+resource "aws_security_group" "s" {{
+  name        = "web"
+  description = var.d
+  vpc_id      = aws_vpc.v.id
+}}
+
+resource "aws_subnet" "s" {{
+  vpc_id     = aws_vpc.v.id
+  cidr_block = var.d == "one" ? "10.0.0.0/20" : "10.0.0.0/22"
+}}
+{extra}"#
+        )
+    };
+    std::fs::write(dir.join("main.tf"), config("")).unwrap();
+    let o = galley(dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = galley(dir, &["--sim", "apply", "-auto-approve", "-var", "d=two"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("2 added, 0 changed, 2 destroyed"), "{out}");
+
+    std::fs::write(
+        dir.join("main.tf"),
+        config(
+            r#"
+resource "aws_security_group" "again" {
+  name        = "web"
+  description = "two"
+  vpc_id      = aws_vpc.v.id
+}
+"#,
+        ),
+    )
+    .unwrap();
+    let o = galley(dir, &["--sim", "apply", "-auto-approve", "-var", "d=two"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("InvalidGroup.Duplicate"), "{}", text(&o));
+}

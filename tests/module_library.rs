@@ -121,3 +121,142 @@ fn docs_check_catches_a_stale_readme() {
     let o = run(&dir, &["docs", "-check"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// A git repository holding this checkout's library under `modules/`, tagged v0.1.0, and
+/// a home directory whose git configuration serves it for the address the shop example
+/// uses (`url.<repo>.insteadOf`).
+fn library_repository(root: &Path) -> PathBuf {
+    use git2::{IndexAddOption, Repository, Signature};
+    let repo_dir = root.join("galley");
+    common::copy_tree(&library(), &repo_dir.join("modules"));
+    let repo = Repository::init(&repo_dir).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("test", "test@example.com").unwrap();
+    let commit = repo
+        .commit(Some("HEAD"), &sig, &sig, "module library", &tree, &[])
+        .unwrap();
+    repo.tag_lightweight("v0.1.0", &repo.find_object(commit, None).unwrap(), false)
+        .unwrap();
+    let home = root.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        format!(
+            "[url \"file://{}\"]\n\tinsteadOf = https://git.example.com/platform/galley.git\n",
+            repo_dir.display()
+        ),
+    )
+    .unwrap();
+    home
+}
+
+#[test]
+fn the_shop_example_uses_the_library_from_git_pinned_by_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = library_repository(tmp.path());
+    let dir = tmp.path().join("shop");
+    common::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"),
+        &dir,
+    );
+    let galley = |args: &[&str]| {
+        common::galley(&dir)
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let o = galley(&["init"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lock = std::fs::read_to_string(dir.join(".galley.lock.hcl")).unwrap();
+    for m in [
+        "vpc",
+        "eks-blue-green",
+        "aurora-postgresql",
+        "elasticache-redis",
+    ] {
+        assert!(
+            lock.contains(&format!(
+                "module \"git::https://git.example.com/platform/galley.git//modules/{m}?ref=v0.1.0\""
+            )),
+            "{lock}"
+        );
+    }
+    assert!(lock.contains("ref    = \"v0.1.0\""), "{lock}");
+
+    let o = galley(&["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("cluster = \"shop (1.33)\""),
+        "{}",
+        text(&o)
+    );
+
+    // Offline from here on: the repository is gone, the pinned checkouts serve.
+    std::fs::remove_dir_all(tmp.path().join("galley")).unwrap();
+    let o = galley(&["--sim", "plan", "-detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // A Kubernetes upgrade through the library's eks-blue-green: a second cluster, traffic
+    // moved, the old one gone.
+    let o = galley(&[
+        "--sim",
+        "apply",
+        "-auto-approve",
+        "-var",
+        "kubernetes_version=1.34",
+    ]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("module.cluster.blue_green.cluster: health gate passed at 100%"),
+        "{out}"
+    );
+    assert!(out.contains("cluster = \"shop-green (1.34)\""), "{out}");
+}
+
+/// The health gate of a `blue_green` block inside a module (passed up to the root as an
+/// output of each module on the way) holds the upgrade back when a check fails.
+#[test]
+fn a_failed_health_check_stops_the_eks_blue_green_upgrade() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_tree(&library(), &tmp.path().join("modules"));
+    let dir = tmp.path().join("stack");
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(library().join("eks-blue-green/examples/basic/main.tf"))
+        .unwrap()
+        .replace("source = \"../..\"", "source = \"../modules/eks-blue-green\"")
+        .replace(
+            "  health_checks = [\n",
+            "  health_checks = [\n    { ok = var.healthy, message = \"the canary failed\" },\n",
+        );
+    std::fs::write(
+        dir.join("main.tf"),
+        format!("{example}\nvariable \"healthy\" {{\n  type    = bool\n  default = true\n}}\n"),
+    )
+    .unwrap();
+    let o = run(&dir, &["--sim", "apply", "-auto-approve"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = run(
+        &dir,
+        &["--sim", "apply", "-auto-approve", "-var", "kubernetes_version=1.34", "-var", "healthy=false"],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("the canary failed"), "{out}");
+    assert!(
+        out.contains("Health gate of blue_green \"cluster\" in module.shop failed before any traffic moved"),
+        "{out}"
+    );
+
+    let o = run(&dir, &["--sim", "apply", "-auto-approve", "-var", "kubernetes_version=1.34"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("module.shop.blue_green.cluster: the green side is live"), "{out}");
+}

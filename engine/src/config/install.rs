@@ -78,7 +78,6 @@ impl Installer {
             None => None,
         };
         let key = source.to_string();
-        let asked = (call.version.clone(), call.name.clone());
         if let Some((version, other)) = self.constraints.get(&key) {
             if *version != call.version {
                 let show = |v: &Option<String>| {
@@ -95,7 +94,8 @@ impl Installer {
                 ));
             }
         } else {
-            self.constraints.insert(key.clone(), asked);
+            self.constraints
+                .insert(key.clone(), (call.version.clone(), call.name.clone()));
         }
         self.used.insert(key.clone());
         let upgrade = match self.mode {
@@ -141,9 +141,9 @@ impl Installer {
         Ok(installed.dir)
     }
 
-    /// Checks that the local module source `source`, called from the module in `dir`,
-    /// stays inside the git checkout `dir` belongs to (if it belongs to one): a fetched
-    /// module can reach its own repository's files, not the cache or the caller's.
+    /// Checks that `child`, the directory a local module source of the module in `dir`
+    /// names, stays inside the git checkout `dir` belongs to (if it belongs to one): a
+    /// fetched module can reach its own repository's files, not the cache or the caller's.
     pub(crate) fn confine(&self, dir: &Path, child: &Path) -> Result<(), String> {
         let clean = |p: &Path| -> PathBuf {
             p.components()

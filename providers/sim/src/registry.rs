@@ -42,16 +42,21 @@ pub struct RuleCtx<'a> {
 }
 
 impl<'a> RuleCtx<'a> {
-    /// True when this is a create and an object of `type_name` with id `id` exists
-    /// already: the "already exists" rules.
+    /// True when this is a create, at apply, and an object of `type_name` with id `id`
+    /// exists already: the "already exists" rules. Not at plan: the same apply may
+    /// delete that object first (a replacement), as the real API would let it.
     pub fn creates_existing(&self, type_name: &str, id: &str) -> bool {
-        self.prior.is_none() && self.world.get(type_name, id).is_some()
+        self.phase == Phase::Apply
+            && self.prior.is_none()
+            && self.world.get(type_name, id).is_some()
     }
 
-    /// True when this is a create and another object of `type_name` already has `value`
-    /// as its `attr` (names unique per account and region, not used as ids).
+    /// True when this is a create, at apply, and another object of `type_name` already
+    /// has `value` as its `attr` (names unique per account and region, not used as ids).
+    /// Not at plan, for the same reason as [`RuleCtx::creates_existing`].
     pub fn creates_duplicate(&self, type_name: &str, attr: &str, value: &str) -> bool {
-        self.prior.is_none()
+        self.phase == Phase::Apply
+            && self.prior.is_none()
             && self
                 .world
                 .of_type(type_name)

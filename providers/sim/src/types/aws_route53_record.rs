@@ -5,7 +5,7 @@ use engine::value::Value;
 
 use super::aws_route53_zone::normalize;
 use crate::ids::IdStyle;
-use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx, UpdateCtx};
+use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx, UpdateCtx};
 use crate::shape::{attr, fill, set_attr, str_attr};
 use crate::world::World;
 
@@ -88,9 +88,15 @@ fn record_is_well_formed(ctx: &RuleCtx) -> Result<(), ProviderError> {
             )));
         }
     }
-    let alias = attr(obj, "alias").as_seq().is_some_and(|a| !a.is_empty());
+    // An unknown `alias` or `records` (a `dynamic` block over a value known after apply)
+    // may turn out either way: judged when known.
+    let alias_value = attr(obj, "alias");
     let records = attr(obj, "records");
-    let has_records = records.is_unknown() || records.as_seq().is_some_and(|r| !r.is_empty());
+    if alias_value.is_unknown() || records.is_unknown() {
+        return Ok(());
+    }
+    let alias = alias_value.as_seq().is_some_and(|a| !a.is_empty());
+    let has_records = records.as_seq().is_some_and(|r| !r.is_empty());
     if alias && has_records {
         return Err(invalid("alias and records are mutually exclusive".into()));
     }
@@ -138,6 +144,10 @@ fn weighted_records_are_consistent(ctx: &RuleCtx) -> Result<(), ProviderError> {
 /// One record set per name, type and set identifier; simple and weighted records
 /// of one name and type cannot coexist.
 fn record_set_is_unique(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    // At apply only: at plan, the record in the way may be the one this replaces.
+    if ctx.phase != Phase::Apply {
+        return Ok(());
+    }
     let obj = ctx.obj;
     let (Some(zone_id), Some(t)) = (str_attr(obj, "zone_id"), str_attr(obj, "type")) else {
         return Ok(());

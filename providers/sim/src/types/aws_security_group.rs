@@ -6,7 +6,7 @@ use engine::value::Value;
 use super::aws::{arn, tags_all, ACCOUNT_ID};
 use crate::ids::IdStyle;
 use crate::net::parse_cidr;
-use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx};
+use crate::registry::{api_error, CreateCtx, Phase, Reference, ResourceType, RuleCtx};
 use crate::shape::{attr, fill, str_attr};
 
 /// The `aws_security_group` type.
@@ -66,6 +66,10 @@ fn rules_are_valid(ctx: &RuleCtx) -> Result<(), ProviderError> {
 }
 
 fn name_is_unique_in_vpc(ctx: &RuleCtx) -> Result<(), ProviderError> {
+    // At apply only: at plan, the group in the way may be the one this replaces.
+    if ctx.phase != Phase::Apply {
+        return Ok(());
+    }
     let (Some(name), vpc) = (str_attr(ctx.obj, "name"), str_attr(ctx.obj, "vpc_id")) else {
         return Ok(());
     };

@@ -64,6 +64,11 @@ fn cidr_fits_the_vpc(ctx: &RuleCtx) -> Result<(), ProviderError> {
             ));
         }
     }
+    // Overlaps are judged at apply: at plan, the subnet in the way may be the one this
+    // subnet replaces, destroyed first in the same apply.
+    if ctx.phase != Phase::Apply {
+        return Ok(());
+    }
     let conflict = ctx.world.of_type("aws_subnet").find(|(id, s)| {
         Some(*id) != ctx.self_id
             && str_attr(s, "vpc_id") == Some(vpc_id)
