@@ -423,7 +423,10 @@ fn place(obj: &Value, world: &World) -> Result<String, ProviderError> {
     match (candidates.into_iter().next(), group) {
         (Some((_, _, _, host)), _) => Ok(host),
         (None, group) => {
-            let group_id = group.map(|(id, _)| id).unwrap_or_default();
+            let group_name = match group {
+                Some((id, g)) => format!("{} ({id})", str_attr(g, "name").unwrap_or_default()),
+                None => String::new(),
+            };
             let hosts = match wanted {
                 Some(h) => format!("compute host {h}"),
                 None => format!(
@@ -432,11 +435,11 @@ fn place(obj: &Value, world: &World) -> Result<String, ProviderError> {
             };
             let why = match policy {
                 "affinity" => format!(
-                    "server group {group_id} has policy affinity and its members run on {}, not on {hosts}",
+                    "server group {group_name} has policy affinity and its members run on {}, not on {hosts}",
                     member_hosts.first().unwrap_or(&"")
                 ),
                 _ => format!(
-                    "server group {group_id} has policy anti-affinity and {hosts} already runs {max} of its members"
+                    "server group {group_name} has policy anti-affinity and {hosts} already runs {max} of its members"
                 ),
             };
             Err(api_error(
