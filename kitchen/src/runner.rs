@@ -616,8 +616,17 @@ impl FileRunner<'_> {
             return Err(Failed::checked(refused, &config));
         }
         let values = match job.command {
-            Command::Plan => RunValues::from_plan(&slot.state, &plan),
+            // What the plan saw: the state refreshed, as `galley plan` shows it.
+            Command::Plan => {
+                RunValues::from_plan(plan.prior_state.as_ref().unwrap_or(&slot.state), &plan)
+            }
             Command::Apply => {
+                // Apply starts from the state the plan saw (refreshed, moves applied), as
+                // `galley apply` and Terraform do: an object the plan leaves alone keeps
+                // what the refresh read (a server group's `members`), not the last apply's.
+                if let Some(prior) = plan.prior_state.take() {
+                    slot.state = prior;
+                }
                 let sink = JournalSink::new(LocalBackend::new(slot.backend.path().to_path_buf()));
                 if engine::upgrade::blue_green::migrating(&layouts) {
                     // Progress is in state before anything is created, as `galley apply` does.

@@ -56,3 +56,5 @@ pub use factory::{SimFactory, WorldObject};
 pub use fault::{Fault, FaultId, FaultKind, FaultParseError, FaultTarget, Operation};
 pub use options::{OptionsError, SimOptions, FAULT_FILE_VAR};
 pub use provider::SimProvider;
+/// Compute hosts per OpenStack availability zone (see `openstack_compute_instance_v2`).
+pub use types::OPENSTACK_HOSTS_PER_ZONE;

@@ -38,6 +38,7 @@ mod kubernetes;
 mod kubernetes_manifest;
 mod openstack;
 mod openstack_compute_instance;
+mod openstack_compute_servergroup;
 mod openstack_network;
 mod openstack_subnet;
 mod terraform_data;
@@ -49,6 +50,7 @@ pub(crate) use aws_eks_node_group::{
 pub(crate) use aws_lb::{by_dns_name, ready_by_dns_name, ready_targets};
 pub(crate) use aws_route53_record::weighted_shares;
 pub(crate) use aws_subnet::pod_capacity;
+pub use openstack_compute_instance::HOSTS_PER_ZONE as OPENSTACK_HOSTS_PER_ZONE;
 
 /// Every provider name the simulator serves, with its types.
 pub fn catalog() -> BTreeMap<&'static str, Registry> {
@@ -102,6 +104,7 @@ pub fn catalog() -> BTreeMap<&'static str, Registry> {
                 .resource(openstack_network::resource())
                 .resource(openstack_subnet::resource())
                 .resource(openstack_compute_instance::resource())
+                .resource(openstack_compute_servergroup::resource())
                 .data(openstack_network::data_source()),
         ),
         (

@@ -1,4 +1,14 @@
-//! `openstack_compute_instance_v2`: a Nova server with a port on each `network` block.
+//! `openstack_compute_instance_v2`: a Nova server with a port on each `network` block,
+//! placed on one of the compute hosts of its availability zone.
+//!
+//! Placement: every availability zone has [`HOSTS_PER_ZONE`] compute hosts, named
+//! `<zone>-compute-01` and on. The scheduler puts an instance on the host of its zone
+//! that runs the fewest instances (the first such host on a tie), among the hosts its
+//! server group allows (`scheduler_hints { group }`): `anti-affinity` excludes hosts that
+//! already run `max_server_per_host` (default 1) members of the group, `affinity` needs
+//! the host of the group's members, `soft-*` only prefer. When no host is left the create
+//! fails as Nova's scheduler does: `No valid host was found. There are not enough hosts
+//! available.` The host is `hypervisor_hostname` (real clouds show it to admins only).
 
 use std::net::Ipv4Addr;
 
@@ -6,16 +16,27 @@ use engine::provider::{Attribute, NestedBlock, Nesting, ProviderError, Schema};
 use engine::value::Value;
 
 use super::openstack::{all_tags, region_is_providers, with_common};
-use super::{boolean, computed_string, string, string_map, string_set};
+use super::{boolean, computed_string, string, string_list, string_map, string_set};
 use crate::ids::{uuid_for, IdStyle};
 use crate::net::{first_free, parse_cidr, size};
 use crate::registry::{api_error, CreateCtx, Reference, ResourceType, RuleCtx};
-use crate::shape::{attr, fill, str_attr, values_at};
+use crate::shape::{attr, fill, set_attr, str_attr, values_at};
 use crate::world::World;
 
 const NETWORK: &str = "openstack_networking_network_v2";
 const SUBNET: &str = "openstack_networking_subnet_v2";
-const INSTANCE: &str = "openstack_compute_instance_v2";
+const INSTANCE: &str = TYPE;
+const SERVERGROUP: &str = super::openstack_compute_servergroup::TYPE;
+
+/// The type name.
+pub const TYPE: &str = "openstack_compute_instance_v2";
+
+/// Compute hosts per availability zone: a small cell, so that a fleet meets its limit in
+/// tests (an anti-affinity group of 9 instances in one zone does not fit).
+pub const HOSTS_PER_ZONE: usize = 8;
+
+/// The zone of an instance that names none.
+const DEFAULT_ZONE: &str = "nova";
 
 /// The `openstack_compute_instance_v2` type.
 pub fn resource() -> ResourceType {
@@ -49,7 +70,41 @@ pub fn resource() -> ResourceType {
             .attr("stop_before_destroy", Attribute::optional(boolean()))
             .attr("access_ip_v4", Attribute::optional_computed(string()))
             .attr("access_ip_v6", Attribute::optional_computed(string()))
+            .attr(
+                "hypervisor_hostname",
+                Attribute::optional_computed(string()).force_new(),
+            )
             .attr("id", computed_string())
+            .block(
+                "scheduler_hints",
+                NestedBlock {
+                    nesting: Nesting::Set,
+                    min_items: 0,
+                    max_items: 0,
+                    force_new: false,
+                    schema: Schema::default()
+                        .attr("group", Attribute::optional(string()).force_new())
+                        .attr(
+                            "different_host",
+                            Attribute::optional(string_list()).force_new(),
+                        )
+                        .attr("same_host", Attribute::optional(string_list()).force_new())
+                        .attr("query", Attribute::optional(string_list()).force_new())
+                        .attr("target_cell", Attribute::optional(string()).force_new())
+                        .attr(
+                            "different_cell",
+                            Attribute::optional(string_list()).force_new(),
+                        )
+                        .attr(
+                            "build_near_host_ip",
+                            Attribute::optional(string()).force_new(),
+                        )
+                        .attr(
+                            "additional_properties",
+                            Attribute::optional(string_map()).force_new(),
+                        ),
+                },
+            )
             .block(
                 "network",
                 NestedBlock {
@@ -76,7 +131,7 @@ pub fn resource() -> ResourceType {
     );
     ResourceType::new(INSTANCE, schema)
         .ids(IdStyle::Uuid)
-        .default("availability_zone", Value::string("nova"))
+        .default("availability_zone", Value::string(DEFAULT_ZONE))
         .default("power_state", Value::string("active"))
         .default("network.access_network", Value::Bool(false))
         .derive("all_tags", "tags", true, all_tags)
@@ -150,6 +205,8 @@ fn attach_ports(ctx: &mut CreateCtx) -> Result<(), ProviderError> {
         Value::set(vec![Value::string("default")]),
     );
     fill(ctx.obj, "region", Value::string(world.region()));
+    let host = place(ctx.obj, world)?;
+    set_attr(ctx.obj, "hypervisor_hostname", Value::string(host));
     let id = ctx.id.to_string();
     let Value::Object(m) = &mut *ctx.obj else {
         return Ok(());
@@ -287,4 +344,108 @@ fn allocate(
             format!("No more IP addresses available on network {net_id}."),
         )
     })
+}
+
+/// The server group an instance asked for: `scheduler_hints.group`.
+pub fn group_hint(instance: &Value) -> Option<&str> {
+    values_at(instance, &["scheduler_hints", "group"])
+        .into_iter()
+        .find_map(|v| v.as_str().filter(|g| !g.is_empty()))
+}
+
+/// The name of compute host `n` (from 1) of `zone`.
+pub fn host_name(zone: &str, n: usize) -> String {
+    format!("{zone}-compute-{n:02}")
+}
+
+/// Nova's scheduler: the host of the instance's zone it runs on (see the module comment).
+fn place(obj: &Value, world: &World) -> Result<String, ProviderError> {
+    use super::openstack_compute_servergroup::{max_server_per_host, members_of, policy_of};
+    let zone = str_attr(obj, "availability_zone")
+        .filter(|z| !z.is_empty())
+        .unwrap_or(DEFAULT_ZONE);
+    let mut hosts: Vec<String> = (1..=HOSTS_PER_ZONE).map(|n| host_name(zone, n)).collect();
+    let wanted = str_attr(obj, "hypervisor_hostname");
+    if let Some(wanted) = wanted {
+        if !hosts.iter().any(|h| h == wanted) {
+            return Err(api_error(
+                "BadRequest",
+                format!("Compute host {wanted} could not be found in availability zone {zone}."),
+            ));
+        }
+        hosts.retain(|h| h == wanted);
+    }
+    let running = |host: &str, group: Option<&str>| {
+        world
+            .of_type(INSTANCE)
+            .filter(|(_, i)| str_attr(i, "hypervisor_hostname") == Some(host))
+            .filter(|(_, i)| group.is_none() || group_hint(i) == group)
+            .count()
+    };
+    // (preference from the group's policy, instances running, host number, host):
+    // the smallest wins; `None` for a host the policy excludes.
+    let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new();
+    let group = match group_hint(obj) {
+        None => None,
+        Some(id) => Some((
+            id,
+            world.get(SERVERGROUP, id).ok_or_else(|| {
+                api_error(
+                    "BadRequest",
+                    format!("Instance group {id} could not be found."),
+                )
+            })?,
+        )),
+    };
+    let policy = group.and_then(|(_, g)| policy_of(g)).unwrap_or_default();
+    let max = group.map(|(_, g)| max_server_per_host(g)).unwrap_or(1);
+    let member_hosts: Vec<&str> = group
+        .into_iter()
+        .flat_map(|(id, _)| members_of(world, id))
+        .filter_map(|(_, i)| str_attr(i, "hypervisor_hostname"))
+        .collect();
+    for (n, host) in hosts.into_iter().enumerate() {
+        let mine = group.map(|(id, _)| running(&host, Some(id))).unwrap_or(0);
+        let preference = match policy {
+            "anti-affinity" if mine >= max => None,
+            "affinity" if !member_hosts.is_empty() && !member_hosts.contains(&host.as_str()) => {
+                None
+            }
+            "soft-anti-affinity" => Some(mine),
+            "soft-affinity" => Some(usize::MAX - mine),
+            _ => Some(0),
+        };
+        if let Some(p) = preference {
+            candidates.push((p, running(&host, None), n, host));
+        }
+    }
+    candidates.sort();
+    match (candidates.into_iter().next(), group) {
+        (Some((_, _, _, host)), _) => Ok(host),
+        (None, group) => {
+            let group_name = match group {
+                Some((id, g)) => format!("{} ({id})", str_attr(g, "name").unwrap_or_default()),
+                None => String::new(),
+            };
+            let hosts = match wanted {
+                Some(h) => format!("compute host {h}"),
+                None => format!(
+                    "each of the {HOSTS_PER_ZONE} compute hosts of availability zone {zone}"
+                ),
+            };
+            let why = match policy {
+                "affinity" => format!(
+                    "server group {group_name} has policy affinity and its members run on {}, not on {hosts}",
+                    member_hosts.first().unwrap_or(&"")
+                ),
+                _ => format!(
+                    "server group {group_name} has policy anti-affinity and {hosts} already runs {max} of its members"
+                ),
+            };
+            Err(api_error(
+                "NoValidHost",
+                format!("No valid host was found. There are not enough hosts available. ({why})"),
+            ))
+        }
+    }
 }
