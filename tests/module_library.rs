@@ -82,6 +82,7 @@ library_modules! {
     msk_cluster => "msk-cluster",
     elasticache_redis => "elasticache-redis",
     eks_blue_green => "eks-blue-green",
+    vm_fleet => "vm-fleet",
 }
 
 #[test]
@@ -230,7 +231,10 @@ fn a_failed_health_check_stops_the_eks_blue_green_upgrade() {
     std::fs::create_dir_all(&dir).unwrap();
     let example = std::fs::read_to_string(library().join("eks-blue-green/examples/basic/main.tf"))
         .unwrap()
-        .replace("source = \"../..\"", "source = \"../modules/eks-blue-green\"")
+        .replace(
+            "source = \"../..\"",
+            "source = \"../modules/eks-blue-green\"",
+        )
         .replace(
             "  health_checks = [\n",
             "  health_checks = [\n    { ok = var.healthy, message = \"the canary failed\" },\n",
@@ -245,18 +249,40 @@ fn a_failed_health_check_stops_the_eks_blue_green_upgrade() {
 
     let o = run(
         &dir,
-        &["--sim", "apply", "-auto-approve", "-var", "kubernetes_version=1.34", "-var", "healthy=false"],
+        &[
+            "--sim",
+            "apply",
+            "-auto-approve",
+            "-var",
+            "kubernetes_version=1.34",
+            "-var",
+            "healthy=false",
+        ],
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("the canary failed"), "{out}");
     assert!(
-        out.contains("Health gate of blue_green \"cluster\" in module.shop failed before any traffic moved"),
+        out.contains(
+            "Health gate of blue_green \"cluster\" in module.shop failed before any traffic moved"
+        ),
         "{out}"
     );
 
-    let o = run(&dir, &["--sim", "apply", "-auto-approve", "-var", "kubernetes_version=1.34"]);
+    let o = run(
+        &dir,
+        &[
+            "--sim",
+            "apply",
+            "-auto-approve",
+            "-var",
+            "kubernetes_version=1.34",
+        ],
+    );
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("module.shop.blue_green.cluster: the green side is live"), "{out}");
+    assert!(
+        out.contains("module.shop.blue_green.cluster: the green side is live"),
+        "{out}"
+    );
 }
