@@ -99,8 +99,6 @@ fn galley_step(dir: &Path, step: &Step) -> std::process::Command {
     c
 }
 
-/// Copies the files of a directory tree (a step's starting point).
-
 /// `(type, id)` of every object the state holds, current and deposed, with how often
 /// each appears.
 fn state_objects(dir: &Path) -> BTreeMap<(String, String), usize> {
