@@ -127,20 +127,9 @@ fn docs_check_catches_a_stale_readme() {
 /// a home directory whose git configuration serves it for the address the shop example
 /// uses (`url.<repo>.insteadOf`).
 fn library_repository(root: &Path) -> PathBuf {
-    use git2::{IndexAddOption, Repository, Signature};
     let repo_dir = root.join("galley");
     common::copy_tree(&library(), &repo_dir.join("modules"));
-    let repo = Repository::init(&repo_dir).unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("test", "test@example.com").unwrap();
-    let commit = repo
-        .commit(Some("HEAD"), &sig, &sig, "module library", &tree, &[])
-        .unwrap();
-    repo.tag_lightweight("v0.1.0", &repo.find_object(commit, None).unwrap(), false)
-        .unwrap();
+    common::commit_and_tag(&repo_dir, "v0.1.0");
     let home = root.join("home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(

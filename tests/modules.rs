@@ -300,9 +300,7 @@ fn a_module_with_its_own_provider_cannot_be_called_with_count() {
 
 /// A git repository holding a `vpc` module at `modules/vpc`, its first commit tagged v1.0.0.
 fn module_repo() -> tempfile::TempDir {
-    use git2::{IndexAddOption, Repository, Signature};
     let dir = tempfile::tempdir().unwrap();
-    let repo = Repository::init(dir.path()).unwrap();
     let module = dir.path().join("modules/vpc");
     std::fs::create_dir_all(&module).unwrap();
     std::fs::write(
@@ -321,16 +319,7 @@ output "id" {
 "#,
     )
     .unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("test", "test@example.com").unwrap();
-    let commit = repo
-        .commit(Some("HEAD"), &sig, &sig, "vpc module", &tree, &[])
-        .unwrap();
-    repo.tag_lightweight("v1.0.0", &repo.find_object(commit, None).unwrap(), false)
-        .unwrap();
+    common::commit_and_tag(dir.path(), "v1.0.0");
     dir
 }
 

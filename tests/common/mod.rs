@@ -149,3 +149,19 @@ fn copy(from: &Path, to: &Path, hidden: bool) {
         }
     }
 }
+
+/// Makes `dir` a git repository whose one commit holds every file in it, tagged `tag`.
+pub fn commit_and_tag(dir: &Path, tag: &str) {
+    use git2::{IndexAddOption, Repository, Signature};
+    let repo = Repository::init(dir).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::now("test", "test@example.com").unwrap();
+    let commit = repo
+        .commit(Some("HEAD"), &sig, &sig, "modules", &tree, &[])
+        .unwrap();
+    repo.tag_lightweight(tag, &repo.find_object(commit, None).unwrap(), false)
+        .unwrap();
+}
