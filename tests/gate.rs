@@ -577,3 +577,53 @@ output "conn" {{
     let written = std::fs::read_to_string(&step_summary).unwrap();
     assert!(!written.contains(GATE_SECRET), "step summary: {written}");
 }
+
+/// A stack calling a git module is installed (as `galley init` would) in its checkout
+/// before it is rehearsed; a module that cannot be fetched fails the stack with the
+/// reason.
+#[test]
+fn a_stack_with_git_modules_is_installed_before_it_is_rehearsed() {
+    let lib = tempfile::tempdir().unwrap();
+    write(
+        lib.path(),
+        "vpc/main.tf",
+        "variable \"cidr\" {\n  type = string\n}\n\nresource \"aws_vpc\" \"this\" {\n  cidr_block = var.cidr\n}\n",
+    );
+    common::commit_and_tag(lib.path(), "v1.0.0");
+    let stack = |cidr: &str, url: &str| {
+        format!(
+            "provider \"aws\" {{\n  region = \"eu-west-1\"\n}}\n\nmodule \"net\" {{\n  source = \"git::file://{url}//vpc?ref=v1.0.0\"\n  cidr   = \"{cidr}\"\n}}\n"
+        )
+    };
+    let (dir, repo) = repo();
+    let url = lib.path().display().to_string();
+    write(
+        dir.path(),
+        "stacks/net/main.tf",
+        &stack("10.1.0.0/16", &url),
+    );
+    commit(&repo, "net at base");
+    write(
+        dir.path(),
+        "stacks/net/main.tf",
+        &stack("10.2.0.0/16", &url),
+    );
+    commit(&repo, "net at head");
+    let o = gate(dir.path(), &["--stack", "stacks/net"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    write(
+        dir.path(),
+        "stacks/net/main.tf",
+        &stack("10.3.0.0/16", &format!("{url}-gone")),
+    );
+    commit(&repo, "a module that cannot be fetched");
+    let o = gate(dir.path(), &["--stack", "stacks/net"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("its git modules could not be installed"),
+        "{out}"
+    );
+    assert!(out.contains("-gone"), "{out}");
+}

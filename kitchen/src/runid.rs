@@ -3,6 +3,18 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The prefix a run puts on the names of what it creates: `kt-<6 hex>-`, the random part
+/// of the id only, so that 32-character names (load balancers, target groups) keep room
+/// for the name as written. Objects are found by their run tag, not by this prefix.
+pub fn name_prefix(run_id: &str) -> String {
+    match run_id.rsplit_once('-') {
+        Some((head, rand)) if started_at(run_id).is_some() && head.starts_with("kt-") => {
+            format!("kt-{rand}-")
+        }
+        _ => format!("{run_id}-"),
+    }
+}
+
 /// A fresh run id.
 pub fn new_run_id() -> String {
     let secs = now_secs();
@@ -55,5 +67,11 @@ mod tests {
         for s in ["", "kt-", "kt-12", "kt-abc-12ab", "kt-12-zz", "web"] {
             assert_eq!(started_at(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn names_carry_only_the_random_part_of_the_id() {
+        assert_eq!(super::name_prefix("kt-1796688781-5f43ca"), "kt-5f43ca-");
+        assert_eq!(super::name_prefix("custom"), "custom-");
     }
 }

@@ -1,10 +1,11 @@
 //! Marks everything a kitchen run creates: a provider wrapper that adds the run tag to
-//! every resource whose type has `tags`, and prefixes its `name` with the run id.
+//! every resource whose type has `tags`, and prefixes its `name` with the random part of
+//! the run id ([`crate::runid::name_prefix`]).
 //!
 //! The wrapper changes the configuration the provider sees at plan time (both `config`
 //! and `proposed`), so the planned and applied objects carry the mark and later plans
 //! see no difference. Tags are a map (`aws`: `galley-kitchen-run = <id>`) or a set of
-//! strings (`openstack`: `galley-kitchen-run=<id>`). Names are prefixed `<id>-` unless
+//! strings (`openstack`: `galley-kitchen-run=<id>`). Names are prefixed `kt-<hex>-` unless
 //! they already are, are unknown, or contain a dot: dotted names are DNS names, which a
 //! prefix would move out of their zone.
 
@@ -139,7 +140,7 @@ pub fn mark(obj: Value, schema: &Schema, run_id: &str) -> Value {
                 m.insert("tags".into(), t);
             }
         }
-        let prefix = format!("{run_id}-");
+        let prefix = crate::runid::name_prefix(run_id);
         let configurable = schema
             .attributes
             .get("name")
@@ -205,7 +206,7 @@ mod tests {
             ),
         ]);
         let out = mark(obj, &schema(Type::Map(Box::new(Type::String))), "kt-1-ab");
-        assert_eq!(out.get_attr("name"), Some(&Value::string("kt-1-ab-web")));
+        assert_eq!(out.get_attr("name"), Some(&Value::string("kt-ab-web")));
         assert_eq!(run_tag_of(&out).as_deref(), Some("kt-1-ab"));
         assert_eq!(
             out.get_attr("tags").and_then(|t| t.get_attr("Name")),

@@ -128,6 +128,40 @@ pub fn prepare(
     })
 }
 
+/// `galley init` for a checked-out stack that calls git modules: fetches them (honouring
+/// a committed `.galley.lock.hcl`, refusing a tag that moved) and writes the lock, so the
+/// kitchen loads them as `plan` would. Other configuration errors are left to the kitchen,
+/// which reports them with their place.
+fn install_git_modules(dir: &Path) -> Result<(), String> {
+    const INSTALL_ERRORS: &[&str] = &[
+        "Failed to install module",
+        "Module does not match the lock file",
+        "Invalid module lock file",
+        "Invalid module version constraint",
+        "Conflicting module version constraints",
+    ];
+    let sources = SourceMap::new();
+    let (_, diags, lock) = engine::config::install_modules(dir, &sources, false);
+    let mut failed = engine::diag::Diagnostics::new();
+    failed.extend(
+        diags
+            .iter()
+            .filter(|d| d.is_error() && INSTALL_ERRORS.contains(&d.summary.as_str()))
+            .cloned(),
+    );
+    if !failed.is_empty() {
+        return Err(format!(
+            "its git modules could not be installed:\n{}",
+            failed.render(&sources)
+        ));
+    }
+    if lock.modules.is_empty() {
+        return Ok(());
+    }
+    lock.write(dir)
+        .map_err(|e| format!("cannot write {}: {e}", engine::modules::LOCK_FILE))
+}
+
 /// A directory name for a stack path: `stacks/a` is `stacks_a`, the root is `root`.
 fn slug(path: &str) -> String {
     match kitchen::gate::dir_of(path).as_str() {
@@ -176,6 +210,14 @@ pub fn rehearse(p: &Prepared, interrupt: &Interrupt) -> StackOutcome {
         passed: false,
         wall: started.elapsed(),
     };
+    for d in std::iter::once(&p.dir).chain(p.base_dir.as_ref()) {
+        if let Err(e) = install_git_modules(d) {
+            out.line(format!("  {e}"));
+            outcome.errors.push(plain(e));
+            out.print();
+            return outcome;
+        }
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
