@@ -945,8 +945,10 @@ impl Walk {
         diags
     }
 
-    /// Apply mode: deletes every planned delete, dependents first, then deposed objects
-    /// (what still used an old object is gone by then).
+    /// Apply mode, after the walk: deletes every planned delete and the objects this
+    /// walk's create_before_destroy replacements deposed, dependents first (state's
+    /// recorded dependencies, deposed objects included), so nothing goes while something
+    /// still uses it.
     pub(crate) async fn apply_orphans(self: Arc<Self>) {
         let mut doomed: Vec<Doomed> = self
             .plan

@@ -210,8 +210,8 @@ impl Executor<'_> {
                     )).with_span(l.bg.span).with_detail(format!(
                         "All traffic is back on the {live} side ({record} weight 100, {copy} weight 0). The {new} side is kept for inspection. Run galley apply again to shift traffic again from the first step, or set the version back to the {live} side's to abandon the upgrade.",
                         live = l.live.as_str(),
-                        record = l.bg.record.resource,
-                        copy = l.copy_of(&l.bg.record.resource),
+                        record = l.abs(&l.bg.record.resource),
+                        copy = l.abs(&l.copy_of(&l.bg.record.resource)),
                         new = l.live.other().as_str(),
                     )));
                     return Err(diags);
@@ -413,7 +413,7 @@ impl Executor<'_> {
             "{name}: destroying the {} side ({} resource(s) and {})",
             live.as_str(),
             l.members.resources.len(),
-            l.bg.record.resource
+            l.abs(&l.bg.record.resource)
         ));
         let module = layouts[i].module.clone();
         self.destroy(layouts, &module, &old_side, run).await?;
